@@ -1,0 +1,41 @@
+# Two commands on a fresh machine: `make run` and `make test` (README.md).
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+PACKAGES := -e libs/common[embedded] -e services/registry -e services/certification \
+	-e services/funding -e services/finance-matching -e services/complaints -e deploy/embedded
+
+.PHONY: install install-dev run test lint typecheck gateway-deps clean
+
+$(BIN)/uv:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --disable-pip-version-check uv==0.13.9
+
+install: $(BIN)/uv
+	$(BIN)/uv pip install --quiet -p $(BIN)/python -c constraints.txt $(PACKAGES)
+
+install-dev: install
+	$(BIN)/uv pip install --quiet -p $(BIN)/python -c constraints.txt -r requirements-dev.txt
+
+## Start the whole platform on http://127.0.0.1:8000 (embedded PostgreSQL and Tansu; state in var/).
+run: install
+	$(BIN)/python -m sme_embedded run
+
+## nginx (Debian package) for the gateway topology test.
+gateway-deps:
+	@command -v nginx >/dev/null || ( (apt-get update -qq || true) && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nginx >/dev/null ) || ( echo "could not install nginx" && exit 1 )
+
+## Install and run every test (real PostgreSQL and a real Kafka-protocol broker).
+test: install-dev gateway-deps
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+lint: install-dev
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+typecheck: install-dev
+	$(BIN)/mypy libs/common/src services/*/src deploy/embedded/src
+
+clean:
+	rm -rf $(VENV) var

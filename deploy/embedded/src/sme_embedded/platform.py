@@ -1,0 +1,139 @@
+"""Starting the whole platform in one process.
+
+Settings (environment): ``SME_STATE_DIR`` (default ``var``), ``SME_HOST``/``SME_PORT`` (127.0.0.1:8000),
+``SME_DATABASE_URL`` (a PostgreSQL server to use instead of the embedded one; each service gets its
+own database on it, ``sme_<service>``), ``SME_KAFKA_BOOTSTRAP_SERVERS`` (a broker to use instead of
+the embedded Tansu), ``SME_EMBEDDED_PG_PORT`` and ``SME_EMBEDDED_KAFKA_PORT``.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import sme_certification.app as certification
+import sme_complaints.app as complaints
+import sme_finance_matching.app as finance_matching
+import sme_funding.app as funding
+import sme_registry.app as registry
+from fastapi import FastAPI
+from pydantic_settings import BaseSettings, SettingsConfigDict
+from sme_common.auth.cli import CLIENTS_FILE
+from sme_common.auth.issuer import create_issuer_app
+from sme_common.auth.keys import SIGNING_KEY_FILE, ensure_signing_key
+from sme_common.devstack import EmbeddedKafka, EmbeddedPostgres
+from sme_common.runtime import ServiceDefinition, migrate
+from sme_common.settings import AuthSettings, KafkaSettings, ServiceSettings
+from sqlalchemy.engine import make_url
+
+from sme_embedded.dispatcher import PrefixDispatcher, not_found_root
+
+
+@dataclass(frozen=True)
+class ServiceModule:
+    definition: ServiceDefinition
+    create_app: Callable[..., FastAPI]
+    settings_class: type[ServiceSettings]
+
+
+SERVICES = [
+    ServiceModule(m.DEFINITION, m.create_app, m.Settings)
+    for m in (registry, certification, funding, finance_matching, complaints)
+]
+
+
+class PlatformSettings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="SME_", extra="ignore")
+
+    state_dir: Path = Path("var")
+    host: str = "127.0.0.1"
+    port: int = 8000
+    database_url: str | None = None
+    kafka_bootstrap_servers: str | None = None
+    kafka_topic_prefix: str = ""
+    embedded_pg_port: int = 54329
+    embedded_kafka_port: int = 19092
+
+    @property
+    def auth_dir(self) -> Path:
+        return self.state_dir / "auth"
+
+
+def database_url_for(server_url: str, service: str) -> str:
+    name = "sme_" + service.replace("-", "_")
+    return make_url(server_url).set(database=name).render_as_string(hide_password=False)
+
+
+def service_settings(
+    module: ServiceModule, *, server_url: str, kafka: KafkaSettings, auth_dir: Path
+) -> ServiceSettings:
+    return module.settings_class(
+        database_url=database_url_for(server_url, module.definition.name),  # type: ignore[arg-type]
+        kafka=kafka,
+        auth=AuthSettings(jwks_file=auth_dir / "jwks.json"),
+    )
+
+
+def prepare(settings: ServiceSettings, module: ServiceModule) -> None:
+    migrate(module.definition, settings)
+    if "load-reference" in module.definition.extra_commands:
+        module.definition.extra_commands["load-reference"](settings)
+
+
+def build_platform_app(
+    all_settings: dict[str, ServiceSettings], auth_dir: Path
+) -> PrefixDispatcher:
+    apps: dict[str, FastAPI] = {
+        module.definition.api_prefix: module.create_app(all_settings[module.definition.name])
+        for module in SERVICES
+    }
+    apps["/api/auth"] = create_issuer_app(
+        signing_key_file=auth_dir / SIGNING_KEY_FILE,
+        clients_file=auth_dir / CLIENTS_FILE,
+        issuer="sme-platform",
+        audience="sme-platform",
+    )
+    return PrefixDispatcher(apps, not_found_root())
+
+
+@contextlib.contextmanager
+def infrastructure(settings: PlatformSettings) -> Iterator[tuple[str, str]]:
+    """Start embedded PostgreSQL and Tansu unless external ones were given; yield their addresses."""
+    started: list[EmbeddedPostgres | EmbeddedKafka] = []
+    try:
+        server_url = settings.database_url
+        if server_url is None:
+            postgres = EmbeddedPostgres(
+                data_dir=settings.state_dir / "postgres", port=settings.embedded_pg_port
+            )
+            postgres.start()
+            started.append(postgres)
+            server_url = postgres.url
+        bootstrap = settings.kafka_bootstrap_servers
+        if bootstrap is None:
+            settings.state_dir.mkdir(parents=True, exist_ok=True)
+            kafka = EmbeddedKafka(
+                port=settings.embedded_kafka_port, log_file=settings.state_dir / "tansu.log"
+            )
+            kafka.start()
+            started.append(kafka)
+            bootstrap = kafka.bootstrap_servers
+        yield server_url, bootstrap
+    finally:
+        for component in reversed(started):
+            component.stop()
+
+
+def configure(
+    settings: PlatformSettings, server_url: str, bootstrap: str
+) -> dict[str, ServiceSettings]:
+    ensure_signing_key(settings.auth_dir)
+    kafka = KafkaSettings(bootstrap_servers=bootstrap, topic_prefix=settings.kafka_topic_prefix)
+    return {
+        module.definition.name: service_settings(
+            module, server_url=server_url, kafka=kafka, auth_dir=settings.auth_dir
+        )
+        for module in SERVICES
+    }

@@ -1,0 +1,59 @@
+"""One async engine per service on psycopg 3 (the same driver serves the app, Alembic and the tests)."""
+
+from __future__ import annotations
+
+from sqlalchemy import text
+from sqlalchemy.engine import make_url
+from sqlalchemy.ext.asyncio import (
+    AsyncConnection,
+    AsyncEngine,
+    AsyncSession,
+    async_sessionmaker,
+    create_async_engine,
+)
+
+
+def to_async_url(url: str) -> str:
+    """Any PostgreSQL URL → the SQLAlchemy psycopg 3 dialect URL."""
+    parsed = make_url(url)
+    return parsed.set(drivername="postgresql+psycopg").render_as_string(hide_password=False)
+
+
+def to_sync_url(url: str) -> str:
+    """Any PostgreSQL URL → a plain libpq URL (for psycopg.connect and LISTEN/NOTIFY)."""
+    parsed = make_url(url)
+    return parsed.set(drivername="postgresql").render_as_string(hide_password=False)
+
+
+class Database:
+    """The engine and session factory of one service.
+
+    Tests build it around a single connection inside an outer transaction (``Database.bound_to``), so
+    that everything the code under test commits becomes a savepoint and is rolled back afterwards.
+    """
+
+    def __init__(self, engine: AsyncEngine, sessionmaker: async_sessionmaker[AsyncSession]) -> None:
+        self.engine = engine
+        self.sessionmaker = sessionmaker
+        self.url = engine.url.render_as_string(hide_password=False)
+
+    @classmethod
+    def from_url(cls, url: str, *, pool_size: int = 10) -> Database:
+        engine = create_async_engine(
+            to_async_url(url), pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True
+        )
+        return cls(engine, async_sessionmaker(engine, expire_on_commit=False))
+
+    @classmethod
+    def bound_to(cls, connection: AsyncConnection) -> Database:
+        sessionmaker = async_sessionmaker(
+            bind=connection, expire_on_commit=False, join_transaction_mode="create_savepoint"
+        )
+        return cls(connection.engine, sessionmaker)
+
+    async def ping(self) -> None:
+        async with self.sessionmaker() as session:
+            await session.execute(text("SELECT 1"))
+
+    async def dispose(self) -> None:
+        await self.engine.dispose()

@@ -1,0 +1,225 @@
+"""RFC 9457 problem details with a stable ``code``, an English and a Chinese message, and the field.
+
+Domain code raises ``DomainError`` subclasses; the handlers installed by ``install_problem_handlers``
+turn them, request validation errors and anything unexpected into ``application/problem+json``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import structlog
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from sme_common.observability.tracing import request_id_var
+
+PROBLEM_CONTENT_TYPE = "application/problem+json"
+PROBLEM_TYPE_BASE = "https://errors.sme.example/"
+
+log = structlog.get_logger(__name__)
+
+
+class DomainError(Exception):
+    """An error a caller can act on. Subclasses fix ``status``; instances name the code and field."""
+
+    status: int = 400
+    title: str = "Request cannot be processed"
+
+    def __init__(
+        self,
+        code: str,
+        detail: str,
+        detail_zh: str,
+        *,
+        field: str | None = None,
+        status: int | None = None,
+        extra: dict[str, Any] | None = None,
+    ) -> None:
+        super().__init__(detail)
+        self.code = code
+        self.detail = detail
+        self.detail_zh = detail_zh
+        self.field = field
+        if status is not None:
+            self.status = status
+        self.extra = extra or {}
+
+
+class InvalidInput(DomainError):
+    """Well-formed but unacceptable input (an invalid code, an unknown region, …)."""
+
+    status = 422
+    title = "Invalid input"
+
+
+class NotFound(DomainError):
+    status = 404
+    title = "Not found"
+
+
+class Conflict(DomainError):
+    """A business conflict: duplicate, stale version, illegal state transition."""
+
+    status = 409
+    title = "Conflict"
+
+
+class Unauthorized(DomainError):
+    status = 401
+    title = "Authentication required"
+
+
+class Forbidden(DomainError):
+    status = 403
+    title = "Forbidden"
+
+
+def problem(
+    *,
+    status: int,
+    code: str,
+    title: str,
+    detail: str,
+    detail_zh: str,
+    field: str | None = None,
+    extra: dict[str, Any] | None = None,
+    headers: dict[str, str] | None = None,
+) -> JSONResponse:
+    body: dict[str, Any] = {
+        "type": PROBLEM_TYPE_BASE + code.replace("_", "-"),
+        "title": title,
+        "status": status,
+        "code": code,
+        "detail": detail,
+        "detail_zh": detail_zh,
+    }
+    if field is not None:
+        body["field"] = field
+    body["request_id"] = request_id_var.get()
+    body.update(extra or {})
+    return JSONResponse(body, status_code=status, media_type=PROBLEM_CONTENT_TYPE, headers=headers)
+
+
+def problem_from(error: DomainError) -> JSONResponse:
+    headers = {"WWW-Authenticate": "Bearer"} if error.status == 401 else None
+    return problem(
+        status=error.status,
+        code=error.code,
+        title=error.title,
+        detail=error.detail,
+        detail_zh=error.detail_zh,
+        field=error.field,
+        extra=error.extra,
+        headers=headers,
+    )
+
+
+_VALIDATION_ZH = {
+    "missing": "缺少必填字段",
+    "extra_forbidden": "不允许的字段",
+    "json_invalid": "请求体不是合法的 JSON",
+    "string_too_long": "字符串过长",
+    "string_too_short": "字符串过短",
+    "string_pattern_mismatch": "格式不正确",
+    "date_from_datetime_parsing": "日期格式不正确，应为 YYYY-MM-DD",
+    "date_parsing": "日期格式不正确，应为 YYYY-MM-DD",
+    "int_parsing": "应为整数",
+    "greater_than_equal": "数值过小",
+    "less_than_equal": "数值过大",
+    "enum": "取值不在允许范围内",
+    "literal_error": "取值不在允许范围内",
+}
+
+
+def _field_path(loc: Sequence[Any]) -> str:
+    parts = [str(p) for p in loc if p not in ("body", "query", "path", "header")]
+    return ".".join(parts) or ".".join(str(p) for p in loc)
+
+
+async def _validation_handler(_request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, RequestValidationError)
+    errors = list(exc.errors())
+    first = errors[0] if errors else {"type": "invalid", "loc": (), "msg": "invalid request"}
+    details = [
+        {
+            "field": _field_path(err.get("loc", ())),
+            "code": err.get("type", "invalid"),
+            "detail": err.get("msg", ""),
+            "detail_zh": _VALIDATION_ZH.get(err.get("type", ""), "字段取值无效"),
+        }
+        for err in errors
+    ]
+    return problem(
+        status=422,
+        code="request_invalid",
+        title="Request validation failed",
+        detail=f"{_field_path(first.get('loc', ()))}: {first.get('msg', '')}",
+        detail_zh=f"请求校验失败：{_field_path(first.get('loc', ()))} "
+        f"{_VALIDATION_ZH.get(first.get('type', ''), '字段取值无效')}",
+        field=_field_path(first.get("loc", ())),
+        extra={"errors": details},
+    )
+
+
+_HTTP_CODES = {
+    400: ("bad_request", "请求无效"),
+    401: ("unauthenticated", "需要身份认证"),
+    403: ("forbidden", "无权访问"),
+    404: ("not_found", "资源不存在"),
+    405: ("method_not_allowed", "不支持该请求方法"),
+    406: ("not_acceptable", "不支持请求的格式"),
+    409: ("conflict", "请求冲突"),
+    413: ("payload_too_large", "请求体过大"),
+    415: ("unsupported_media_type", "不支持的内容类型"),
+    429: ("too_many_requests", "请求过于频繁"),
+}
+
+
+async def _http_handler(_request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, StarletteHTTPException)
+    code, zh = _HTTP_CODES.get(exc.status_code, ("http_error", "请求失败"))
+    return problem(
+        status=exc.status_code,
+        code=code,
+        title=str(exc.detail) if isinstance(exc.detail, str) else code,
+        detail=str(exc.detail),
+        detail_zh=zh,
+        headers=dict(exc.headers) if exc.headers else None,
+    )
+
+
+async def _domain_handler(_request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, DomainError)
+    return problem_from(exc)
+
+
+async def _unexpected_handler(request: Request, exc: Exception) -> JSONResponse:
+    log.exception("unhandled_error", path=request.url.path, error=repr(exc))
+    return problem(
+        status=500,
+        code="internal_error",
+        title="Internal error",
+        detail="The server failed to process the request; it has been logged.",
+        detail_zh="服务器内部错误，已记录",
+    )
+
+
+def install_problem_handlers(app: FastAPI) -> None:
+    app.add_exception_handler(RequestValidationError, _validation_handler)
+    app.add_exception_handler(StarletteHTTPException, _http_handler)
+    app.add_exception_handler(DomainError, _domain_handler)
+    app.add_exception_handler(Exception, _unexpected_handler)
+
+
+PROBLEM_RESPONSES: dict[int | str, dict[str, Any]] = {
+    status: {"description": desc, "content": {PROBLEM_CONTENT_TYPE: {}}}
+    for status, desc in (
+        (401, "Missing or invalid token"),
+        (403, "Role, scope or region does not allow this"),
+        (422, "Invalid input"),
+    )
+}

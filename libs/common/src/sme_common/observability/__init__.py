@@ -1,0 +1,1 @@
+"""Logs, traces and metrics: structlog JSON with request and trace ids, W3C traceparent, Prometheus."""

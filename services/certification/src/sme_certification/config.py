@@ -1,0 +1,7 @@
+from sme_common.settings import ServiceSettings, service_config
+
+
+class Settings(ServiceSettings):
+    """``SME_CERTIFICATION_*`` environment variables."""
+
+    model_config = service_config("CERTIFICATION")

@@ -1,0 +1,1 @@
+"""The certification service's directory of enterprises, kept from registry events."""

@@ -1,0 +1,3 @@
+from sme_common.directory.router import directory_router
+
+router = directory_router("certification")

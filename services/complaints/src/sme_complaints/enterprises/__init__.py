@@ -1,0 +1,1 @@
+"""The complaints service's directory of enterprises, kept from registry events."""

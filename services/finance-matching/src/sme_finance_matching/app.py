@@ -1,0 +1,27 @@
+"""Assembly of the finance-matching service."""
+
+from __future__ import annotations
+
+from fastapi import FastAPI
+from sme_common.db.engine import Database
+from sme_common.runtime import ServiceDefinition, create_service_app
+from sme_common.settings import ServiceSettings
+
+from sme_finance_matching.config import Settings
+from sme_finance_matching.enterprises.consumers import enterprise_directory_consumer
+from sme_finance_matching.enterprises.router import router as enterprises_router
+
+DEFINITION = ServiceDefinition(
+    name="finance-matching",
+    package="sme_finance_matching",
+    title="SME platform — finance matching",
+    routers=[enterprises_router],
+    settings_factory=Settings,
+    consumers=[enterprise_directory_consumer],
+)
+
+
+def create_app(
+    settings: ServiceSettings | None = None, *, database: Database | None = None
+) -> FastAPI:
+    return create_service_app(DEFINITION, settings or Settings(), database=database)

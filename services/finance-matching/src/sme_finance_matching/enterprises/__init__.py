@@ -1,0 +1,1 @@
+"""The finance-matching service's directory of enterprises, kept from registry events."""

@@ -1,0 +1,3 @@
+from sme_common.directory.consumers import directory_consumer
+
+enterprise_directory_consumer = directory_consumer("finance-matching")

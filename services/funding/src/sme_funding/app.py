@@ -1,0 +1,27 @@
+"""Assembly of the funding service."""
+
+from __future__ import annotations
+
+from fastapi import FastAPI
+from sme_common.db.engine import Database
+from sme_common.runtime import ServiceDefinition, create_service_app
+from sme_common.settings import ServiceSettings
+
+from sme_funding.config import Settings
+from sme_funding.enterprises.consumers import enterprise_directory_consumer
+from sme_funding.enterprises.router import router as enterprises_router
+
+DEFINITION = ServiceDefinition(
+    name="funding",
+    package="sme_funding",
+    title="SME platform — awards and subsidies",
+    routers=[enterprises_router],
+    settings_factory=Settings,
+    consumers=[enterprise_directory_consumer],
+)
+
+
+def create_app(
+    settings: ServiceSettings | None = None, *, database: Database | None = None
+) -> FastAPI:
+    return create_service_app(DEFINITION, settings or Settings(), database=database)

@@ -1,0 +1,1 @@
+"""The funding service's directory of enterprises, kept from registry events."""

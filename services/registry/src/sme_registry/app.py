@@ -1,0 +1,31 @@
+"""Assembly of the registry service."""
+
+from __future__ import annotations
+
+from fastapi import FastAPI
+from sme_common.db.engine import Database
+from sme_common.runtime import ServiceDefinition, create_service_app
+from sme_common.settings import ServiceSettings
+
+from sme_registry.config import Settings
+from sme_registry.enterprises.events import ENTERPRISE_TOPIC
+from sme_registry.enterprises.router import router as enterprises_router
+from sme_registry.reference.router import router as reference_router
+from sme_registry.reference.service import load_reference_command
+
+DEFINITION = ServiceDefinition(
+    name="registry",
+    package="sme_registry",
+    title="SME platform — enterprise register",
+    description="Enterprises keyed by unified social credit code; the register every service uses.",
+    routers=[enterprises_router, reference_router],
+    settings_factory=Settings,
+    produced_topics=[ENTERPRISE_TOPIC],
+    extra_commands={"load-reference": load_reference_command},
+)
+
+
+def create_app(
+    settings: ServiceSettings | None = None, *, database: Database | None = None
+) -> FastAPI:
+    return create_service_app(DEFINITION, settings or Settings(), database=database)

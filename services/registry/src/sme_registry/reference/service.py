@@ -1,0 +1,62 @@
+"""Loading the reference data files into the register's tables (``python -m sme_registry
+load-reference``). Running it again changes nothing unless the files changed."""
+
+from __future__ import annotations
+
+import psycopg
+from sme_common.db.engine import to_sync_url
+from sme_common.reference.industries import IndustryCatalog
+from sme_common.reference.regions import RegionCatalog
+from sme_common.settings import ServiceSettings
+
+
+def load_reference_data(database_url: str) -> tuple[int, int]:
+    regions = RegionCatalog.load()
+    industries = IndustryCatalog.load()
+    region_rows = []
+    for region in regions.all():
+        unit = regions.reporting_unit_for(region.code)
+        region_rows.append(
+            (
+                region.code,
+                region.name,
+                region.level,
+                region.parent_code,
+                unit.code if unit else None,
+                region.valid_from_year,
+                region.valid_to_year,
+                regions.version,
+            )
+        )
+    section_rows = [
+        (s.code, s.name_zh, s.name_en, s.first_division, s.last_division, industries.version)
+        for s in industries.sections()
+    ]
+    with psycopg.connect(to_sync_url(database_url)) as conn, conn.cursor() as cur:
+        cur.executemany(
+            """INSERT INTO reference_region (code, name, level, parent_code, reporting_unit_code,
+                   valid_from_year, valid_to_year, data_version)
+               VALUES (%s, %s, %s, %s, %s, %s, %s, %s)
+               ON CONFLICT (code) DO UPDATE SET name = EXCLUDED.name, level = EXCLUDED.level,
+                   parent_code = EXCLUDED.parent_code,
+                   reporting_unit_code = EXCLUDED.reporting_unit_code,
+                   valid_from_year = EXCLUDED.valid_from_year,
+                   valid_to_year = EXCLUDED.valid_to_year, data_version = EXCLUDED.data_version""",
+            region_rows,
+        )
+        cur.executemany(
+            """INSERT INTO reference_industry_section (code, name_zh, name_en, first_division,
+                   last_division, data_version)
+               VALUES (%s, %s, %s, %s, %s, %s)
+               ON CONFLICT (code) DO UPDATE SET name_zh = EXCLUDED.name_zh,
+                   name_en = EXCLUDED.name_en, first_division = EXCLUDED.first_division,
+                   last_division = EXCLUDED.last_division, data_version = EXCLUDED.data_version""",
+            section_rows,
+        )
+    return len(region_rows), len(section_rows)
+
+
+def load_reference_command(settings: ServiceSettings) -> int:
+    regions, sections = load_reference_data(settings.database_url.get_secret_value())
+    print(f"reference data loaded: {regions} regions, {sections} industry sections")  # noqa: T201
+    return 0
