@@ -8,7 +8,7 @@ from pathlib import Path
 
 import httpx
 import pytest
-from sme_common.testing.plugin import DatabaseFactory, TokenFactory, test_kafka_settings
+from sme_common.testing.plugin import DatabaseFactory, TokenFactory, kafka_settings_for_tests
 
 from tests.conftest import uscc_for
 from tests.harness import (
@@ -85,7 +85,7 @@ async def test_proof_flow_embedded(
     database_factory: DatabaseFactory, kafka_bootstrap: str, auth_dir: Path, bearer: TokenFactory
 ) -> None:
     async with embedded_platform(
-        database_factory, test_kafka_settings(kafka_bootstrap), auth_dir
+        database_factory, kafka_settings_for_tests(kafka_bootstrap), auth_dir
     ) as platform:
         await run_proof_flow(platform, bearer)
 
@@ -99,7 +99,7 @@ async def test_proof_flow_through_gateway(
     require_nginx: None,
 ) -> None:
     with gateway_platform(
-        database_factory, test_kafka_settings(kafka_bootstrap), auth_dir, workdir
+        database_factory, kafka_settings_for_tests(kafka_bootstrap), auth_dir, workdir
     ) as platform:
         await run_proof_flow(platform, bearer)
         async with httpx.AsyncClient(base_url=platform.base_url) as client:

@@ -17,7 +17,7 @@ from pathlib import Path
 import httpx
 import pytest
 from sme_common.devstack import EmbeddedKafka, free_port, wait_for_port
-from sme_common.testing.plugin import DatabaseFactory, TokenFactory, test_kafka_settings
+from sme_common.testing.plugin import DatabaseFactory, TokenFactory, kafka_settings_for_tests
 
 from tests.conftest import uscc_for
 from tests.harness import CONSUMING_SERVICES, embedded_platform, eventually
@@ -74,7 +74,7 @@ async def test_events_survive_a_broker_outage(
             log_file=workdir / "tansu.log",
         )
         broker.start()
-        kafka = test_kafka_settings(broker.bootstrap_servers)
+        kafka = kafka_settings_for_tests(broker.bootstrap_servers)
         try:
             async with (
                 embedded_platform(database_factory, kafka, auth_dir) as platform,

@@ -10,7 +10,7 @@ import pytest
 from aiokafka import AIOKafkaProducer
 from sme_certification.app import DEFINITION as CERTIFICATION
 from sme_common.events.envelope import CloudEvent
-from sme_common.testing.plugin import DatabaseFactory, test_kafka_settings
+from sme_common.testing.plugin import DatabaseFactory, kafka_settings_for_tests
 from sme_embedded.platform import SERVICES
 
 from tests.conftest import uscc_for
@@ -41,7 +41,7 @@ def registered_event(serial: int) -> CloudEvent:
 async def test_killed_consumer_resumes_without_duplicates_or_gaps(
     database_factory: DatabaseFactory, kafka_bootstrap: str, auth_dir: Path, workdir: Path
 ) -> None:
-    kafka = test_kafka_settings(kafka_bootstrap)
+    kafka = kafka_settings_for_tests(kafka_bootstrap)
     module = next(m for m in SERVICES if m.definition is CERTIFICATION)
     url = database_factory.create("certification", CERTIFICATION.package)
     settings = service_settings(module, url, kafka, auth_dir)

@@ -19,7 +19,7 @@ from sme_common.db.uow import UnitOfWork
 from sme_common.directory.consumers import directory_consumer, record_registered_enterprise
 from sme_common.events.consumer import ConsumerRunner, ConsumerSpec, PermanentEventError
 from sme_common.events.envelope import CloudEvent
-from sme_common.testing.plugin import DatabaseFactory, test_kafka_settings
+from sme_common.testing.plugin import DatabaseFactory, kafka_settings_for_tests
 from sme_embedded.platform import SERVICES
 
 from tests.fault.test_consumer_killed import registered_event
@@ -32,7 +32,7 @@ POISON_SERIAL = 2
 async def test_poison_message_is_dead_lettered_and_replayed_after_the_fix(
     database_factory: DatabaseFactory, kafka_bootstrap: str, auth_dir: Path
 ) -> None:
-    kafka = test_kafka_settings(kafka_bootstrap)
+    kafka = kafka_settings_for_tests(kafka_bootstrap)
     url = database_factory.create("certification", CERTIFICATION.package)
     database = Database.from_url(url)
     real = directory_consumer("certification")

@@ -1,6 +1,5 @@
 """Read endpoints over the directory, region-scoped in the query."""
 
-from __future__ import annotations
 
 import base64
 from datetime import date, datetime

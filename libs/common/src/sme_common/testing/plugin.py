@@ -141,7 +141,7 @@ def bearer(auth_dir: Path) -> TokenFactory:
     return make
 
 
-def test_kafka_settings(bootstrap: str, prefix: str | None = None) -> KafkaSettings:
+def kafka_settings_for_tests(bootstrap: str, prefix: str | None = None) -> KafkaSettings:
     """Fast consumer-group joins on Tansu (kafka-broker.md) and a topic prefix unique to the test."""
     return KafkaSettings(
         bootstrap_servers=bootstrap,
