@@ -60,12 +60,28 @@ def main() -> None:
             if PROVINCES[province] != "county":
                 continue
             level, parent = "county", code[:4] + "00"
-        regions.append({"code": code, "name": name, "level": level, "parent_code": parent,
-                        "valid_from_year": first, "valid_to_year": last})
+        regions.append(
+            {
+                "code": code,
+                "name": name,
+                "level": level,
+                "parent_code": parent,
+                "valid_from_year": first,
+                "valid_to_year": last,
+            }
+        )
     # 兰州新区 has no GB/T 2260 code; the NBS statistical code 620171 identifies it, and the provincial
     # documents treat it as a unit parallel to the 14 市州 (policy-facts.md §5.1; seeds 000 and 001).
-    regions.append({"code": "620171", "name": "兰州新区", "level": "new_area",
-                    "parent_code": "620000", "valid_from_year": 2012, "valid_to_year": None})
+    regions.append(
+        {
+            "code": "620171",
+            "name": "兰州新区",
+            "level": "new_area",
+            "parent_code": "620000",
+            "valid_from_year": 2012,
+            "valid_to_year": None,
+        }
+    )
     document = {
         "version": f"stdnum-{metadata.version('python-stdnum')}",
         "source": "GB/T 2260 administrative division codes with years of validity, from "

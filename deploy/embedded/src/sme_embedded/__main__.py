@@ -4,7 +4,9 @@ load reference data, and serve all five services on one port."""
 from __future__ import annotations
 
 import argparse
+import signal
 import sys
+from types import FrameType
 
 import uvicorn
 from sme_common.observability.logging import configure_logging
@@ -32,9 +34,16 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "prepare":
             return 0
         app = build_platform_app(all_settings, settings.auth_dir)
+        # uvicorn re-raises the signal that stopped it; turn it into SystemExit so that the
+        # embedded PostgreSQL and Tansu are stopped on the way out.
+        signal.signal(signal.SIGTERM, _exit_on_signal)
         print(f"SME platform serving on http://{settings.host}:{settings.port}", flush=True)
         uvicorn.run(app, host=settings.host, port=settings.port, log_config=None)
     return 0
+
+
+def _exit_on_signal(signum: int, _frame: FrameType | None) -> None:
+    raise SystemExit(128 + signum)
 
 
 if __name__ == "__main__":

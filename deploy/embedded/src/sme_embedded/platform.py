@@ -19,6 +19,7 @@ import sme_finance_matching.app as finance_matching
 import sme_funding.app as funding
 import sme_registry.app as registry
 from fastapi import FastAPI
+from pydantic import SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 from sme_common.auth.cli import CLIENTS_FILE
 from sme_common.auth.issuer import create_issuer_app
@@ -70,7 +71,7 @@ def service_settings(
     module: ServiceModule, *, server_url: str, kafka: KafkaSettings, auth_dir: Path
 ) -> ServiceSettings:
     return module.settings_class(
-        database_url=database_url_for(server_url, module.definition.name),  # type: ignore[arg-type]
+        database_url=SecretStr(database_url_for(server_url, module.definition.name)),
         kafka=kafka,
         auth=AuthSettings(jwks_file=auth_dir / "jwks.json"),
     )

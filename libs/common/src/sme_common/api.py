@@ -13,7 +13,7 @@ async def reject_unknown_query_parameters(request: Request) -> None:
     dependant = getattr(route, "dependant", None)
     if dependant is None:
         return
-    known = {param.alias for param in _all_query_params(dependant)}
+    known = {str(getattr(param, "alias", "")) for param in _all_query_params(dependant)}
     for name in request.query_params:
         if name not in known:
             raise InvalidInput(

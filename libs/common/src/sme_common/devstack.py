@@ -152,7 +152,7 @@ class EmbeddedPostgres:
             check=False,
             **_run_as(self._os_user),  # type: ignore[call-overload]
         )
-        return result.returncode == 0
+        return bool(result.returncode == 0)
 
     def stop(self) -> None:
         subprocess.run(

@@ -142,8 +142,11 @@ def _field_path(loc: Sequence[Any]) -> str:
 
 async def _validation_handler(_request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, RequestValidationError)
-    errors = list(exc.errors())
-    first = errors[0] if errors else {"type": "invalid", "loc": (), "msg": "invalid request"}
+    errors: list[dict[str, Any]] = [dict(e) for e in exc.errors()]
+    first: dict[str, Any] = (
+        errors[0] if errors else {"type": "invalid", "loc": (), "msg": "invalid request"}
+    )
+    first_type = str(first.get("type", ""))
     details = [
         {
             "field": _field_path(err.get("loc", ())),
@@ -159,7 +162,7 @@ async def _validation_handler(_request: Request, exc: Exception) -> JSONResponse
         title="Request validation failed",
         detail=f"{_field_path(first.get('loc', ()))}: {first.get('msg', '')}",
         detail_zh=f"请求校验失败：{_field_path(first.get('loc', ()))} "
-        f"{_VALIDATION_ZH.get(first.get('type', ''), '字段取值无效')}",
+        f"{_VALIDATION_ZH.get(first_type, '字段取值无效')}",
         field=_field_path(first.get("loc", ())),
         extra={"errors": details},
     )

@@ -22,7 +22,9 @@ _ORG_CHARSET = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ"
 ENTITY_TYPES: dict[str, frozenset[str]] = {
     "1": frozenset("1239"),  # 机构编制: 机关, 事业单位, 中央编办直管群众团体, 其他
     "2": frozenset("19"),  # 外交: 外国常驻新闻机构, 其他
-    "3": frozenset("123459"),  # 司法行政: 律师执业机构, 公证处, 基层法律服务所, 司法鉴定机构, 仲裁委员会, 其他
+    "3": frozenset(
+        "123459"
+    ),  # 司法行政: 律师执业机构, 公证处, 基层法律服务所, 司法鉴定机构, 仲裁委员会, 其他
     "4": frozenset("19"),  # 文化: 外国在华文化中心, 其他
     "5": frozenset("1239"),  # 民政: 社会团体, 民办非企业单位, 基金会, 其他
     "6": frozenset("129"),  # 旅游: 外国旅游部门常驻代表机构, 港澳台旅游部门常驻内地代表机构, 其他
@@ -66,35 +68,58 @@ def validate_uscc(value: str) -> str:
     """Return the normalised code, or raise ``UsccError`` saying what is wrong."""
     code = normalize_uscc(value)
     if len(code) != 18:
-        raise UsccError("length", f"must be 18 characters, got {len(code)}",
-                        f"统一社会信用代码应为 18 位，实际 {len(code)} 位")
+        raise UsccError(
+            "length",
+            f"must be 18 characters, got {len(code)}",
+            f"统一社会信用代码应为 18 位，实际 {len(code)} 位",
+        )
     bad = sorted({c for c in code if c not in USCC_CHARSET})
     if bad:
-        raise UsccError("character", f"characters not allowed: {''.join(bad)} (I, O, S, V, Z never occur)",
-                        f"统一社会信用代码含非法字符：{''.join(bad)}")
+        raise UsccError(
+            "character",
+            f"characters not allowed: {''.join(bad)} (I, O, S, V, Z never occur)",
+            f"统一社会信用代码含非法字符：{''.join(bad)}",
+        )
     authority, entity_type = code[0], code[1]
     if authority not in ENTITY_TYPES:
-        raise UsccError("authority", f"'{authority}' is not a registration-authority code",
-                        f"登记管理部门代码 {authority} 无效")
+        raise UsccError(
+            "authority",
+            f"'{authority}' is not a registration-authority code",
+            f"登记管理部门代码 {authority} 无效",
+        )
     if entity_type not in ENTITY_TYPES[authority]:
-        raise UsccError("entity_type", f"'{entity_type}' is not an entity type of authority '{authority}'",
-                        f"机构类别代码 {entity_type} 与登记管理部门代码 {authority} 不匹配")
+        raise UsccError(
+            "entity_type",
+            f"'{entity_type}' is not an entity type of authority '{authority}'",
+            f"机构类别代码 {entity_type} 与登记管理部门代码 {authority} 不匹配",
+        )
     if not code[2:8].isdigit():
-        raise UsccError("region", "characters 3–8 must be a six-digit GB/T 2260 region code",
-                        "第 3–8 位应为 6 位行政区划代码")
+        raise UsccError(
+            "region",
+            "characters 3–8 must be a six-digit GB/T 2260 region code",
+            "第 3–8 位应为 6 位行政区划代码",
+        )
     org_body, org_check = code[8:16], code[16]
     if not all(c in _ORG_CHARSET for c in org_body):
-        raise UsccError("org_code_check", "organisation code body has invalid characters",
-                        "组织机构代码本体含非法字符")
+        raise UsccError(
+            "org_code_check",
+            "organisation code body has invalid characters",
+            "组织机构代码本体含非法字符",
+        )
     expected_org = org_code_check_character(org_body)
     if org_check != expected_org:
-        raise UsccError("org_code_check",
-                        f"organisation code check character should be '{expected_org}'",
-                        f"组织机构代码校验位错误，应为 {expected_org}")
+        raise UsccError(
+            "org_code_check",
+            f"organisation code check character should be '{expected_org}'",
+            f"组织机构代码校验位错误，应为 {expected_org}",
+        )
     expected = uscc_check_character(code[:17])
     if code[17] != expected:
-        raise UsccError("check_character", f"check character should be '{expected}'",
-                        f"统一社会信用代码校验位错误，应为 {expected}")
+        raise UsccError(
+            "check_character",
+            f"check character should be '{expected}'",
+            f"统一社会信用代码校验位错误，应为 {expected}",
+        )
     return code
 
 
@@ -106,8 +131,9 @@ def is_valid_uscc(value: str) -> bool:
     return True
 
 
-def make_uscc(*, authority: str = "9", entity_type: str = "1", region: str = "620100",
-              body: str = "MA000000") -> str:
+def make_uscc(
+    *, authority: str = "9", entity_type: str = "1", region: str = "620100", body: str = "MA000000"
+) -> str:
     """A valid code with both check characters computed (for tests, fixtures and benchmarks).
 
     ``body`` is the 8-character organisation-code body; letters I, O, S, V, Z are not allowed.

@@ -38,8 +38,9 @@ def share_of_fen(amount_fen: int, rate: Decimal | str) -> int:
     return int(round_half_up(Decimal(amount_fen) * _decimal(rate)))
 
 
-def ratio(numerator: Decimal | str | int, denominator: Decimal | str | int,
-          places: int = 4) -> Decimal | None:
+def ratio(
+    numerator: Decimal | str | int, denominator: Decimal | str | int, places: int = 4
+) -> Decimal | None:
     """numerator / denominator, half up; None when the denominator is zero (no ratio exists)."""
     den = _decimal(denominator)
     if den == 0:

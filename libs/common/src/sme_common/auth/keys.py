@@ -43,6 +43,8 @@ def key_id(private_pem: bytes) -> str:
 
 def public_jwks(private_pem: bytes) -> dict[str, Any]:
     private_key = serialization.load_pem_private_key(private_pem, password=None)
+    if not isinstance(private_key, rsa.RSAPrivateKey):
+        raise ValueError("the built-in issuer signs with RSA keys only")
     jwk: dict[str, Any] = json.loads(jwt.algorithms.RSAAlgorithm.to_jwk(private_key.public_key()))
     jwk.update({"kid": key_id(private_pem), "use": "sig", "alg": ALGORITHM})
     return {"keys": [jwk]}

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy import text
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from sqlalchemy.ext.asyncio import (
     AsyncConnection,
     AsyncEngine,
@@ -23,6 +24,16 @@ def to_sync_url(url: str) -> str:
     """Any PostgreSQL URL → a plain libpq URL (for psycopg.connect and LISTEN/NOTIFY)."""
     parsed = make_url(url)
     return parsed.set(drivername="postgresql").render_as_string(hide_password=False)
+
+
+_TRANSIENT = (OperationalError, InterfaceError, ConnectionError, TimeoutError, OSError)
+
+
+def is_transient_failure(exc: BaseException) -> bool:
+    """The database (or the network to it) is away: worth retrying, never the caller's fault."""
+    if isinstance(exc, DBAPIError) and exc.connection_invalidated:
+        return True
+    return isinstance(exc, _TRANSIENT)
 
 
 class Database:

@@ -1,6 +1,5 @@
 """Read endpoints over the directory, region-scoped in the query."""
 
-
 import base64
 from datetime import date, datetime
 from typing import Annotated

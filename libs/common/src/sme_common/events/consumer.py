@@ -26,9 +26,8 @@ import structlog
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRecord, TopicPartition
 from aiokafka.errors import CommitFailedError, KafkaError
 from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 
-from sme_common.db.engine import Database
+from sme_common.db.engine import Database, is_transient_failure
 from sme_common.db.uow import UnitOfWork
 from sme_common.events.envelope import CloudEvent, EnvelopeError, split_version
 from sme_common.events.relay import build_producer
@@ -52,15 +51,6 @@ class Outcome(enum.StrEnum):
 
 class PermanentEventError(Exception):
     """Raised by a handler for an event it can never apply (it is dead-lettered, not retried)."""
-
-
-_TRANSIENT = (OperationalError, InterfaceError, ConnectionError, TimeoutError, OSError)
-
-
-def is_transient(exc: BaseException) -> bool:
-    if isinstance(exc, DBAPIError) and exc.connection_invalidated:
-        return True
-    return isinstance(exc, _TRANSIENT)
 
 
 @dataclass(frozen=True)
@@ -159,8 +149,8 @@ class ConsumerRunner:
         handler = self.spec.handlers.get(event.type)
         if handler is None:
             if split_version(event.type)[0] in self._families:
-                exc = PermanentEventError(f"unsupported version of {event.type}")
-                return await self._dead_letter(record, exc)
+                unsupported = PermanentEventError(f"unsupported version of {event.type}")
+                return await self._dead_letter(record, unsupported)
             CONSUMER_EVENTS.labels(self.spec.name, Outcome.SKIPPED).inc()
             return Outcome.SKIPPED
         backoff = 0.2
@@ -172,7 +162,7 @@ class ConsumerRunner:
             except asyncio.CancelledError:
                 raise
             except Exception as exc:
-                if not is_transient(exc):
+                if not is_transient_failure(exc):
                     return await self._dead_letter(record, exc)
                 log.warning("consumer_transient_error", consumer=self.spec.name, error=repr(exc))
                 if stop.is_set():

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import sys
+from collections.abc import MutableMapping
 from typing import Any
 
 import structlog
@@ -11,7 +12,9 @@ import structlog
 from sme_common.observability.tracing import current_trace_id, request_id_var
 
 
-def _add_context(_logger: Any, _method: str, event: dict[str, Any]) -> dict[str, Any]:
+def _add_context(
+    _logger: Any, _method: str, event: MutableMapping[str, Any]
+) -> MutableMapping[str, Any]:
     request_id = request_id_var.get()
     if request_id:
         event.setdefault("request_id", request_id)

@@ -5,11 +5,11 @@ from __future__ import annotations
 import re
 import time
 import uuid
-from typing import Any
 
 import structlog
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from sme_common.db.engine import is_transient_failure
 from sme_common.observability.metrics import HTTP_LATENCY, HTTP_REQUESTS
 from sme_common.observability.tracing import continue_trace, request_id_var, traceparent_var
 
@@ -55,7 +55,10 @@ class ObservabilityMiddleware:
             log.exception("unhandled_error", path=scope["path"], error=repr(exc))
             if response_started:
                 raise
-            await internal_error_response()(scope, receive, send_with_headers)
+            if is_transient_failure(exc):
+                await unavailable_response()(scope, receive, send_with_headers)
+            else:
+                await internal_error_response()(scope, receive, send_with_headers)
         finally:
             elapsed = time.perf_counter() - started
             route = _route_template(scope)
@@ -74,7 +77,7 @@ class ObservabilityMiddleware:
             traceparent_var.reset(tp_token)
 
 
-def _route_template(scope: dict[str, Any]) -> str:
+def _route_template(scope: Scope) -> str:
     route = scope.get("route")
     path = getattr(route, "path", None)
     return f"{scope.get('root_path', '')}{path}" if path else "unmatched"
@@ -89,4 +92,17 @@ def internal_error_response() -> ASGIApp:
         title="Internal error",
         detail="The server failed to process the request; it has been logged.",
         detail_zh="服务器内部错误，已记录",
+    )
+
+
+def unavailable_response() -> ASGIApp:
+    from sme_common.errors import problem
+
+    return problem(
+        status=503,
+        code="service_unavailable",
+        title="Service unavailable",
+        detail="A backing service (database) is unreachable; retry later.",
+        detail_zh="后端服务暂不可用，请稍后重试",
+        headers={"Retry-After": "5"},
     )

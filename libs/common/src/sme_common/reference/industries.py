@@ -70,8 +70,7 @@ class IndustryCatalog:
             return section, ""
         division = int(digits[:2])
         by_division = next(
-            (s for s in self._sections.values()
-             if s.first_division <= division <= s.last_division),
+            (s for s in self._sections.values() if s.first_division <= division <= s.last_division),
             None,
         )
         if by_division is None:

@@ -18,7 +18,6 @@ from typing import Any
 
 import psycopg
 import pytest
-import pytest_asyncio
 from psycopg import sql
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import create_async_engine
@@ -162,8 +161,3 @@ async def isolated_database(url: str) -> AsyncIterator[Database]:
         finally:
             await transaction.rollback()
     await engine.dispose()
-
-
-@pytest_asyncio.fixture
-async def fresh_database(database_factory: DatabaseFactory) -> Callable[[str, str], str]:
-    return database_factory.create  # type: ignore[return-value]
