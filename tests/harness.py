@@ -22,12 +22,13 @@ from pathlib import Path
 import httpx
 import psycopg
 import uvicorn
+from sqlalchemy.engine import make_url
+
 from sme_common.db.engine import to_sync_url
 from sme_common.devstack import free_port, wait_for_port
 from sme_common.settings import AuthSettings, KafkaSettings, ServiceSettings
 from sme_common.testing.plugin import DatabaseFactory
 from sme_embedded.platform import SERVICES, ServiceModule, build_platform_app, prepare
-from sqlalchemy.engine import make_url
 
 REPO = Path(__file__).resolve().parents[1]
 GATEWAY_TEMPLATE = REPO / "deploy" / "gateway" / "nginx.conf.template"

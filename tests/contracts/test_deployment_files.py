@@ -8,8 +8,8 @@ import re
 
 import pytest
 import yaml
-from sme_embedded.platform import SERVICES
 
+from sme_embedded.platform import SERVICES
 from tests.harness import GATEWAY_TEMPLATE, REPO, render_gateway_config
 
 COMPOSE = yaml.safe_load((REPO / "docker-compose.yml").read_text())

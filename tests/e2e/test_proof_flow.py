@@ -8,8 +8,8 @@ from pathlib import Path
 
 import httpx
 import pytest
-from sme_common.testing.plugin import DatabaseFactory, TokenFactory, kafka_settings_for_tests
 
+from sme_common.testing.plugin import DatabaseFactory, TokenFactory, kafka_settings_for_tests
 from tests.conftest import uscc_for
 from tests.harness import (
     CONSUMING_SERVICES,
@@ -66,6 +66,17 @@ async def run_proof_flow(platform: Platform, bearer: TokenFactory) -> None:
                 )
 
             await eventually(seen, timeout_s=60)
+
+        for service in ["registry", *CONSUMING_SERVICES]:
+            metrics = await client.get(f"/api/{service}/metrics")
+            assert metrics.status_code == 200
+            assert any(
+                line.startswith("sme_http_requests_total{") and f'service="{service}"' in line
+                for line in metrics.text.splitlines()
+            ), service
+            assert (await client.get(f"/api/{service}/healthz")).json() == {"status": "ok"}
+            assert (await client.get(f"/api/{service}/readyz")).status_code == 200
+            assert (await client.get(f"/api/{service}/openapi.json")).status_code == 200
 
         # Another region's officer does not see it anywhere.
         tianshui = bearer("city_officer", region="620500")

@@ -16,9 +16,9 @@ from pathlib import Path
 
 import httpx
 import pytest
+
 from sme_common.devstack import EmbeddedKafka, free_port, wait_for_port
 from sme_common.testing.plugin import DatabaseFactory, TokenFactory, kafka_settings_for_tests
-
 from tests.conftest import uscc_for
 from tests.harness import CONSUMING_SERVICES, embedded_platform, eventually
 

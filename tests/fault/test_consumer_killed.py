@@ -8,11 +8,11 @@ from pathlib import Path
 
 import pytest
 from aiokafka import AIOKafkaProducer
+
 from sme_certification.app import DEFINITION as CERTIFICATION
 from sme_common.events.envelope import CloudEvent
 from sme_common.testing.plugin import DatabaseFactory, kafka_settings_for_tests
 from sme_embedded.platform import SERVICES
-
 from tests.conftest import uscc_for
 from tests.harness import eventually, service_settings, start_service_process
 
@@ -62,6 +62,7 @@ async def test_killed_consumer_resumes_without_duplicates_or_gaps(
         await producer.stop()
 
     import psycopg
+
     from sme_common.db.engine import to_sync_url
 
     def applied() -> int:

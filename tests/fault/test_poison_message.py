@@ -13,6 +13,7 @@ from pathlib import Path
 import psycopg
 import pytest
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
+
 from sme_certification.app import DEFINITION as CERTIFICATION
 from sme_common.db.engine import Database, to_sync_url
 from sme_common.db.uow import UnitOfWork
@@ -21,7 +22,6 @@ from sme_common.events.consumer import ConsumerRunner, ConsumerSpec, PermanentEv
 from sme_common.events.envelope import CloudEvent
 from sme_common.testing.plugin import DatabaseFactory, kafka_settings_for_tests
 from sme_embedded.platform import SERVICES
-
 from tests.fault.test_consumer_killed import registered_event
 from tests.harness import eventually, service_environment, service_settings
 

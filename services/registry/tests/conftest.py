@@ -6,6 +6,7 @@ from pathlib import Path
 import httpx
 import pytest
 import pytest_asyncio
+
 from sme_common.settings import AuthSettings, KafkaSettings
 from sme_common.testing.plugin import DatabaseFactory, isolated_database
 from sme_registry.app import create_app

@@ -6,6 +6,7 @@ import asyncio
 
 import httpx
 import pytest
+
 from sme_common.ids import make_uscc
 from sme_common.testing.plugin import TokenFactory
 
@@ -17,8 +18,9 @@ def enterprise(uscc: str, region: str = "620102", **extra: object) -> dict[str, 
 
 
 async def outbox_rows(client: httpx.AsyncClient) -> list[tuple[str, str]]:
-    from sme_common.events.tables import outbox_message
     from sqlalchemy import select
+
+    from sme_common.events.tables import outbox_message
 
     async with client.app.state.database.sessionmaker() as session:  # type: ignore[attr-defined]
         result = await session.execute(select(outbox_message.c.event_type, outbox_message.c.key))
@@ -161,6 +163,17 @@ async def test_same_idempotency_key_with_another_body_is_409(
     assert other.status_code == 409
     assert other.json()["code"] == "idempotency_key_reused"
     assert len(await outbox_rows(client)) == 1
+
+
+@pytest.mark.parametrize("key", ["", "has space", "x" * 201, "semi;colon"])
+async def test_malformed_idempotency_keys_are_refused(
+    client: httpx.AsyncClient, bearer: TokenFactory, key: str
+) -> None:
+    headers = {**bearer("province_officer", region="620000"), "Idempotency-Key": key}
+    response = await client.post(URL, json=enterprise(make_uscc(body="MA100016")), headers=headers)
+    assert response.status_code == 422
+    assert response.json()["code"] == "idempotency_key_invalid"
+    assert await outbox_rows(client) == []
 
 
 async def test_registering_twice_without_a_key_is_a_conflict(

@@ -9,8 +9,8 @@ import sys
 from types import FrameType
 
 import uvicorn
-from sme_common.observability.logging import configure_logging
 
+from sme_common.observability.logging import configure_logging
 from sme_embedded.platform import (
     SERVICES,
     PlatformSettings,

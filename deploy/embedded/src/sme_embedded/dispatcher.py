@@ -8,8 +8,9 @@ from collections.abc import AsyncIterator, Mapping
 
 from fastapi import FastAPI
 from fastapi.responses import JSONResponse
-from sme_common.errors import problem
 from starlette.types import Receive, Scope, Send
+
+from sme_common.errors import problem
 
 
 class PrefixDispatcher:

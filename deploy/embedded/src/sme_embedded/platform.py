@@ -13,22 +13,22 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+from fastapi import FastAPI
+from pydantic import SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+from sqlalchemy.engine import make_url
+
 import sme_certification.app as certification
 import sme_complaints.app as complaints
 import sme_finance_matching.app as finance_matching
 import sme_funding.app as funding
 import sme_registry.app as registry
-from fastapi import FastAPI
-from pydantic import SecretStr
-from pydantic_settings import BaseSettings, SettingsConfigDict
 from sme_common.auth.cli import CLIENTS_FILE
 from sme_common.auth.issuer import create_issuer_app
 from sme_common.auth.keys import SIGNING_KEY_FILE, ensure_signing_key
 from sme_common.devstack import EmbeddedKafka, EmbeddedPostgres
 from sme_common.runtime import ServiceDefinition, migrate
 from sme_common.settings import AuthSettings, KafkaSettings, ServiceSettings
-from sqlalchemy.engine import make_url
-
 from sme_embedded.dispatcher import PrefixDispatcher, not_found_root
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import httpx
 from fastapi import FastAPI
 from pydantic import BaseModel
+
 from sme_common.errors import Conflict, InvalidInput, NotFound, install_problem_handlers
 from sme_common.observability.middleware import ObservabilityMiddleware
 

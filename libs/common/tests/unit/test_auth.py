@@ -9,6 +9,7 @@ from pathlib import Path
 
 import httpx
 import pytest
+
 from sme_common.auth.issuer import RegisteredClient, create_issuer_app, hash_secret, save_client
 from sme_common.auth.keys import SIGNING_KEY_FILE, ensure_signing_key
 from sme_common.auth.principal import Principal, RegionLevel, region_scope_for

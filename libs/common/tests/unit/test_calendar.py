@@ -53,8 +53,10 @@ def test_workdays_between_counts_after_start_up_to_end() -> None:
     assert calendar.workdays_between(date(2026, 9, 30), date(2026, 10, 13)) == 5
 
 
-@given(st.dates(min_value=date(2025, 1, 1), max_value=date(2026, 11, 30)),
-       st.integers(min_value=1, max_value=30))
+@given(
+    st.dates(min_value=date(2025, 1, 1), max_value=date(2026, 11, 30)),
+    st.integers(min_value=1, max_value=30),
+)
 def test_a_deadline_never_falls_on_a_day_off(start: date, n: int) -> None:
     deadline = calendar.add_workdays(start, n)
     assert calendar.is_workday(deadline)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 import pytest
+
 from sme_common.events.envelope import CloudEvent, EnvelopeError, topic_for
 from sme_common.events.schemas import EventSchemaError, known_event_types, validate_event_data
 

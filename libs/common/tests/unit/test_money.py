@@ -13,8 +13,16 @@ from sme_common.money import fen_to_yuan, ratio, round_half_up, share_of_fen, yu
 
 @pytest.mark.parametrize(
     ("yuan", "fen"),
-    [("0.005", 1), ("0.004", 0), ("2.5", 250), ("300000", 30_000_000), ("-0.005", -1),
-     ("12.345", 1235), (Decimal("0.015"), 2), (3, 300)],
+    [
+        ("0.005", 1),
+        ("0.004", 0),
+        ("2.5", 250),
+        ("300000", 30_000_000),
+        ("-0.005", -1),
+        ("12.345", 1235),
+        (Decimal("0.015"), 2),
+        (3, 300),
+    ],
 )
 def test_yuan_to_fen_rounds_half_up(yuan: str | Decimal | int, fen: int) -> None:
     assert yuan_to_fen(yuan) == fen
@@ -45,7 +53,9 @@ def test_fen_round_trips_through_yuan(fen: int) -> None:
     assert yuan_to_fen(fen_to_yuan(fen)) == fen
 
 
-@given(st.integers(min_value=0, max_value=10**12),
-       st.decimals(min_value=0, max_value=1, places=4, allow_nan=False))
+@given(
+    st.integers(min_value=0, max_value=10**12),
+    st.decimals(min_value=0, max_value=1, places=4, allow_nan=False),
+)
 def test_a_share_never_exceeds_the_amount_nor_goes_negative(amount: int, rate: Decimal) -> None:
     assert 0 <= share_of_fen(amount, rate) <= amount

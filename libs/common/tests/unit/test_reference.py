@@ -20,8 +20,13 @@ def test_gansu_reports_by_14_prefectures_and_lanzhou_new_area() -> None:
 
 @pytest.mark.parametrize(
     ("region", "unit"),
-    [("620102", "620100"), ("620100", "620100"), ("620171", "620171"), ("623001", "623000"),
-     ("620502", "620500")],
+    [
+        ("620102", "620100"),
+        ("620100", "620100"),
+        ("620171", "620171"),
+        ("623001", "623000"),
+        ("620502", "620500"),
+    ],
 )
 def test_reporting_unit_of_a_region(region: str, unit: str) -> None:
     found = regions.reporting_unit_for(region)
@@ -43,8 +48,16 @@ def test_guizhou_and_hubei_prefectures_are_known() -> None:
 
 @pytest.mark.parametrize(
     ("code", "section", "normalized"),
-    [("C", "C", "C"), ("C34", "C", "C34"), ("c3411", "C", "C3411"), ("3411", "C", "C3411"),
-     ("I65", "I", "I65"), ("70", "K", "K70"), ("A05", "A", "A05"), ("T97", "T", "T97")],
+    [
+        ("C", "C", "C"),
+        ("C34", "C", "C34"),
+        ("c3411", "C", "C3411"),
+        ("3411", "C", "C3411"),
+        ("I65", "I", "I65"),
+        ("70", "K", "K70"),
+        ("A05", "A", "A05"),
+        ("T97", "T", "T97"),
+    ],
 )
 def test_industry_codes_at_any_depth(code: str, section: str, normalized: str) -> None:
     assert industries.section_for(code).code == section

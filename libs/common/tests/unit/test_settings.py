@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 from pydantic import SecretStr, ValidationError
+
 from sme_common.settings import ServiceSettings, service_config
 
 

@@ -1,5 +1,4 @@
-from sme_common.runtime import main_for
-
 from sme_certification.app import DEFINITION, create_app
+from sme_common.runtime import main_for
 
 main_for(DEFINITION, create_app)

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 from fastapi import FastAPI
-from sme_common.db.engine import Database
-from sme_common.runtime import ServiceDefinition, create_service_app
-from sme_common.settings import ServiceSettings
 
 from sme_certification.config import Settings
 from sme_certification.enterprises.consumers import enterprise_directory_consumer
 from sme_certification.enterprises.router import router as enterprises_router
+from sme_common.db.engine import Database
+from sme_common.runtime import ServiceDefinition, create_service_app
+from sme_common.settings import ServiceSettings
 
 DEFINITION = ServiceDefinition(
     name="certification",

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from fastapi import FastAPI
+
 from sme_common.db.engine import Database
 from sme_common.runtime import ServiceDefinition, create_service_app
 from sme_common.settings import ServiceSettings
-
 from sme_funding.config import Settings
 from sme_funding.enterprises.consumers import enterprise_directory_consumer
 from sme_funding.enterprises.router import router as enterprises_router

@@ -4,7 +4,18 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 from alembic import op
-from sqlalchemy import BigInteger, Column, Date, DateTime, Identity, Integer, Table, Text, func
+from sqlalchemy import (
+    BigInteger,
+    Column,
+    Date,
+    DateTime,
+    Identity,
+    Index,
+    Integer,
+    Table,
+    Text,
+    func,
+)
 
 from sme_common.events.tables import platform_metadata
 
@@ -21,6 +32,8 @@ enterprise_directory = Table(
     Column("registry_version", Integer, nullable=False),
     Column("registered_at", DateTime(timezone=True), nullable=False),
     Column("received_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    Index("ix_enterprise_directory_region", "region_code"),
+    Index("ix_enterprise_directory_unit", "reporting_unit_code"),
 )
 
 # One row per applied event, in the order applied: the service's own trail of what it learnt from the

@@ -35,6 +35,7 @@ from sme_common.events.schemas import known_event_types, validate_event_data
 from sme_common.events.tables import inbox_message
 from sme_common.events.topics import dead_letter_topic, ensure_topics
 from sme_common.observability.metrics import CONSUMER_EVENTS
+from sme_common.observability.tracing import continue_trace, request_id_var, traceparent_var
 from sme_common.settings import KafkaSettings
 
 log = structlog.get_logger(__name__)
@@ -174,6 +175,16 @@ class ConsumerRunner:
         """Validate and apply one event exactly once (the inbox row and the effect commit together)."""
         if event.type in known_event_types():
             validate_event_data(event.type, event.data)
+        # Logs and any events the handler publishes continue the producer's trace.
+        trace_token = traceparent_var.set(continue_trace(event.traceparent).traceparent)
+        correlation_token = request_id_var.set(event.correlationid or event.id)
+        try:
+            return await self._apply_in_transaction(event, handler)
+        finally:
+            traceparent_var.reset(trace_token)
+            request_id_var.reset(correlation_token)
+
+    async def _apply_in_transaction(self, event: CloudEvent, handler: Handler) -> Outcome:
         async with UnitOfWork(self.database) as uow:
             inserted = await uow.session.execute(
                 pg_insert(inbox_message)

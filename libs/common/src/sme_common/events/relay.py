@@ -21,6 +21,7 @@ import structlog
 from aiokafka import AIOKafkaProducer
 from sqlalchemy import func, select, update
 from sqlalchemy.engine import Row
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from sme_common.db.engine import Database, to_sync_url
 from sme_common.events.tables import OUTBOX_CHANNEL, outbox_message
@@ -62,6 +63,8 @@ class OutboxRelay:
         self.poll_interval_s = poll_interval_s
         self.max_backoff_s = max_backoff_s
         self._lock_key = zlib.crc32(f"outbox-relay:{service}".encode())
+        self.published_total = 0
+        self.is_leader = False
 
     async def run(self, stop: asyncio.Event) -> None:
         backoff = 0.5
@@ -90,6 +93,7 @@ class OutboxRelay:
                 await _sleep_or_stop(stop, self.poll_interval_s)
             if stop.is_set():
                 return
+            self.is_leader = True
             await listener.execute(f"LISTEN {OUTBOX_CHANNEL}")
             await ensure_topics(self.kafka, self.topics)
             producer = build_producer(self.kafka)
@@ -97,6 +101,7 @@ class OutboxRelay:
             try:
                 await self._publish_loop(stop, listener, producer)
             finally:
+                self.is_leader = False
                 with contextlib.suppress(Exception):
                     await producer.stop()
 
@@ -143,14 +148,18 @@ class OutboxRelay:
                 await session.rollback()
                 await self._record_failure(rows[0].id, exc)
                 raise
-            await session.execute(
-                update(outbox_message)
-                .where(outbox_message.c.id.in_([row.id for row in rows]))
-                .values(published_at=func.now(), attempts=outbox_message.c.attempts + 1)
-            )
-            await session.commit()
+            await self._mark_published(session, [row.id for row in rows])
         OUTBOX_PUBLISHED.labels(self.service).inc(len(rows))
+        self.published_total += len(rows)
         return len(rows)
+
+    async def _mark_published(self, session: AsyncSession, ids: list[int]) -> None:
+        await session.execute(
+            update(outbox_message)
+            .where(outbox_message.c.id.in_(ids))
+            .values(published_at=func.now(), attempts=outbox_message.c.attempts + 1)
+        )
+        await session.commit()
 
     async def _record_failure(self, row_id: int, exc: BaseException) -> None:
         async with self.database.sessionmaker() as session:

@@ -10,12 +10,14 @@ from sqlalchemy import (
     BigInteger,
     Column,
     DateTime,
+    Index,
     Integer,
     LargeBinary,
     PrimaryKeyConstraint,
     Table,
     Text,
     func,
+    text,
 )
 from sqlalchemy.dialects.postgresql import JSONB
 
@@ -37,6 +39,7 @@ outbox_message = Table(
     Column("published_at", DateTime(timezone=True)),
     Column("attempts", Integer, nullable=False, server_default="0"),
     Column("last_error", Text),
+    Index("ix_outbox_message_unpublished", "id", postgresql_where=text("published_at IS NULL")),
 )
 
 inbox_message = Table(

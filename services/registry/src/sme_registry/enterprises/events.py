@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from sme_common.events.envelope import CloudEvent
 from sme_common.observability.tracing import request_id_var, traceparent_var
-
 from sme_registry.enterprises.models import Enterprise
 
 SOURCE = "/sme/registry"

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from sme_common.auth.principal import RegionScope
 from sqlalchemy import ColumnElement, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from sme_common.auth.principal import RegionScope
 from sme_registry.enterprises.models import Enterprise
 
 

@@ -6,9 +6,9 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Path, Request
 from fastapi.responses import JSONResponse
+
 from sme_common.auth import Principal, Role, require
 from sme_common.idempotency import idempotency_key_from
-
 from sme_registry.enterprises import service
 from sme_registry.enterprises.schemas import EnterpriseCreate, EnterpriseRead
 

@@ -11,7 +11,6 @@ from sme_common.errors import Conflict, Forbidden, InvalidInput, NotFound
 from sme_common.idempotency import IdempotencyKey, Outcome, run_once
 from sme_common.reference.industries import IndustryCatalog
 from sme_common.reference.regions import RegionCatalog
-
 from sme_registry.enterprises import domain, repository
 from sme_registry.enterprises.events import ENTERPRISE_TOPIC, enterprise_registered
 from sme_registry.enterprises.models import Enterprise

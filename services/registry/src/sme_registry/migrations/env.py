@@ -1,7 +1,5 @@
 from sme_common.db.migrations import run_env
-
-import sme_registry.enterprises.models
-import sme_registry.reference.models  # noqa: F401
 from sme_registry.metadata import Base
+from sme_registry.migrations import env_models  # noqa: F401  (registers the tables)
 
 run_env(Base.metadata)

@@ -6,9 +6,9 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Request
 from pydantic import BaseModel, ConfigDict
-from sme_common.auth import Principal, Role, require
 from sqlalchemy import select
 
+from sme_common.auth import Principal, Role, require
 from sme_registry.reference.models import ReferenceIndustrySection, ReferenceRegion
 
 router = APIRouter(prefix="/reference", tags=["reference data"])

@@ -4,6 +4,7 @@ load-reference``). Running it again changes nothing unless the files changed."""
 from __future__ import annotations
 
 import psycopg
+
 from sme_common.db.engine import to_sync_url
 from sme_common.reference.industries import IndustryCatalog
 from sme_common.reference.regions import RegionCatalog

@@ -7,6 +7,7 @@ Create Date: 2026-11-24
 
 import sqlalchemy as sa
 from alembic import op
+
 from sme_common.db.migrations import create_platform_tables_v1
 
 revision = "0001"
