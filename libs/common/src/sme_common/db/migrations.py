@@ -122,3 +122,14 @@ def create_platform_tables_v1() -> None:
         ),
         sa.PrimaryKeyConstraint("principal", "key", name="pk_idempotency_record"),
     )
+
+
+def add_outbox_feed_position_v2() -> None:
+    """Feed positions: assigned by the single active relay when it publishes, so that they follow
+    the order in which rows became visible (a BIGSERIAL id does not: ids are drawn at insert, not at
+    commit). A change feed that reads ``feed_position > cursor`` can therefore never skip a row."""
+    op.execute("CREATE SEQUENCE outbox_feed_position_seq")
+    op.add_column("outbox_message", sa.Column("feed_position", sa.BigInteger))
+    op.create_index(
+        "ix_outbox_message_feed_position", "outbox_message", ["feed_position"], unique=True
+    )

@@ -19,7 +19,7 @@ from typing import Any
 import psycopg
 import structlog
 from aiokafka import AIOKafkaProducer
-from sqlalchemy import func, select, update
+from sqlalchemy import select, text, update
 from sqlalchemy.engine import Row
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -154,10 +154,21 @@ class OutboxRelay:
         return len(rows)
 
     async def _mark_published(self, session: AsyncSession, ids: list[int]) -> None:
+        # Feed positions in id order, drawn only here, by the one active relay (see
+        # ``add_outbox_feed_position_v2``).
         await session.execute(
-            update(outbox_message)
-            .where(outbox_message.c.id.in_(ids))
-            .values(published_at=func.now(), attempts=outbox_message.c.attempts + 1)
+            text(
+                """
+                UPDATE outbox_message AS o
+                SET published_at = now(), attempts = o.attempts + 1, feed_position = n.position
+                FROM (
+                    SELECT id, nextval('outbox_feed_position_seq') AS position
+                    FROM (SELECT id FROM outbox_message WHERE id = ANY(:ids) ORDER BY id) AS s
+                ) AS n
+                WHERE o.id = n.id
+                """
+            ),
+            {"ids": ids},
         )
         await session.commit()
 

@@ -39,7 +39,9 @@ outbox_message = Table(
     Column("published_at", DateTime(timezone=True)),
     Column("attempts", Integer, nullable=False, server_default="0"),
     Column("last_error", Text),
+    Column("feed_position", BigInteger),
     Index("ix_outbox_message_unpublished", "id", postgresql_where=text("published_at IS NULL")),
+    Index("ix_outbox_message_feed_position", "feed_position", unique=True),
 )
 
 inbox_message = Table(

@@ -1,0 +1,26 @@
+"""Credit flags: lists and events that block titles and payments."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import Date, DateTime, ForeignKey, Integer, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from sme_registry.metadata import Base
+
+
+class CreditFlag(Base):
+    __tablename__ = "credit_flag"
+
+    id: Mapped[str] = mapped_column(Text, primary_key=True)
+    uscc: Mapped[str] = mapped_column(Text, ForeignKey("enterprise.uscc"), index=True)
+    kind: Mapped[str] = mapped_column(Text)
+    source: Mapped[str] = mapped_column(Text)
+    reference: Mapped[str | None] = mapped_column(Text)
+    started_on: Mapped[date] = mapped_column(Date)
+    ended_on: Mapped[date | None] = mapped_column(Date)
+    note: Mapped[str | None] = mapped_column(Text)
+    version: Mapped[int] = mapped_column(Integer)
+    recorded_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    recorded_by: Mapped[str] = mapped_column(Text)
