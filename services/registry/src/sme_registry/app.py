@@ -10,15 +10,17 @@ from sme_common.settings import ServiceSettings
 from sme_registry.config import Settings
 from sme_registry.enterprises.events import ENTERPRISE_TOPIC
 from sme_registry.enterprises.router import router as enterprises_router
+from sme_registry.facts.router import router as facts_router
 from sme_registry.reference.router import router as reference_router
 from sme_registry.reference.service import load_reference_command
+from sme_registry.sizing.router import router as sizing_router
 
 DEFINITION = ServiceDefinition(
     name="registry",
     package="sme_registry",
     title="SME platform — enterprise register",
     description="Enterprises keyed by unified social credit code; the register every service uses.",
-    routers=[enterprises_router, reference_router],
+    routers=[enterprises_router, facts_router, sizing_router, reference_router],
     settings_factory=Settings,
     produced_topics=[ENTERPRISE_TOPIC],
     extra_commands={"load-reference": load_reference_command},

@@ -1,12 +1,20 @@
-"""Queries on enterprises."""
+"""Queries on enterprises. Region scope is always part of the WHERE clause."""
 
 from __future__ import annotations
 
-from sqlalchemy import ColumnElement, select
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import ColumnElement, Row, and_, exists, func, literal, or_, select, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from sme_common.auth.principal import RegionScope
-from sme_registry.enterprises.models import Enterprise
+from sme_common.events.tables import outbox_message
+from sme_registry.enterprises.models import Enterprise, EnterpriseRevision
+from sme_registry.flags.models import CreditFlag
+from sme_registry.pools.models import PoolEntry
 
 
 def in_scope(scope: RegionScope) -> ColumnElement[bool]:
@@ -20,6 +28,158 @@ async def get(session: AsyncSession, uscc: str, scope: RegionScope) -> Enterpris
     return result.scalar_one_or_none()
 
 
-async def exists(session: AsyncSession, uscc: str) -> bool:
+async def get_for_update(session: AsyncSession, uscc: str, scope: RegionScope) -> Enterprise | None:
+    """The row, locked: changes of one enterprise serialise here, which keeps its events in order."""
+    result = await session.execute(
+        select(Enterprise).where(Enterprise.uscc == uscc, in_scope(scope)).with_for_update()
+    )
+    return result.scalar_one_or_none()
+
+
+async def exists_uscc(session: AsyncSession, uscc: str) -> bool:
     result = await session.execute(select(Enterprise.uscc).where(Enterprise.uscc == uscc))
     return result.first() is not None
+
+
+async def revision_as_of(
+    session: AsyncSession, uscc: str, before: datetime
+) -> EnterpriseRevision | None:
+    result = await session.execute(
+        select(EnterpriseRevision)
+        .where(EnterpriseRevision.uscc == uscc, EnterpriseRevision.recorded_at < before)
+        .order_by(EnterpriseRevision.version.desc())
+        .limit(1)
+    )
+    return result.scalar_one_or_none()
+
+
+async def revisions(session: AsyncSession, uscc: str) -> Sequence[EnterpriseRevision]:
+    result = await session.execute(
+        select(EnterpriseRevision)
+        .where(EnterpriseRevision.uscc == uscc)
+        .order_by(EnterpriseRevision.version)
+    )
+    return result.scalars().all()
+
+
+@dataclass(frozen=True)
+class EnterpriseFilters:
+    region_code: str | None = None
+    reporting_unit_code: str | None = None
+    industry: str | None = None
+    size_class: str | None = None
+    tier: str | None = None
+    pool: str | None = None
+    flag: str | None = None
+    operating_status: str | None = None
+    q: str | None = None
+    updated_since: datetime | None = None
+
+
+def bigrams(text: str) -> list[str]:
+    return [text[i : i + 2] for i in range(len(text) - 1)]
+
+
+def _filter_clauses(filters: EnterpriseFilters, today: date) -> list[ColumnElement[bool]]:
+    clauses: list[ColumnElement[bool]] = []
+    if filters.region_code:
+        clauses.append(Enterprise.region_code == filters.region_code)
+    if filters.reporting_unit_code:
+        clauses.append(Enterprise.reporting_unit_code == filters.reporting_unit_code)
+    if filters.industry:
+        clauses.append(Enterprise.industry_code.startswith(filters.industry))
+    if filters.size_class:
+        clauses.append(Enterprise.size_class == filters.size_class)
+    if filters.tier:
+        clauses.append(Enterprise.tier == filters.tier)
+    if filters.operating_status:
+        clauses.append(Enterprise.operating_status == filters.operating_status)
+    if filters.updated_since:
+        clauses.append(Enterprise.updated_at >= filters.updated_since)
+    if filters.pool:
+        clauses.append(
+            exists().where(
+                PoolEntry.uscc == Enterprise.uscc,
+                PoolEntry.pool == filters.pool,
+                PoolEntry.left_on.is_(None),
+            )
+        )
+    if filters.flag:
+        active = or_(CreditFlag.ended_on.is_(None), CreditFlag.ended_on > today)
+        kind = CreditFlag.kind == filters.flag if filters.flag != "any" else literal(True)
+        clauses.append(
+            exists().where(
+                CreditFlag.uscc == Enterprise.uscc, kind, CreditFlag.started_on <= today, active
+            )
+        )
+    if filters.q:
+        # Substring search: the trigram index serves three characters and more; two-character
+        # queries (common for Chinese place and brand names) use the bigram index.
+        pattern = (
+            "%" + filters.q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        )
+        clauses.append(Enterprise.name.like(pattern))
+        if len(filters.q) == 2:
+            clauses.append(func.sme_bigrams(Enterprise.name).contains([filters.q]))
+    return clauses
+
+
+async def search(
+    session: AsyncSession,
+    scope: RegionScope,
+    filters: EnterpriseFilters,
+    *,
+    limit: int,
+    after: dict[str, Any] | None,
+    today: date,
+) -> tuple[Sequence[Enterprise], dict[str, Any] | None]:
+    query = select(Enterprise).where(in_scope(scope), *_filter_clauses(filters, today))
+    if filters.q:
+        # Best matches first: shorter names containing the query rank higher.
+        name_length = func.char_length(Enterprise.name)
+        if after:
+            query = query.where(
+                tuple_(name_length, Enterprise.uscc) > tuple_(after["l"], after["u"])
+            )
+        query = query.order_by(name_length, Enterprise.uscc).limit(limit + 1)
+        rows = (await session.execute(query)).scalars().all()
+        last = rows[limit - 1] if len(rows) > limit else None
+        key = {"l": len(last.name), "u": last.uscc} if last else None
+        return rows[:limit], key
+    if after:
+        query = query.where(Enterprise.uscc > after["u"])
+    rows = (await session.execute(query.order_by(Enterprise.uscc).limit(limit + 1))).scalars().all()
+    return rows[:limit], ({"u": rows[limit - 1].uscc} if len(rows) > limit else None)
+
+
+async def changes(
+    session: AsyncSession,
+    scope: RegionScope,
+    *,
+    after_position: int,
+    limit: int,
+    since: datetime | None,
+    event_types: list[str],
+) -> Sequence[Row[Any, Any, Any, Any, Any, Any]]:
+    conditions = [
+        outbox_message.c.feed_position > after_position,
+        outbox_message.c.event_type.in_(event_types),
+        in_scope(scope),
+    ]
+    if since is not None:
+        conditions.append(outbox_message.c.created_at >= since)
+    query = (
+        select(
+            outbox_message.c.feed_position,
+            outbox_message.c.event_type,
+            outbox_message.c.key,
+            outbox_message.c.created_at,
+            outbox_message.c.event_id,
+            outbox_message.c.payload,
+        )
+        .join(Enterprise, Enterprise.uscc == outbox_message.c.key)
+        .where(and_(*conditions))
+        .order_by(outbox_message.c.feed_position)
+        .limit(limit)
+    )
+    return (await session.execute(query)).all()

@@ -2,15 +2,25 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from datetime import date, datetime
+from typing import Annotated, Literal
 
-from fastapi import APIRouter, Depends, Path, Request
+from fastapi import APIRouter, Depends, Header, Path, Query, Request
 from fastapi.responses import JSONResponse
 
 from sme_common.auth import Principal, Role, require
+from sme_common.errors import InvalidInput
 from sme_common.idempotency import idempotency_key_from
 from sme_registry.enterprises import service
-from sme_registry.enterprises.schemas import EnterpriseCreate, EnterpriseRead
+from sme_registry.enterprises.repository import EnterpriseFilters
+from sme_registry.enterprises.schemas import (
+    ChangePage,
+    EnterpriseCreate,
+    EnterprisePage,
+    EnterpriseRead,
+    EnterpriseUpdate,
+    RevisionPage,
+)
 
 router = APIRouter(tags=["enterprises"])
 
@@ -18,6 +28,7 @@ OFFICERS = (Role.PROVINCE_OFFICER, Role.CITY_OFFICER, Role.COUNTY_OFFICER, Role.
 writer = require(roles=(*OFFICERS, Role.AGENCY_SYSTEM), scope="registry:write")
 reader = require(roles=(*OFFICERS, Role.AGENCY_SYSTEM), scope="registry:read")
 UsccPath = Annotated[str, Path(pattern=r"^[0-9A-HJ-NPQRTUWXY]{18}$")]
+MAX_LIMIT = 200
 
 
 @router.post("/enterprises", status_code=201, response_model=EnterpriseRead)
@@ -34,12 +45,112 @@ async def register_enterprise(
         idempotency=await idempotency_key_from(request, principal.subject),
     )
     response = outcome.response()
-    response.headers["Location"] = f"{request.url.path}/{outcome.body['uscc']}"
+    if outcome.status_code == 201:
+        response.headers["Location"] = f"{request.url.path}/{outcome.body['uscc']}"
     return response
+
+
+@router.patch("/enterprises/{uscc}", response_model=EnterpriseRead)
+async def update_enterprise(
+    request: Request,
+    uscc: UsccPath,
+    body: EnterpriseUpdate,
+    principal: Annotated[Principal, Depends(writer)],
+    if_match: Annotated[str | None, Header()] = None,
+) -> EnterpriseRead:
+    """Change register data. ``version`` (or ``If-Match``) must be the version you read: a stale
+    one is a 409 ``version_conflict``. A former name is kept when the name changes."""
+    if if_match is not None and if_match.strip('"W/') != str(body.version):
+        raise InvalidInput(
+            "if_match_mismatch",
+            "If-Match and version disagree",
+            "If-Match 与 version 不一致",
+            field="If-Match",
+        )
+    return await service.update_enterprise(
+        request.app.state.database, uscc=uscc, command=body, actor=principal
+    )
 
 
 @router.get("/enterprises/{uscc}", response_model=EnterpriseRead)
 async def get_enterprise(
+    request: Request,
+    uscc: UsccPath,
+    principal: Annotated[Principal, Depends(reader)],
+    as_of: Annotated[
+        date | None, Query(description="the entry as it stood at the end of this day")
+    ] = None,
+) -> JSONResponse:
+    enterprise = await service.get_enterprise(
+        request.app.state.database, uscc=uscc, actor=principal, as_of=as_of
+    )
+    return JSONResponse(
+        enterprise.model_dump(mode="json"), headers={"ETag": f'"{enterprise.version}"'}
+    )
+
+
+@router.get("/enterprises/{uscc}/history", response_model=RevisionPage)
+async def enterprise_history(
     request: Request, uscc: UsccPath, principal: Annotated[Principal, Depends(reader)]
-) -> EnterpriseRead:
-    return await service.get_enterprise(request.app.state.database, uscc=uscc, actor=principal)
+) -> RevisionPage:
+    return await service.enterprise_history(request.app.state.database, uscc=uscc, actor=principal)
+
+
+@router.get("/enterprises", response_model=EnterprisePage)
+async def search_enterprises(
+    request: Request,
+    principal: Annotated[Principal, Depends(reader)],
+    region_code: Annotated[str | None, Query(pattern=r"^[0-9]{6}$")] = None,
+    reporting_unit_code: Annotated[str | None, Query(pattern=r"^[0-9]{6}$")] = None,
+    industry: Annotated[str | None, Query(pattern=r"^[A-T]([0-9]{2,4})?$")] = None,
+    size_class: Literal["micro", "small", "medium", "large"] | None = None,
+    tier: Literal["innovative", "specialised", "little_giant"] | None = None,
+    pool: Literal["innovative", "specialised", "little_giant", "scale_up", "listing_reserve"]
+    | None = None,
+    flag: Literal[
+        "any", "abnormal_operations", "serious_dishonesty", "major_accident", "data_falsification"
+    ]
+    | None = None,
+    operating_status: Literal["operating", "suspended", "deregistered", "revoked"] | None = None,
+    q: Annotated[
+        str | None,
+        Query(min_length=2, max_length=50, description="part of the name, at least two characters"),
+    ] = None,
+    updated_since: datetime | None = None,
+    limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = 50,
+    cursor: Annotated[str | None, Query(max_length=200)] = None,
+) -> EnterprisePage:
+    """Search the register in your region. Filters combine with AND; unknown filters are a 422."""
+    filters = EnterpriseFilters(
+        region_code=region_code,
+        reporting_unit_code=reporting_unit_code,
+        industry=industry,
+        size_class=size_class,
+        tier=tier,
+        pool=pool,
+        flag=flag,
+        operating_status=operating_status,
+        q=q.strip() if q else None,
+        updated_since=updated_since,
+    )
+    return await service.search_enterprises(
+        request.app.state.database, actor=principal, filters=filters, limit=limit, cursor=cursor
+    )
+
+
+@router.get("/changes", response_model=ChangePage)
+async def changes(
+    request: Request,
+    principal: Annotated[Principal, Depends(reader)],
+    cursor: Annotated[str | None, Query(max_length=200)] = None,
+    limit: Annotated[int, Query(ge=1, le=1000)] = 200,
+    updated_since: datetime | None = None,
+) -> ChangePage:
+    """The change feed: typed entries in commit order. Keep ``next_cursor`` and come back with it."""
+    return await service.changes(
+        request.app.state.database,
+        actor=principal,
+        cursor=cursor,
+        limit=limit,
+        updated_since=updated_since,
+    )

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from sme_registry.enterprises.domain import OperatingStatus
+
+RegionCode = Field(pattern=r"^[0-9]{6}$", description="GB/T 2260 region code")
 
 
 class EnterpriseCreate(BaseModel):
@@ -28,17 +31,79 @@ class EnterpriseCreate(BaseModel):
     operating_status: OperatingStatus = OperatingStatus.OPERATING
 
 
+class EnterpriseUpdate(BaseModel):
+    """A partial update. ``version`` is the version the caller read (optimistic locking)."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    version: int = Field(ge=1, description="The version you read; a stale one is a 409")
+    name: str | None = Field(default=None, min_length=1, max_length=200)
+    legal_representative: str | None = Field(default=None, max_length=100)
+    region_code: str | None = Field(default=None, pattern=r"^[0-9]{6}$")
+    reporting_unit_code: str | None = Field(default=None, pattern=r"^[0-9]{6}$")
+    industry_code: str | None = Field(default=None, max_length=5)
+    founded_on: date | None = None
+    operating_status: OperatingStatus | None = None
+
+
+class FormerName(BaseModel):
+    name: str
+    until: date
+
+
 class EnterpriseRead(BaseModel):
     model_config = ConfigDict(from_attributes=True)
 
     uscc: str
     name: str
+    former_names: list[FormerName]
     legal_representative: str | None
     region_code: str
     reporting_unit_code: str
     industry_code: str | None
     founded_on: date | None
     operating_status: OperatingStatus
+    tier: str | None
+    size_class: str | None
+    size_class_year: int | None
     version: int
     created_at: datetime
     updated_at: datetime
+
+
+class EnterprisePage(BaseModel):
+    items: list[EnterpriseRead]
+    next_cursor: str | None
+
+
+class RevisionRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    version: int
+    change_type: str
+    recorded_at: datetime
+    recorded_by: str
+    snapshot: dict[str, Any]
+
+
+class RevisionPage(BaseModel):
+    items: list[RevisionRead]
+
+
+ChangeType = Literal[
+    "registered", "updated", "facts_filed", "size_class_changed", "pool_changed", "flags_changed"
+]
+
+
+class ChangeEntry(BaseModel):
+    position: int
+    type: ChangeType
+    uscc: str
+    occurred_at: datetime
+    event_id: str
+    data: dict[str, Any]
+
+
+class ChangePage(BaseModel):
+    items: list[ChangeEntry]
+    next_cursor: str | None

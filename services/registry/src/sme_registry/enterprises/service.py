@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+import base64
+import json
+from datetime import date, datetime, time, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from sme_common.auth.principal import Principal
@@ -12,15 +15,81 @@ from sme_common.idempotency import IdempotencyKey, Outcome, run_once
 from sme_common.reference.industries import IndustryCatalog
 from sme_common.reference.regions import RegionCatalog
 from sme_registry.enterprises import domain, repository
-from sme_registry.enterprises.events import ENTERPRISE_TOPIC, enterprise_registered
-from sme_registry.enterprises.models import Enterprise
-from sme_registry.enterprises.schemas import EnterpriseCreate, EnterpriseRead
+from sme_registry.enterprises.events import (
+    ENTERPRISE_TOPIC,
+    enterprise_registered,
+    enterprise_updated,
+)
+from sme_registry.enterprises.models import Enterprise, EnterpriseRevision
+from sme_registry.enterprises.schemas import (
+    ChangeEntry,
+    ChangePage,
+    EnterpriseCreate,
+    EnterprisePage,
+    EnterpriseRead,
+    EnterpriseUpdate,
+    RevisionPage,
+    RevisionRead,
+)
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
+EDITABLE = (
+    "name",
+    "legal_representative",
+    "region_code",
+    "reporting_unit_code",
+    "industry_code",
+    "founded_on",
+    "operating_status",
+)
 
 
-def _business_today(now: datetime) -> datetime:
-    return now.astimezone(SHANGHAI)
+def business_today(now: datetime | None = None) -> date:
+    """Business dates are Asia/Shanghai dates (architecture.md: time)."""
+    return (now or utcnow()).astimezone(SHANGHAI).date()
+
+
+def end_of_business_day(day: date) -> datetime:
+    return datetime.combine(day + timedelta(days=1), time(0), tzinfo=SHANGHAI)
+
+
+def not_found(uscc: str) -> NotFound:
+    return NotFound(
+        "enterprise_not_found",
+        f"No enterprise {uscc} in your region",
+        f"您的辖区内没有该企业：{uscc}",
+        field="uscc",
+    )
+
+
+def _rule_error(exc: domain.EnterpriseRuleError) -> InvalidInput:
+    return InvalidInput(exc.code, exc.detail, exc.detail_zh, field=exc.field)
+
+
+def snapshot(enterprise: Enterprise) -> dict[str, Any]:
+    return EnterpriseRead.model_validate(enterprise).model_dump(mode="json")
+
+
+def record_revision(
+    uow: UnitOfWork, enterprise: Enterprise, change_type: str, actor: str, at: datetime
+) -> None:
+    """Keep this version of the enterprise (history and as-of reads). Call after every change."""
+    uow.session.add(
+        EnterpriseRevision(
+            uscc=enterprise.uscc,
+            version=enterprise.version,
+            change_type=change_type,
+            snapshot=snapshot(enterprise),
+            recorded_at=at,
+            recorded_by=actor,
+        )
+    )
+
+
+def bump(enterprise: Enterprise, actor: str, at: datetime) -> None:
+    enterprise.version += 1
+    enterprise.updated_at = at
+    enterprise.updated_by = actor
 
 
 async def register_enterprise(
@@ -39,12 +108,12 @@ async def register_enterprise(
             reporting_unit_code=command.reporting_unit_code,
             industry_code=command.industry_code,
             founded_on=command.founded_on,
-            today=_business_today(now).date(),
+            today=business_today(now),
             regions=RegionCatalog.load(),
             industries=IndustryCatalog.load(),
         )
     except domain.EnterpriseRuleError as exc:
-        raise InvalidInput(exc.code, exc.detail, exc.detail_zh, field=exc.field) from exc
+        raise _rule_error(exc) from exc
     if not actor.region_scope().covers(identity.region_code, identity.reporting_unit.code):
         raise Forbidden(
             "region_forbidden",
@@ -54,7 +123,7 @@ async def register_enterprise(
         )
 
     async def operation(uow: UnitOfWork) -> tuple[int, object]:
-        if await repository.exists(uow.session, identity.uscc):
+        if await repository.exists_uscc(uow.session, identity.uscc):
             raise Conflict(
                 "enterprise_exists",
                 f"Enterprise {identity.uscc} is already registered",
@@ -64,6 +133,7 @@ async def register_enterprise(
         enterprise = Enterprise(
             uscc=identity.uscc,
             name=command.name,
+            former_names=[],
             legal_representative=command.legal_representative,
             region_code=identity.region_code,
             reporting_unit_code=identity.reporting_unit.code,
@@ -74,23 +144,216 @@ async def register_enterprise(
             created_at=now,
             updated_at=now,
             created_by=actor.subject,
+            updated_by=actor.subject,
         )
         uow.session.add(enterprise)
         await uow.flush()
+        record_revision(uow, enterprise, "registered", actor.subject, now)
         uow.publish(ENTERPRISE_TOPIC, enterprise_registered(enterprise))
-        return 201, EnterpriseRead.model_validate(enterprise).model_dump(mode="json")
+        return 201, snapshot(enterprise)
 
     return await run_once(database, idempotency, operation)
 
 
-async def get_enterprise(database: Database, *, uscc: str, actor: Principal) -> EnterpriseRead:
+async def update_enterprise(
+    database: Database, *, uscc: str, command: EnterpriseUpdate, actor: Principal
+) -> EnterpriseRead:
+    """Change register data under optimistic locking; an unchanged update changes nothing."""
+    now = utcnow()
+    regions, industries = RegionCatalog.load(), IndustryCatalog.load()
+    async with UnitOfWork(database) as uow:
+        enterprise = await repository.get_for_update(uow.session, uscc, actor.region_scope())
+        if enterprise is None:
+            raise not_found(uscc)
+        if enterprise.version != command.version:
+            raise Conflict(
+                "version_conflict",
+                f"Enterprise {uscc} is at version {enterprise.version}, not {command.version}",
+                f"企业信息已被修改（当前版本 {enterprise.version}），请重新读取后再提交",
+                field="version",
+                extra={"current_version": enterprise.version},
+            )
+        wanted = {k: getattr(command, k) for k in command.model_fields_set if k in EDITABLE}
+        try:
+            changes = _changes(enterprise, wanted, regions, industries, business_today(now))
+        except domain.EnterpriseRuleError as exc:
+            raise _rule_error(exc) from exc
+        if not changes:
+            return EnterpriseRead.model_validate(enterprise)
+        new_region = changes.get("region_code", enterprise.region_code)
+        new_unit = changes.get("reporting_unit_code", enterprise.reporting_unit_code)
+        if not actor.region_scope().covers(new_region, new_unit):
+            raise Forbidden(
+                "region_forbidden",
+                "The new region is outside your own",
+                "变更后的行政区划不在您的辖区内",
+                field="region_code",
+            )
+        if "name" in changes:
+            enterprise.former_names = [
+                *enterprise.former_names,
+                {"name": enterprise.name, "until": business_today(now).isoformat()},
+            ]
+        for field, value in changes.items():
+            setattr(enterprise, field, value)
+        bump(enterprise, actor.subject, now)
+        record_revision(uow, enterprise, "updated", actor.subject, now)
+        uow.publish(ENTERPRISE_TOPIC, enterprise_updated(enterprise, sorted(changes)))
+        if "industry_code" in changes:
+            from sme_registry.sizing.service import reclassify
+
+            await reclassify(uow, enterprise, actor=actor.subject, at=now)
+        await uow.commit()
+        return EnterpriseRead.model_validate(enterprise)
+
+
+def _changes(
+    enterprise: Enterprise,
+    wanted: dict[str, Any],
+    regions: RegionCatalog,
+    industries: IndustryCatalog,
+    today: date,
+) -> dict[str, Any]:
+    if "name" in wanted and wanted["name"] is None:
+        raise domain.EnterpriseRuleError(
+            "name_required", "name", "name cannot be removed", "企业名称不能为空"
+        )
+    if "region_code" in wanted or "reporting_unit_code" in wanted:
+        region = wanted.get("region_code") or enterprise.region_code
+        domain.check_region(region, regions, on=today)
+        requested_unit = wanted.get("reporting_unit_code")
+        if "region_code" not in wanted and requested_unit is None:
+            requested_unit = None
+        unit = domain.resolve_reporting_unit(region, requested_unit, regions)
+        wanted = {**wanted, "region_code": region, "reporting_unit_code": unit.code}
+    if wanted.get("industry_code") is not None:
+        wanted["industry_code"], _section = domain.check_industry(
+            wanted["industry_code"], industries
+        )
+    if "founded_on" in wanted:
+        domain.check_founding(wanted["founded_on"], today)
+    if "operating_status" in wanted and wanted["operating_status"] is not None:
+        wanted["operating_status"] = wanted["operating_status"].value
+    elif "operating_status" in wanted:
+        raise domain.EnterpriseRuleError(
+            "operating_status_required",
+            "operating_status",
+            "operating status cannot be removed",
+            "经营状态不能为空",
+        )
+    return {k: v for k, v in wanted.items() if getattr(enterprise, k) != v}
+
+
+async def get_enterprise(
+    database: Database, *, uscc: str, actor: Principal, as_of: date | None = None
+) -> EnterpriseRead:
     async with UnitOfWork(database) as uow:
         enterprise = await repository.get(uow.session, uscc, actor.region_scope())
         if enterprise is None:
+            raise not_found(uscc)
+        if as_of is None:
+            return EnterpriseRead.model_validate(enterprise)
+        revision = await repository.revision_as_of(uow.session, uscc, end_of_business_day(as_of))
+        if revision is None:
             raise NotFound(
-                "enterprise_not_found",
-                f"No enterprise {uscc} in your region",
-                f"您的辖区内没有该企业：{uscc}",
-                field="uscc",
+                "enterprise_not_registered_then",
+                f"Enterprise {uscc} was not yet registered on {as_of}",
+                f"企业 {uscc} 在 {as_of} 尚未登记",
+                field="as_of",
             )
-        return EnterpriseRead.model_validate(enterprise)
+        return EnterpriseRead.model_validate(revision.snapshot)
+
+
+async def enterprise_history(database: Database, *, uscc: str, actor: Principal) -> RevisionPage:
+    async with UnitOfWork(database) as uow:
+        if await repository.get(uow.session, uscc, actor.region_scope()) is None:
+            raise not_found(uscc)
+        revisions = await repository.revisions(uow.session, uscc)
+        return RevisionPage(items=[RevisionRead.model_validate(r) for r in revisions])
+
+
+def encode_cursor(payload: dict[str, Any]) -> str:
+    return base64.urlsafe_b64encode(json.dumps(payload, separators=(",", ":")).encode()).decode()
+
+
+def decode_cursor(cursor: str | None) -> dict[str, Any] | None:
+    if cursor is None:
+        return None
+    try:
+        value = json.loads(base64.urlsafe_b64decode(cursor.encode()))
+    except ValueError:
+        value = None
+    if not isinstance(value, dict):
+        raise InvalidInput(
+            "cursor_invalid", "cursor is not one we issued", "游标无效", field="cursor"
+        )
+    return value
+
+
+async def search_enterprises(
+    database: Database,
+    *,
+    actor: Principal,
+    filters: repository.EnterpriseFilters,
+    limit: int,
+    cursor: str | None,
+) -> EnterprisePage:
+    after = decode_cursor(cursor)
+    async with UnitOfWork(database) as uow:
+        rows, next_key = await repository.search(
+            uow.session,
+            actor.region_scope(),
+            filters,
+            limit=limit,
+            after=after,
+            today=business_today(),
+        )
+        return EnterprisePage(
+            items=[EnterpriseRead.model_validate(r) for r in rows],
+            next_cursor=encode_cursor(next_key) if next_key else None,
+        )
+
+
+CHANGE_TYPES = {
+    "registry.enterprise.registered.v1": "registered",
+    "registry.enterprise.updated.v1": "updated",
+    "registry.enterprise.facts-filed.v1": "facts_filed",
+    "registry.enterprise.size-class-changed.v1": "size_class_changed",
+    "registry.enterprise.pool-changed.v1": "pool_changed",
+    "registry.enterprise.flags-changed.v1": "flags_changed",
+}
+
+
+async def changes(
+    database: Database,
+    *,
+    actor: Principal,
+    cursor: str | None,
+    limit: int,
+    updated_since: datetime | None,
+) -> ChangePage:
+    """Typed changes in commit order, resumable from any cursor the caller kept."""
+    after = decode_cursor(cursor)
+    position = int(after.get("p", 0)) if after else 0
+    async with UnitOfWork(database) as uow:
+        rows = await repository.changes(
+            uow.session,
+            actor.region_scope(),
+            after_position=position,
+            limit=limit,
+            since=updated_since,
+            event_types=list(CHANGE_TYPES),
+        )
+    items = [
+        ChangeEntry(
+            position=row.feed_position,
+            type=CHANGE_TYPES[row.event_type],
+            uscc=row.key,
+            occurred_at=row.created_at,
+            event_id=row.event_id,
+            data=json.loads(row.payload),
+        )
+        for row in rows
+    ]
+    last = items[-1].position if items else position
+    return ChangePage(items=items, next_cursor=encode_cursor({"p": last}))

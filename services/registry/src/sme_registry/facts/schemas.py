@@ -1,0 +1,89 @@
+"""Yearly facts as callers send and read them. Money in fen, ratios as decimal strings."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+
+from pydantic import BaseModel, ConfigDict, Field, field_serializer
+
+Count = Field(default=None, ge=0, le=10_000_000)
+Fen = Field(default=None, ge=0)
+
+
+class FactsWrite(BaseModel):
+    """PUT body. ``version`` is the version you read (omit it to file a year for the first time)."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    version: int | None = Field(default=None, ge=1)
+    source: str = Field(
+        default="self_declared",
+        max_length=50,
+        description="self_declared, tax, statistics, market_regulation, audited",
+    )
+    employees: int | None = Count
+    operating_revenue_fen: int | None = Fen
+    main_business_revenue_fen: int | None = Fen
+    rd_expense_fen: int | None = Fen
+    rd_staff: int | None = Count
+    total_assets_fen: int | None = Fen
+    total_liabilities_fen: int | None = Fen
+    net_profit_fen: int | None = None
+    ip_class1_high_value: int | None = Count
+    ip_class1_self_developed: int | None = Count
+    ip_class1: int | None = Count
+    ip_class2: int | None = Count
+    qualified_equity_raised_fen: int | None = Fen
+    niche_market_years: int | None = Field(default=None, ge=0, le=200)
+    digital_level: int | None = Field(default=None, ge=1, le=4)
+    quality_certifications: list[str] = Field(default_factory=list, max_length=50)
+    leading_product: str | None = Field(default=None, max_length=200)
+    leading_product_field: str | None = Field(default=None, max_length=200)
+
+
+class Ratios(BaseModel):
+    debt_ratio: Decimal | None
+    rd_expense_ratio: Decimal | None
+    rd_staff_ratio: Decimal | None
+    main_business_ratio: Decimal | None
+    revenue_growth_ratio: Decimal | None
+    net_profit_margin_ratio: Decimal | None
+
+    @field_serializer("*")
+    def _as_string(self, value: Decimal | None) -> str | None:
+        return None if value is None else str(value)
+
+
+class FactsRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    uscc: str
+    year: int
+    source: str
+    employees: int | None
+    operating_revenue_fen: int | None
+    main_business_revenue_fen: int | None
+    rd_expense_fen: int | None
+    rd_staff: int | None
+    total_assets_fen: int | None
+    total_liabilities_fen: int | None
+    net_profit_fen: int | None
+    ip_class1_high_value: int | None
+    ip_class1_self_developed: int | None
+    ip_class1: int | None
+    ip_class2: int | None
+    qualified_equity_raised_fen: int | None
+    niche_market_years: int | None
+    digital_level: int | None
+    quality_certifications: list[str]
+    leading_product: str | None
+    leading_product_field: str | None
+    version: int
+    filed_at: datetime
+    filed_by: str
+    ratios: Ratios | None = None
+
+
+class FactsPage(BaseModel):
+    items: list[FactsRead]

@@ -1,0 +1,164 @@
+"""Filing and reading yearly facts; filing recomputes the size class."""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+from typing import Any
+
+from sqlalchemy import select
+
+from sme_common.auth.principal import Principal
+from sme_common.db import Database, UnitOfWork, utcnow
+from sme_common.errors import Conflict, InvalidInput, NotFound
+from sme_registry.enterprises import repository as enterprises
+from sme_registry.enterprises.events import ENTERPRISE_TOPIC, FACTS_FILED_V1, enterprise_event
+from sme_registry.enterprises.service import business_today, not_found
+from sme_registry.facts import domain
+from sme_registry.facts.models import EnterpriseFacts, EnterpriseFactsRevision
+from sme_registry.facts.schemas import FactsPage, FactsRead, FactsWrite, Ratios
+from sme_registry.sizing.service import reclassify
+
+FACT_FIELDS = [f for f in FactsWrite.model_fields if f not in ("version",)]
+DOMAIN_FIELDS = [f for f in domain.YearlyFacts.__dataclass_fields__ if f != "year"]
+
+
+def to_domain(row: EnterpriseFacts | FactsWrite, year: int) -> domain.YearlyFacts:
+    return domain.YearlyFacts(year=year, **{f: getattr(row, f) for f in DOMAIN_FIELDS})
+
+
+def facts_read(row: EnterpriseFacts, previous: EnterpriseFacts | None) -> FactsRead:
+    ratios = domain.derive_ratios(
+        to_domain(row, row.year), to_domain(previous, previous.year) if previous else None
+    )
+    read = FactsRead.model_validate(row)
+    read.ratios = Ratios(**asdict(ratios))
+    return read
+
+
+async def file_facts(
+    database: Database,
+    *,
+    uscc: str,
+    year: int,
+    command: FactsWrite,
+    actor: Principal,
+    source_override: str | None = None,
+) -> tuple[FactsRead, bool]:
+    """File or correct one year's facts. Returns (facts, created). Same facts again change nothing."""
+    now = utcnow()
+    async with UnitOfWork(database) as uow:
+        enterprise = await enterprises.get_for_update(uow.session, uscc, actor.region_scope())
+        if enterprise is None:
+            raise not_found(uscc)
+        proposed = to_domain(command, year)
+        try:
+            domain.check_facts(
+                proposed, today=business_today(now), founded_on=enterprise.founded_on
+            )
+        except domain.FactsRuleError as exc:
+            raise InvalidInput(exc.code, exc.detail, exc.detail_zh, field=exc.field) from exc
+        current = await uow.session.get(EnterpriseFacts, (uscc, year), with_for_update=True)
+        values: dict[str, Any] = {f: getattr(command, f) for f in FACT_FIELDS}
+        if source_override:
+            values["source"] = source_override
+        if current is None:
+            if command.version is not None:
+                raise Conflict(
+                    "version_conflict",
+                    f"No facts for {year} exist yet",
+                    f"{year} 年度数据尚未填报",
+                    field="version",
+                    extra={"current_version": None},
+                )
+            current = EnterpriseFacts(
+                uscc=uscc, year=year, version=1, filed_at=now, filed_by=actor.subject, **values
+            )
+            uow.session.add(current)
+            created = True
+        else:
+            if command.version is not None and command.version != current.version:
+                raise Conflict(
+                    "version_conflict",
+                    f"Facts for {year} are at version {current.version}",
+                    f"{year} 年度数据已被修改（当前版本 {current.version}），请重新读取",
+                    field="version",
+                    extra={"current_version": current.version},
+                )
+            if all(getattr(current, f) == v for f, v in values.items()):
+                previous = await _previous(uow, uscc, year)
+                return facts_read(current, previous), False
+            for field, value in values.items():
+                setattr(current, field, value)
+            current.version += 1
+            current.filed_at, current.filed_by = now, actor.subject
+            created = False
+        await uow.flush()
+        previous = await _previous(uow, uscc, year)
+        read = facts_read(current, previous)
+        uow.session.add(
+            EnterpriseFactsRevision(
+                uscc=uscc,
+                year=year,
+                version=current.version,
+                snapshot=read.model_dump(mode="json", exclude={"ratios"}),
+                recorded_at=now,
+                recorded_by=actor.subject,
+            )
+        )
+        uow.publish(
+            ENTERPRISE_TOPIC,
+            enterprise_event(
+                FACTS_FILED_V1,
+                uscc,
+                {
+                    "uscc": uscc,
+                    "year": year,
+                    "version": current.version,
+                    "facts": read.model_dump(mode="json", include=set(FACT_FIELDS)),
+                    "ratios": read.ratios.model_dump(mode="json") if read.ratios else {},
+                    "source": current.source,
+                    "filed_at": now.isoformat(),
+                },
+            ),
+        )
+        await reclassify(uow, enterprise, actor=actor.subject, at=now)
+        await uow.commit()
+        return read, created
+
+
+async def _previous(uow: UnitOfWork, uscc: str, year: int) -> EnterpriseFacts | None:
+    return await uow.session.get(EnterpriseFacts, (uscc, year - 1))
+
+
+async def get_facts(database: Database, *, uscc: str, year: int, actor: Principal) -> FactsRead:
+    async with UnitOfWork(database) as uow:
+        if await enterprises.get(uow.session, uscc, actor.region_scope()) is None:
+            raise not_found(uscc)
+        row = await uow.session.get(EnterpriseFacts, (uscc, year))
+        if row is None:
+            raise NotFound(
+                "facts_not_found",
+                f"No facts filed for {uscc} in {year}",
+                f"企业 {uscc} 未填报 {year} 年度数据",
+                field="year",
+            )
+        return facts_read(row, await _previous(uow, uscc, year))
+
+
+async def list_facts(database: Database, *, uscc: str, actor: Principal) -> FactsPage:
+    async with UnitOfWork(database) as uow:
+        if await enterprises.get(uow.session, uscc, actor.region_scope()) is None:
+            raise not_found(uscc)
+        rows = (
+            (
+                await uow.session.execute(
+                    select(EnterpriseFacts)
+                    .where(EnterpriseFacts.uscc == uscc)
+                    .order_by(EnterpriseFacts.year)
+                )
+            )
+            .scalars()
+            .all()
+        )
+        by_year = {r.year: r for r in rows}
+        return FactsPage(items=[facts_read(r, by_year.get(r.year - 1)) for r in rows])

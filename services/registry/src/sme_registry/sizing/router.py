@@ -1,0 +1,32 @@
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Query, Request
+
+from sme_common.auth import Principal
+from sme_registry.enterprises.router import UsccPath, reader
+from sme_registry.sizing import service
+from sme_registry.sizing.schemas import SizeClassRead
+
+router = APIRouter(tags=["size class"])
+
+
+@router.get("/enterprises/{uscc}/size-class", response_model=SizeClassRead)
+async def size_class(
+    request: Request,
+    uscc: UsccPath,
+    principal: Annotated[Principal, Depends(reader)],
+    on: Annotated[
+        date | None,
+        Query(
+            description="the class in force at the end of this day "
+            "(the payment regulation fixes size at the contract date)"
+        ),
+    ] = None,
+) -> SizeClassRead:
+    """The SME size class with the industry row, thresholds and figures that decided it."""
+    return await service.size_class_on(
+        request.app.state.database, uscc=uscc, on=on, actor=principal
+    )
