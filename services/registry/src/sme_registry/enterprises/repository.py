@@ -7,7 +7,8 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Row, and_, exists, func, literal, or_, select, tuple_
+from sqlalchemy import ColumnElement, Row, Text, and_, exists, func, literal, or_, select, tuple_
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from sme_common.auth.principal import RegionScope
@@ -120,7 +121,9 @@ def _filter_clauses(filters: EnterpriseFilters, today: date) -> list[ColumnEleme
         )
         clauses.append(Enterprise.name.like(pattern))
         if len(filters.q) == 2:
-            clauses.append(func.sme_bigrams(Enterprise.name).contains([filters.q]))
+            clauses.append(
+                func.sme_bigrams(Enterprise.name, type_=ARRAY(Text)).contains([filters.q])
+            )
     return clauses
 
 

@@ -32,6 +32,18 @@ def upgrade() -> None:
     op.add_column("enterprise", sa.Column("size_class", sa.Text))
     op.add_column("enterprise", sa.Column("size_class_year", sa.Integer))
     op.add_column("enterprise", sa.Column("updated_by", sa.Text))
+    # Bigrams for two-character name searches (trigrams need three characters to use an index).
+    op.execute(
+        """
+        CREATE FUNCTION sme_bigrams(t text) RETURNS text[] LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
+            SELECT coalesce(array_agg(DISTINCT substr(t, i, 2)), '{}')
+            FROM generate_series(1, char_length(t) - 1) AS i
+        $$
+        """
+    )
+    op.execute(
+        "CREATE INDEX ix_enterprise_name_bigrams ON enterprise USING gin (sme_bigrams(name))"
+    )
     op.create_index(
         "ix_enterprise_name_trgm",
         "enterprise",
