@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import BigInteger, DateTime, Identity, Index, Text
+from sqlalchemy import BigInteger, Date, DateTime, Identity, Index, Text
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -23,3 +23,20 @@ class EnterpriseActivity(Base):
     event_id: Mapped[str] = mapped_column(Text, unique=True)
     occurred_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     summary: Mapped[dict[str, Any]] = mapped_column(JSONB)
+
+
+class HeldCertificate(Base):
+    """A certificate as certification announced it (granted, then perhaps revoked or expired)."""
+
+    __tablename__ = "held_certificate"
+
+    certificate_id: Mapped[str] = mapped_column(Text, primary_key=True)
+    uscc: Mapped[str] = mapped_column(Text, index=True)
+    tier: Mapped[str] = mapped_column(Text)
+    level: Mapped[str] = mapped_column(Text)
+    certificate_number: Mapped[str | None] = mapped_column(Text)
+    issued_on: Mapped[date] = mapped_column(Date)
+    expires_on: Mapped[date] = mapped_column(Date)
+    status: Mapped[str] = mapped_column(Text)
+    ended_on: Mapped[date | None] = mapped_column(Date)
+    end_reason: Mapped[str | None] = mapped_column(Text)

@@ -1,0 +1,138 @@
+"""Titles from certification moving the tier and the pools; the enterprise profile."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import select
+
+from sme_common.db import UnitOfWork
+from sme_common.events.consumer import PermanentEventError
+from sme_registry.activity.models import HeldCertificate
+from sme_registry.enterprises.models import Enterprise
+from sme_registry.pools import service as pools
+from sme_registry.pools.domain import TIER_POOLS, Pool, Tier, highest_tier
+
+ACTOR = "event:certification"
+
+
+async def enterprise_exists(uow: UnitOfWork, uscc: str) -> bool:
+    return await uow.session.get(Enterprise, uscc) is not None
+
+
+async def _locked_enterprise(uow: UnitOfWork, uscc: str) -> Enterprise:
+    enterprise = await uow.session.get(Enterprise, uscc, with_for_update=True)
+    if enterprise is None:
+        raise PermanentEventError(f"certificate for {uscc}, which is not in the register")
+    return enterprise
+
+
+async def certificate_granted(
+    uow: UnitOfWork,
+    *,
+    uscc: str,
+    certificate_id: str,
+    tier: str,
+    level: str,
+    number: str | None,
+    issued_on: date,
+    expires_on: date,
+    at: datetime,
+) -> None:
+    enterprise = await _locked_enterprise(uow, uscc)
+    if await uow.session.get(HeldCertificate, certificate_id) is None:
+        uow.session.add(
+            HeldCertificate(
+                certificate_id=certificate_id,
+                uscc=uscc,
+                tier=tier,
+                level=level,
+                certificate_number=number,
+                issued_on=issued_on,
+                expires_on=expires_on,
+                status="valid",
+            )
+        )
+        await uow.flush()
+    await _settle_tier(
+        uow,
+        enterprise,
+        on=issued_on,
+        reason=f"{tier} certificate granted",
+        source_ref=number or certificate_id,
+        at=at,
+    )
+
+
+async def certificate_ended(
+    uow: UnitOfWork,
+    *,
+    uscc: str,
+    certificate_id: str,
+    status: str,
+    ended_on: date,
+    reason: str,
+    at: datetime,
+) -> None:
+    enterprise = await _locked_enterprise(uow, uscc)
+    certificate = await uow.session.get(HeldCertificate, certificate_id, with_for_update=True)
+    if certificate is None:
+        raise PermanentEventError(f"{status} certificate {certificate_id} was never granted here")
+    certificate.status, certificate.ended_on, certificate.end_reason = status, ended_on, reason
+    await _settle_tier(
+        uow,
+        enterprise,
+        on=ended_on,
+        reason=f"{certificate.tier} certificate {status}: {reason}",
+        source_ref=certificate.certificate_number or certificate_id,
+        at=at,
+    )
+
+
+async def _settle_tier(
+    uow: UnitOfWork,
+    enterprise: Enterprise,
+    *,
+    on: date,
+    reason: str,
+    source_ref: str,
+    at: datetime,
+) -> None:
+    """Set the tier to the highest valid title; enter its pool, leave the other tier pools."""
+    from sme_registry.enterprises.service import bump, record_revision
+
+    valid = (
+        (
+            await uow.session.execute(
+                select(HeldCertificate.tier).where(
+                    HeldCertificate.uscc == enterprise.uscc, HeldCertificate.status == "valid"
+                )
+            )
+        )
+        .scalars()
+        .all()
+    )
+    highest = highest_tier(list(valid))
+    wanted = TIER_POOLS[highest] if highest else None
+    for pool in TIER_POOLS.values():
+        if pool != wanted:
+            await pools.leave_pool(
+                uow, uscc=enterprise.uscc, pool=pool, on=on, reason=reason, actor=ACTOR, at=at
+            )
+    if wanted is not None:
+        await pools.enter_pool(
+            uow,
+            uscc=enterprise.uscc,
+            pool=Pool(wanted),
+            on=on,
+            reason=reason,
+            source="certification",
+            source_ref=source_ref,
+            actor=ACTOR,
+            at=at,
+        )
+    new_tier = highest.value if isinstance(highest, Tier) else None
+    if enterprise.tier != new_tier:
+        enterprise.tier = new_tier
+        bump(enterprise, ACTOR, at)
+        record_revision(uow, enterprise, "tier_changed", ACTOR, at)

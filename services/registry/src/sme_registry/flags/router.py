@@ -1,0 +1,53 @@
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Path, Request
+from fastapi.responses import JSONResponse
+
+from sme_common.auth import Principal
+from sme_common.idempotency import idempotency_key_from
+from sme_registry.enterprises.router import UsccPath, reader, writer
+from sme_registry.flags import service
+from sme_registry.flags.schemas import FlagCreate, FlagPage, FlagRead, FlagUpdate
+
+router = APIRouter(tags=["credit flags"])
+
+
+@router.post("/enterprises/{uscc}/flags", status_code=201, response_model=FlagRead)
+async def raise_flag(
+    request: Request,
+    uscc: UsccPath,
+    body: FlagCreate,
+    principal: Annotated[Principal, Depends(writer)],
+) -> JSONResponse:
+    """Record a credit flag (abnormal operations, serious dishonesty, major accident, falsification)."""
+    outcome = await service.raise_flag(
+        request.app.state.database,
+        uscc=uscc,
+        command=body,
+        actor=principal,
+        idempotency=await idempotency_key_from(request, principal.subject),
+    )
+    return outcome.response()
+
+
+@router.patch("/enterprises/{uscc}/flags/{flag_id}", response_model=FlagRead)
+async def update_flag(
+    request: Request,
+    uscc: UsccPath,
+    flag_id: Annotated[str, Path(max_length=64)],
+    body: FlagUpdate,
+    principal: Annotated[Principal, Depends(writer)],
+) -> FlagRead:
+    """Set or change the end date (lifting the flag) or the note; needs the version you read."""
+    return await service.update_flag(
+        request.app.state.database, uscc=uscc, flag_id=flag_id, command=body, actor=principal
+    )
+
+
+@router.get("/enterprises/{uscc}/flags", response_model=FlagPage)
+async def list_flags(
+    request: Request, uscc: UsccPath, principal: Annotated[Principal, Depends(reader)]
+) -> FlagPage:
+    return await service.list_flags(request.app.state.database, uscc=uscc, actor=principal)

@@ -1,0 +1,47 @@
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from sme_registry.flags.domain import FlagKind
+
+
+class FlagCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    kind: FlagKind
+    source: str = Field(min_length=1, max_length=100, description="e.g. 市场监管局, 信用中国")
+    reference: str | None = Field(default=None, max_length=200, description="the source's own id")
+    started_on: date
+    ended_on: date | None = None
+    note: str | None = Field(default=None, max_length=1000)
+
+
+class FlagUpdate(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    version: int = Field(ge=1)
+    ended_on: date | None = None
+    note: str | None = Field(default=None, max_length=1000)
+
+
+class FlagRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: str
+    uscc: str
+    kind: FlagKind
+    source: str
+    reference: str | None
+    started_on: date
+    ended_on: date | None
+    note: str | None
+    active: bool = False
+    version: int
+    recorded_at: datetime
+    recorded_by: str
+
+
+class FlagPage(BaseModel):
+    items: list[FlagRead]

@@ -1,0 +1,83 @@
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Depends, Path, Request
+
+from sme_common.auth import Principal
+from sme_registry.enterprises.router import UsccPath, reader, writer
+from sme_registry.people import service
+from sme_registry.people.schemas import (
+    AssignmentCreate,
+    AssignmentEnd,
+    AssignmentRead,
+    CommissionerGapReport,
+    EnterprisePeople,
+    PersonCreate,
+    PersonPage,
+    PersonRead,
+)
+
+router = APIRouter(tags=["service commissioners and financial advisers"])
+Id = Annotated[str, Path(max_length=64)]
+
+
+@router.post("/people", status_code=201, response_model=PersonRead)
+async def create_person(
+    request: Request, body: PersonCreate, principal: Annotated[Principal, Depends(writer)]
+) -> PersonRead:
+    """Appoint a service commissioner (服务专员) or financial adviser (金融顾问) in your region."""
+    return await service.create_person(request.app.state.database, command=body, actor=principal)
+
+
+@router.get("/people", response_model=PersonPage)
+async def list_people(
+    request: Request,
+    principal: Annotated[Principal, Depends(reader)],
+    role: Literal["service_commissioner", "financial_adviser"] | None = None,
+) -> PersonPage:
+    return await service.list_people(request.app.state.database, actor=principal, role=role)
+
+
+@router.post("/people/{person_id}/assignments", status_code=201, response_model=AssignmentRead)
+async def assign(
+    request: Request,
+    person_id: Id,
+    body: AssignmentCreate,
+    principal: Annotated[Principal, Depends(writer)],
+) -> AssignmentRead:
+    return await service.assign(
+        request.app.state.database, person_id=person_id, command=body, actor=principal
+    )
+
+
+@router.post("/people/{person_id}/assignments/{assignment_id}/end", response_model=AssignmentRead)
+async def end_assignment(
+    request: Request,
+    person_id: Id,
+    assignment_id: Id,
+    body: AssignmentEnd,
+    principal: Annotated[Principal, Depends(writer)],
+) -> AssignmentRead:
+    return await service.end_assignment(
+        request.app.state.database,
+        person_id=person_id,
+        assignment_id=assignment_id,
+        command=body,
+        actor=principal,
+    )
+
+
+@router.get("/enterprises/{uscc}/people", response_model=EnterprisePeople)
+async def enterprise_people(
+    request: Request, uscc: UsccPath, principal: Annotated[Principal, Depends(reader)]
+) -> EnterprisePeople:
+    return await service.enterprise_people(request.app.state.database, uscc=uscc, actor=principal)
+
+
+@router.get("/reports/little-giants-without-commissioner", response_model=CommissionerGapReport)
+async def commissioner_gaps(
+    request: Request, principal: Annotated[Principal, Depends(reader)]
+) -> CommissionerGapReport:
+    """小巨人 enterprises with no active service commissioner, by county, in your region."""
+    return await service.commissioner_gaps(request.app.state.database, actor=principal)

@@ -1,0 +1,44 @@
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from sme_registry.pools.domain import Pool
+
+
+class PoolMove(BaseModel):
+    """An officer's move: enter or leave a pool, on a date, with a reason."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    action: Literal["enter", "leave"]
+    pool: Pool
+    on: date
+    reason: str = Field(min_length=1, max_length=500)
+    source_ref: str | None = Field(
+        default=None, max_length=200, description="e.g. a document number"
+    )
+
+
+class PoolEntryRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: str
+    pool: Pool
+    entered_on: date
+    left_on: date | None
+    reason: str
+    left_reason: str | None
+    source: str
+    source_ref: str | None
+    recorded_at: datetime
+    recorded_by: str
+
+
+class PoolPath(BaseModel):
+    """Current pools and the whole path (动态管理)."""
+
+    current: list[Pool]
+    path: list[PoolEntryRead]
