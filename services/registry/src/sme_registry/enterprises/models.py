@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Date, DateTime, Index, Integer, Text, func
+from sqlalchemy import Date, DateTime, Index, Integer, Text, func, text
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -22,6 +22,8 @@ class Enterprise(Base):
             postgresql_ops={"name": "gin_trgm_ops"},
         ),
         Index("ix_enterprise_updated_at", "updated_at", "uscc"),
+        # Two-character name searches (sme_bigrams is created by migration 0002).
+        Index("ix_enterprise_name_bigrams", text("sme_bigrams(name)"), postgresql_using="gin"),
     )
 
     uscc: Mapped[str] = mapped_column(Text, primary_key=True)
