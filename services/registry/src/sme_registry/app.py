@@ -9,6 +9,7 @@ from sme_common.runtime import ServiceDefinition, create_service_app
 from sme_common.settings import ServiceSettings
 from sme_registry.activity.consumers import certification_consumer, history_consumer
 from sme_registry.activity.router import router as profile_router
+from sme_registry.bulk.router import router as bulk_router
 from sme_registry.config import Settings
 from sme_registry.enterprises.events import ENTERPRISE_TOPIC
 from sme_registry.enterprises.router import router as enterprises_router
@@ -33,6 +34,7 @@ DEFINITION = ServiceDefinition(
         pools_router,
         people_router,
         profile_router,
+        bulk_router,
         reference_router,
     ],
     consumers=[certification_consumer, history_consumer],

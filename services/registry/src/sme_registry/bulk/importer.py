@@ -1,0 +1,600 @@
+"""Applying one chunk of imported rows in one transaction, with COPY for speed.
+
+Per chunk: validate every row with the same domain rules as the API; load what the register already
+has for those enterprises; work out what is new, what changed and what is the same; then write rows,
+revisions and outbox events with COPY. Rows that match the register exactly change nothing, so
+importing the same file twice leaves the register, its versions and its events as they were.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any
+
+import psycopg
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from sme_common.auth.principal import RegionScope
+from sme_common.events.envelope import CloudEvent
+from sme_common.events.schemas import validate_event_data
+from sme_common.reference.industries import IndustryCatalog
+from sme_common.reference.regions import RegionCatalog
+from sme_registry.bulk.columns import CellError, has_facts
+from sme_registry.enterprises import domain as enterprise_domain
+from sme_registry.enterprises.events import (
+    ENTERPRISE_TOPIC,
+    FACTS_FILED_V1,
+    REGISTERED_V1,
+    SIZE_CLASS_CHANGED_V1,
+    UPDATED_V1,
+    enterprise_event,
+)
+from sme_registry.facts import domain as facts_domain
+from sme_registry.sizing.domain import SizeFigures, load_size_rules
+
+REGISTER_FIELDS = (
+    "name",
+    "legal_representative",
+    "region_code",
+    "reporting_unit_code",
+    "industry_code",
+    "founded_on",
+    "operating_status",
+)
+FACT_FIELDS = tuple(f for f in facts_domain.YearlyFacts.__dataclass_fields__ if f != "year")
+ENTERPRISE_COLUMNS = (
+    "uscc",
+    "name",
+    "former_names",
+    "legal_representative",
+    "region_code",
+    "reporting_unit_code",
+    "industry_code",
+    "founded_on",
+    "operating_status",
+    "tier",
+    "size_class",
+    "size_class_year",
+    "version",
+    "created_at",
+    "updated_at",
+    "created_by",
+    "updated_by",
+)
+FACTS_COLUMNS = (
+    "uscc",
+    "year",
+    *FACT_FIELDS,
+    "quality_certifications",
+    "source",
+    "version",
+    "filed_at",
+    "filed_by",
+)
+OUTBOX_COLUMNS = ("event_id", "topic", "key", "event_type", "headers", "payload")
+
+
+@dataclass
+class ChunkResult:
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    errors: list[tuple[int, CellError]] = field(default_factory=list)
+
+    @property
+    def error_rows(self) -> int:
+        return len({row for row, _ in self.errors})
+
+
+@dataclass
+class ValidRow:
+    row_number: int
+    uscc: str
+    register: dict[str, Any]
+    facts: facts_domain.YearlyFacts | None
+
+
+def validate(
+    rows: Sequence[tuple[int, dict[str, Any]]], scope: RegionScope, today: date
+) -> tuple[list[ValidRow], list[tuple[int, CellError]]]:
+    regions, industries = RegionCatalog.load(), IndustryCatalog.load()
+    valid: list[ValidRow] = []
+    errors: list[tuple[int, CellError]] = []
+    seen_years: set[tuple[str, int | None]] = set()
+    for row_number, values in rows:
+        try:
+            identity = enterprise_domain.identify(
+                uscc=values["uscc"],
+                region_code=values["region_code"],
+                reporting_unit_code=values.get("reporting_unit_code"),
+                industry_code=values.get("industry_code"),
+                founded_on=values.get("founded_on"),
+                today=today,
+                regions=regions,
+                industries=industries,
+            )
+            status = values.get("operating_status") or enterprise_domain.OperatingStatus.OPERATING
+            status = enterprise_domain.OperatingStatus(status).value
+        except enterprise_domain.EnterpriseRuleError as exc:
+            errors.append((row_number, CellError(exc.field, exc.code, exc.detail, exc.detail_zh)))
+            continue
+        except ValueError:
+            errors.append(
+                (
+                    row_number,
+                    CellError(
+                        "operating_status",
+                        "operating_status_invalid",
+                        "operating_status is operating, suspended, deregistered or revoked",
+                        "经营状态应为 operating、suspended、deregistered 或 revoked",
+                    ),
+                )
+            )
+            continue
+        if not scope.covers(identity.region_code, identity.reporting_unit.code):
+            errors.append(
+                (
+                    row_number,
+                    CellError(
+                        "region_code", "region_forbidden", "outside your region", "不在您的辖区内"
+                    ),
+                )
+            )
+            continue
+        facts = None
+        if has_facts(values):
+            facts = facts_domain.YearlyFacts(
+                year=values["year"], **{f: values.get(f) for f in FACT_FIELDS}
+            )
+            try:
+                facts_domain.check_facts(facts, today=today, founded_on=values.get("founded_on"))
+            except facts_domain.FactsRuleError as exc:
+                errors.append(
+                    (row_number, CellError(exc.field, exc.code, exc.detail, exc.detail_zh))
+                )
+                continue
+        key = (identity.uscc, facts.year if facts else None)
+        if key in seen_years:
+            errors.append(
+                (
+                    row_number,
+                    CellError(
+                        "uscc",
+                        "duplicate_row",
+                        "the same enterprise and year appear twice in the file",
+                        "同一企业同一年度在文件中重复出现",
+                    ),
+                )
+            )
+            continue
+        seen_years.add(key)
+        valid.append(
+            ValidRow(
+                row_number,
+                identity.uscc,
+                {
+                    "name": values["name"],
+                    "legal_representative": values.get("legal_representative"),
+                    "region_code": identity.region_code,
+                    "reporting_unit_code": identity.reporting_unit.code,
+                    "industry_code": identity.industry_code,
+                    "founded_on": values.get("founded_on"),
+                    "operating_status": status,
+                },
+                facts,
+            )
+        )
+    return valid, errors
+
+
+def _snapshot(e: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "uscc": e["uscc"],
+        "name": e["name"],
+        "former_names": e["former_names"],
+        "legal_representative": e["legal_representative"],
+        "region_code": e["region_code"],
+        "reporting_unit_code": e["reporting_unit_code"],
+        "industry_code": e["industry_code"],
+        "founded_on": e["founded_on"].isoformat() if e["founded_on"] else None,
+        "operating_status": e["operating_status"],
+        "tier": e["tier"],
+        "size_class": e["size_class"],
+        "size_class_year": e["size_class_year"],
+        "version": e["version"],
+        "created_at": e["created_at"].isoformat(),
+        "updated_at": e["updated_at"].isoformat(),
+    }
+
+
+def _facts_json(f: dict[str, Any]) -> dict[str, Any]:
+    return {k: f[k] for k in (*FACT_FIELDS, "quality_certifications", "source")}
+
+
+def _ratios(facts: dict[str, Any], previous: dict[str, Any] | None) -> dict[str, str | None]:
+    def as_domain(values: dict[str, Any]) -> facts_domain.YearlyFacts:
+        return facts_domain.YearlyFacts(year=values["year"], **{f: values[f] for f in FACT_FIELDS})
+
+    derived = facts_domain.derive_ratios(
+        as_domain(facts), as_domain(previous) if previous else None
+    )
+    return {k: (None if v is None else str(v)) for k, v in derived.__dict__.items()}
+
+
+def _outbox_row(event: CloudEvent, checked_types: set[str]) -> tuple[Any, ...]:
+    # Bulk events skip UnitOfWork.publish, so check each type's shape once per chunk here.
+    if event.type not in checked_types:
+        validate_event_data(event.type, event.data)
+        checked_types.add(event.type)
+    headers = json.dumps([[n, v.decode()] for n, v in event.kafka_headers()], ensure_ascii=False)
+    return (event.id, ENTERPRISE_TOPIC, event.key, event.type, headers, event.body())
+
+
+async def _copy(
+    pg: psycopg.AsyncConnection[Any],
+    table: str,
+    columns: Sequence[str],
+    rows: Sequence[Sequence[Any]],
+) -> None:
+    if not rows:
+        return
+    async with pg.cursor() as cursor:
+        async with cursor.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy:
+            for row in rows:
+                await copy.write_row(row)
+
+
+async def _fetch(
+    pg: psycopg.AsyncConnection[Any], sql: str, params: Sequence[Any]
+) -> list[dict[str, Any]]:
+    async with pg.cursor(row_factory=psycopg.rows.dict_row) as cursor:
+        await cursor.execute(sql, params)
+        return list(await cursor.fetchall())
+
+
+async def apply_chunk(
+    session: AsyncSession,
+    valid: Sequence[ValidRow],
+    *,
+    actor: str,
+    now: datetime,
+    today: date,
+) -> ChunkResult:
+    """Write one validated chunk; the caller commits the session."""
+    result = ChunkResult()
+    if not valid:
+        return result
+    connection = await session.connection()
+    raw = await connection.get_raw_connection()
+    pg: psycopg.AsyncConnection[Any] = raw.driver_connection  # type: ignore[assignment]
+    usccs = sorted({r.uscc for r in valid})
+    existing = {
+        e["uscc"]: e
+        for e in await _fetch(
+            pg, "SELECT * FROM enterprise WHERE uscc = ANY(%s) ORDER BY uscc FOR UPDATE", (usccs,)
+        )
+    }
+    stored_facts = {
+        (f["uscc"], f["year"]): f
+        for f in await _fetch(pg, "SELECT * FROM enterprise_facts WHERE uscc = ANY(%s)", (usccs,))
+    }
+
+    by_uscc: dict[str, list[ValidRow]] = defaultdict(list)
+    for row in valid:
+        by_uscc[row.uscc].append(row)
+
+    rules = load_size_rules()
+    new_enterprises: list[dict[str, Any]] = []
+    changed_enterprises: list[dict[str, Any]] = []
+    revisions: list[tuple[Any, ...]] = []
+    new_facts: list[dict[str, Any]] = []
+    changed_facts: list[dict[str, Any]] = []
+    facts_revisions: list[tuple[Any, ...]] = []
+    size_records: list[tuple[Any, ...]] = []
+    outbox: list[tuple[Any, ...]] = []
+    checked_types: set[str] = set()
+    for uscc, group in by_uscc.items():
+        register = group[-1].register
+        current = existing.get(uscc)
+        events: list[CloudEvent] = []
+        if current is None:
+            enterprise = {
+                "uscc": uscc,
+                **register,
+                "former_names": [],
+                "tier": None,
+                "size_class": None,
+                "size_class_year": None,
+                "version": 1,
+                "created_at": now,
+                "updated_at": now,
+                "created_by": actor,
+                "updated_by": actor,
+            }
+            changed_fields: list[str] = []
+        else:
+            enterprise = dict(current)
+            changed_fields = [f for f in REGISTER_FIELDS if enterprise[f] != register[f]]
+            if "name" in changed_fields:
+                enterprise["former_names"] = [
+                    *enterprise["former_names"],
+                    {"name": enterprise["name"], "until": today.isoformat()},
+                ]
+            enterprise.update(register)
+        # Facts, year by year.
+        filed: list[dict[str, Any]] = []
+        for row in group:
+            if row.facts is None:
+                continue
+            values = {f: getattr(row.facts, f) for f in FACT_FIELDS}
+            old = stored_facts.get((uscc, row.facts.year))
+            if old is None:
+                record = {
+                    "uscc": uscc,
+                    "year": row.facts.year,
+                    **values,
+                    "quality_certifications": [],
+                    "source": "import",
+                    "version": 1,
+                    "filed_at": now,
+                    "filed_by": actor,
+                }
+                new_facts.append(record)
+            elif any(old[f] != v for f, v in values.items()):
+                record = {
+                    **old,
+                    **values,
+                    "version": old["version"] + 1,
+                    "filed_at": now,
+                    "filed_by": actor,
+                    "source": "import",
+                }
+                changed_facts.append(record)
+            else:
+                continue
+            stored_facts[(uscc, row.facts.year)] = record
+            filed.append(record)
+        # Size class from the latest year the enterprise now has.
+        years = [y for (u, y) in stored_facts if u == uscc]
+        latest = stored_facts[(uscc, max(years))] if years else None
+        decision = rules.classify(
+            enterprise["industry_code"],
+            SizeFigures(
+                latest["employees"] if latest else None,
+                latest["operating_revenue_fen"] if latest else None,
+                latest["total_assets_fen"] if latest else None,
+            ),
+        )
+        new_class = decision.size_class.value if decision.size_class else None
+        basis_year = latest["year"] if latest else None
+        size_changed = (new_class, basis_year) != (
+            enterprise["size_class"],
+            enterprise["size_class_year"],
+        )
+        previous_class = enterprise["size_class"]
+        enterprise["size_class"], enterprise["size_class_year"] = new_class, basis_year
+
+        if current is None:
+            result.created += 1
+            new_enterprises.append(enterprise)
+            events.append(
+                enterprise_event(
+                    REGISTERED_V1,
+                    uscc,
+                    {
+                        "uscc": uscc,
+                        "name": enterprise["name"],
+                        "legal_representative": enterprise["legal_representative"],
+                        "region_code": enterprise["region_code"],
+                        "reporting_unit_code": enterprise["reporting_unit_code"],
+                        "industry_code": enterprise["industry_code"],
+                        "founded_on": enterprise["founded_on"].isoformat()
+                        if enterprise["founded_on"]
+                        else None,
+                        "operating_status": enterprise["operating_status"],
+                        "registered_at": now.isoformat(),
+                        "version": 1,
+                    },
+                )
+            )
+        elif changed_fields or size_changed or filed:
+            result.updated += 1
+            if changed_fields or size_changed:
+                enterprise["version"] += 1
+                enterprise["updated_at"], enterprise["updated_by"] = now, actor
+                changed_enterprises.append(enterprise)
+            if changed_fields:
+                events.append(
+                    enterprise_event(
+                        UPDATED_V1,
+                        uscc,
+                        {
+                            "uscc": uscc,
+                            "version": enterprise["version"],
+                            "changed_fields": changed_fields,
+                            "name": enterprise["name"],
+                            "former_names": enterprise["former_names"],
+                            "legal_representative": enterprise["legal_representative"],
+                            "region_code": enterprise["region_code"],
+                            "reporting_unit_code": enterprise["reporting_unit_code"],
+                            "industry_code": enterprise["industry_code"],
+                            "founded_on": enterprise["founded_on"].isoformat()
+                            if enterprise["founded_on"]
+                            else None,
+                            "operating_status": enterprise["operating_status"],
+                            "updated_at": now.isoformat(),
+                        },
+                    )
+                )
+        else:
+            result.unchanged += 1
+            continue
+        if current is None or changed_fields or size_changed:
+            revisions.append(
+                (
+                    uscc,
+                    enterprise["version"],
+                    "imported",
+                    json.dumps(_snapshot(enterprise), ensure_ascii=False),
+                    now,
+                    actor,
+                )
+            )
+        for record in filed:
+            previous = stored_facts.get((uscc, record["year"] - 1))
+            ratios = _ratios(record, previous)
+            facts_revisions.append(
+                (
+                    uscc,
+                    record["year"],
+                    record["version"],
+                    json.dumps(
+                        {
+                            **_facts_json(record),
+                            "uscc": uscc,
+                            "year": record["year"],
+                            "version": record["version"],
+                        },
+                        ensure_ascii=False,
+                    ),
+                    now,
+                    actor,
+                )
+            )
+            events.append(
+                enterprise_event(
+                    FACTS_FILED_V1,
+                    uscc,
+                    {
+                        "uscc": uscc,
+                        "year": record["year"],
+                        "version": record["version"],
+                        "facts": _facts_json(record),
+                        "ratios": ratios,
+                        "source": "import",
+                        "filed_at": now.isoformat(),
+                    },
+                )
+            )
+        if size_changed:
+            size_records.append(
+                (
+                    uscc,
+                    new_class,
+                    basis_year,
+                    rules.version,
+                    json.dumps(decision.explanation, ensure_ascii=False),
+                    now,
+                )
+            )
+            if new_class != previous_class:
+                events.append(
+                    enterprise_event(
+                        SIZE_CLASS_CHANGED_V1,
+                        uscc,
+                        {
+                            "uscc": uscc,
+                            "size_class": new_class,
+                            "previous_size_class": previous_class,
+                            "basis_year": basis_year,
+                            "rule_version": rules.version,
+                            "explanation": decision.explanation,
+                            "decided_at": now.isoformat(),
+                        },
+                    )
+                )
+        outbox.extend(_outbox_row(e, checked_types) for e in events)
+
+    await _copy(
+        pg,
+        "enterprise",
+        ENTERPRISE_COLUMNS,
+        [
+            tuple(
+                json.dumps(e[c], ensure_ascii=False) if c == "former_names" else e[c]
+                for c in ENTERPRISE_COLUMNS
+            )
+            for e in new_enterprises
+        ],
+    )
+    if changed_enterprises:
+        async with pg.cursor() as cursor:
+            await cursor.executemany(
+                "UPDATE enterprise SET name = %s, former_names = %s, legal_representative = %s, "
+                "region_code = %s, reporting_unit_code = %s, industry_code = %s, founded_on = %s, "
+                "operating_status = %s, size_class = %s, size_class_year = %s, version = %s, "
+                "updated_at = %s, updated_by = %s WHERE uscc = %s",
+                [
+                    (
+                        e["name"],
+                        json.dumps(e["former_names"], ensure_ascii=False),
+                        e["legal_representative"],
+                        e["region_code"],
+                        e["reporting_unit_code"],
+                        e["industry_code"],
+                        e["founded_on"],
+                        e["operating_status"],
+                        e["size_class"],
+                        e["size_class_year"],
+                        e["version"],
+                        e["updated_at"],
+                        e["updated_by"],
+                        e["uscc"],
+                    )
+                    for e in changed_enterprises
+                ],
+            )
+    await _copy(
+        pg,
+        "enterprise_revision",
+        ("uscc", "version", "change_type", "snapshot", "recorded_at", "recorded_by"),
+        revisions,
+    )
+    await _copy(
+        pg,
+        "enterprise_facts",
+        FACTS_COLUMNS,
+        [
+            tuple(
+                json.dumps(f[c]) if c == "quality_certifications" else f[c] for c in FACTS_COLUMNS
+            )
+            for f in new_facts
+        ],
+    )
+    if changed_facts:
+        assignments = ", ".join(
+            f"{c} = %s" for c in (*FACT_FIELDS, "source", "version", "filed_at", "filed_by")
+        )
+        async with pg.cursor() as cursor:
+            await cursor.executemany(
+                f"UPDATE enterprise_facts SET {assignments} WHERE uscc = %s AND year = %s",
+                [
+                    (
+                        *tuple(
+                            f[c]
+                            for c in (*FACT_FIELDS, "source", "version", "filed_at", "filed_by")
+                        ),
+                        f["uscc"],
+                        f["year"],
+                    )
+                    for f in changed_facts
+                ],
+            )
+    await _copy(
+        pg,
+        "enterprise_facts_revision",
+        ("uscc", "year", "version", "snapshot", "recorded_at", "recorded_by"),
+        facts_revisions,
+    )
+    await _copy(
+        pg,
+        "size_class_record",
+        ("uscc", "size_class", "basis_year", "rule_version", "explanation", "decided_at"),
+        size_records,
+    )
+    await _copy(pg, "outbox_message", OUTBOX_COLUMNS, outbox)
+    return result
