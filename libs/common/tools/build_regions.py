@@ -70,6 +70,19 @@ def main() -> None:
                 "valid_to_year": last,
             }
         )
+    # 嘉峪关市 has no counties; its single county-level code 620201 (市辖区) is missing from
+    # loc.dat but is what its registration authorities use (policy-facts.md §5.1).
+    if not any(r["code"] == "620201" for r in regions):
+        regions.append(
+            {
+                "code": "620201",
+                "name": "嘉峪关市市辖区",
+                "level": "county",
+                "parent_code": "620200",
+                "valid_from_year": None,
+                "valid_to_year": None,
+            }
+        )
     # 兰州新区 has no GB/T 2260 code; the NBS statistical code 620171 identifies it, and the provincial
     # documents treat it as a unit parallel to the 14 市州 (policy-facts.md §5.1; seeds 000 and 001).
     regions.append(

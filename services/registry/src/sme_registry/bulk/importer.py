@@ -8,13 +8,13 @@ importing the same file twice leaves the register, its versions and its events a
 
 from __future__ import annotations
 
-import json
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
+import orjson
 import psycopg
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -191,6 +191,10 @@ def validate(
     return valid, errors
 
 
+def _json(value: Any) -> str:
+    return orjson.dumps(value).decode()
+
+
 def _snapshot(e: dict[str, Any]) -> dict[str, Any]:
     return {
         "uscc": e["uscc"],
@@ -230,7 +234,7 @@ def _outbox_row(event: CloudEvent, checked_types: set[str]) -> tuple[Any, ...]:
     if event.type not in checked_types:
         validate_event_data(event.type, event.data)
         checked_types.add(event.type)
-    headers = json.dumps([[n, v.decode()] for n, v in event.kafka_headers()], ensure_ascii=False)
+    headers = _json([[n, v.decode()] for n, v in event.kafka_headers()])
     return (event.id, ENTERPRISE_TOPIC, event.key, event.type, headers, event.body())
 
 
@@ -283,6 +287,9 @@ async def apply_chunk(
         for f in await _fetch(pg, "SELECT * FROM enterprise_facts WHERE uscc = ANY(%s)", (usccs,))
     }
 
+    years_of: dict[str, set[int]] = defaultdict(set)
+    for fact_uscc, fact_year in stored_facts:
+        years_of[fact_uscc].add(fact_year)
     by_uscc: dict[str, list[ValidRow]] = defaultdict(list)
     for row in valid:
         by_uscc[row.uscc].append(row)
@@ -357,9 +364,10 @@ async def apply_chunk(
             else:
                 continue
             stored_facts[(uscc, row.facts.year)] = record
+            years_of[uscc].add(row.facts.year)
             filed.append(record)
         # Size class from the latest year the enterprise now has.
-        years = [y for (u, y) in stored_facts if u == uscc]
+        years = years_of[uscc]
         latest = stored_facts[(uscc, max(years))] if years else None
         decision = rules.classify(
             enterprise["industry_code"],
@@ -439,7 +447,7 @@ async def apply_chunk(
                     uscc,
                     enterprise["version"],
                     "imported",
-                    json.dumps(_snapshot(enterprise), ensure_ascii=False),
+                    _json(_snapshot(enterprise)),
                     now,
                     actor,
                 )
@@ -452,14 +460,13 @@ async def apply_chunk(
                     uscc,
                     record["year"],
                     record["version"],
-                    json.dumps(
+                    _json(
                         {
                             **_facts_json(record),
                             "uscc": uscc,
                             "year": record["year"],
                             "version": record["version"],
                         },
-                        ensure_ascii=False,
                     ),
                     now,
                     actor,
@@ -487,7 +494,7 @@ async def apply_chunk(
                     new_class,
                     basis_year,
                     rules.version,
-                    json.dumps(decision.explanation, ensure_ascii=False),
+                    _json(decision.explanation),
                     now,
                 )
             )
@@ -514,10 +521,7 @@ async def apply_chunk(
         "enterprise",
         ENTERPRISE_COLUMNS,
         [
-            tuple(
-                json.dumps(e[c], ensure_ascii=False) if c == "former_names" else e[c]
-                for c in ENTERPRISE_COLUMNS
-            )
+            tuple(_json(e[c]) if c == "former_names" else e[c] for c in ENTERPRISE_COLUMNS)
             for e in new_enterprises
         ],
     )
@@ -531,7 +535,7 @@ async def apply_chunk(
                 [
                     (
                         e["name"],
-                        json.dumps(e["former_names"], ensure_ascii=False),
+                        _json(e["former_names"]),
                         e["legal_representative"],
                         e["region_code"],
                         e["reporting_unit_code"],
@@ -559,9 +563,7 @@ async def apply_chunk(
         "enterprise_facts",
         FACTS_COLUMNS,
         [
-            tuple(
-                json.dumps(f[c]) if c == "quality_certifications" else f[c] for c in FACTS_COLUMNS
-            )
+            tuple(_json(f[c]) if c == "quality_certifications" else f[c] for c in FACTS_COLUMNS)
             for f in new_facts
         ],
     )

@@ -133,17 +133,24 @@ async def run_job(database: Database, *, job_id: str, directory: Path) -> None:
         await _update(database, job_id, total_rows=total)
         chunks = _chunks(readers.read_rows(path, file_format))
         today = business_today()
-        while True:
-            raw = await asyncio.to_thread(next, chunks, None)
-            if raw is None:
-                break
-            valid, errors = await asyncio.to_thread(_prepare, raw, scope, today)
+
+        def read_and_prepare() -> (
+            tuple[int, list[ValidRow], list[tuple[int, columns.CellError]]] | None
+        ):
+            raw = next(chunks, None)
+            return None if raw is None else (len(raw), *_prepare(raw, scope, today))
+
+        # The next chunk is read and validated in a thread while this one is written.
+        upcoming = asyncio.create_task(asyncio.to_thread(read_and_prepare))
+        while (prepared := await upcoming) is not None:
+            upcoming = asyncio.create_task(asyncio.to_thread(read_and_prepare))
+            rows, valid, errors = prepared
             async with UnitOfWork(database) as uow:
                 result = await apply_chunk(
                     uow.session, valid, actor=actor, now=utcnow(), today=today
                 )
                 result.errors.extend(errors)
-                await _record_chunk(uow, job_id, result, len(raw))
+                await _record_chunk(uow, job_id, result, rows)
                 await uow.commit()
         await _finish(database, job_id, failure=None)
     except readers.FileFormatError as exc:
