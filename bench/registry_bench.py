@@ -82,8 +82,10 @@ async def bench_import(url: str, count: int, workdir: Path, bootstrap: str) -> N
             actor=actor,
         )
     started = time.perf_counter()
-    child = subprocess.run(
-        [sys.executable, __file__, "_import_job", url, job.id, str(workdir / "imports")], check=True
+    child = await asyncio.to_thread(
+        subprocess.run,
+        [sys.executable, __file__, "_import_job", url, job.id, str(workdir / "imports")],
+        check=True,
     )
     elapsed = time.perf_counter() - started
     peak = rss_mb_of_children()
