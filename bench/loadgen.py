@@ -55,7 +55,7 @@ class Connection:
         self.reader: asyncio.StreamReader | None = None
         self.writer: asyncio.StreamWriter | None = None
 
-    async def request(self, path: str) -> int:
+    async def request(self, path: str, *, retry: bool = True) -> int:
         if self.writer is None:
             self.reader, self.writer = await asyncio.open_connection(self.host, self.port)
         assert self.reader is not None
@@ -64,6 +64,12 @@ class Connection:
         )
         await self.writer.drain()
         status_line = await self.reader.readline()
+        if not status_line:
+            # The server closed an idle keep-alive connection (nginx does after 1000 requests).
+            self.close()
+            if not retry:
+                raise ConnectionResetError("connection closed before a response")
+            return await self.request(path, retry=False)
         status = int(status_line.split()[1])
         length = 0
         chunked = False

@@ -298,11 +298,12 @@ def main() -> None:
     parser.add_argument("phase", choices=["import", "lookup", "search", "all"])
     parser.add_argument("--enterprises", type=int, default=1_000_000)
     parser.add_argument("--keep", action="store_true", help="keep the working directory")
+    parser.add_argument("--database-url", help="an already imported register (skips set-up)")
     args = parser.parse_args()
     workdir = Path(tempfile.mkdtemp(prefix="sme-bench-"))
     line(f"working directory {workdir}; machine: {os.cpu_count()} cores")
     with ExitStack() as stack:
-        server = os.environ.get("SME_BENCH_DATABASE_URL")
+        server = os.environ.get("SME_BENCH_DATABASE_URL") or args.database_url
         if server is None:
             postgres = EmbeddedPostgres(data_dir=workdir / "postgres", port=free_port())
             postgres.start()
@@ -311,10 +312,13 @@ def main() -> None:
         kafka = EmbeddedKafka(port=free_port(), log_file=workdir / "tansu.log")
         kafka.start()
         stack.callback(kafka.stop)
-        url = server.rsplit("/", 1)[0] + f"/bench_registry_{secrets.token_hex(3)}"
-        ensure_database(url)
-        upgrade("sme_registry", url)
-        load_reference_data(url)
+        if args.database_url:
+            url = args.database_url
+        else:
+            url = server.rsplit("/", 1)[0] + f"/bench_registry_{secrets.token_hex(3)}"
+            ensure_database(url)
+            upgrade("sme_registry", url)
+            load_reference_data(url)
         auth_dir = workdir / "auth"
         ensure_signing_key(auth_dir)
         asyncio.run(main_async(args, url, kafka.bootstrap_servers, workdir, auth_dir))

@@ -136,3 +136,23 @@ async def test_client_credentials_grant_issues_a_scoped_token(keys: Path) -> Non
         assert greedy.status_code == 400 and greedy.json()["code"] == "scope_invalid"
         jwks = await c.get("/api/auth/v1/jwks.json")
         assert json.loads(jwks.text)["keys"][0]["kty"] == "RSA"
+
+
+async def test_a_remembered_token_is_still_refused_once_it_expires(keys: Path) -> None:
+    import time
+
+    import jwt as pyjwt
+
+    token = mint_token_from_file(
+        keys / SIGNING_KEY_FILE, subject="x", roles=["bank"], ttl=timedelta(seconds=-5)
+    )
+    expires_at = float(pyjwt.decode(token, options={"verify_signature": False})["exp"])
+    checker = verifier(keys)
+    # As if it had been verified while it was still valid, a moment ago.
+    checker._cache[token] = (
+        Principal(subject="x", roles=frozenset({"bank"})),
+        expires_at,
+        time.monotonic(),
+    )
+    with pytest.raises(Unauthorized):
+        await checker.verify(token)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import time
 from typing import Any
 
 import anyio
@@ -13,6 +14,9 @@ from sme_common.auth.principal import Principal
 from sme_common.errors import Unauthorized
 from sme_common.settings import AuthSettings
 
+CACHE_SIZE = 10_000
+CACHE_SECONDS = 60.0
+
 
 def _invalid(detail: str) -> Unauthorized:
     return Unauthorized("token_invalid", f"Bearer token rejected: {detail}", "访问令牌无效")
@@ -22,6 +26,7 @@ class JwtVerifier:
     def __init__(self, settings: AuthSettings) -> None:
         self.settings = settings
         self._keyset: jwt.PyJWKSet | None = None
+        self._cache: dict[str, tuple[Principal, float, float]] = {}
         self._client: jwt.PyJWKClient | None = None
         if settings.jwks_file is not None:
             self._keyset = jwt.PyJWKSet.from_dict(json.loads(settings.jwks_file.read_text()))
@@ -49,6 +54,22 @@ class JwtVerifier:
         return signing_key.key
 
     async def verify(self, token: str) -> Principal:
+        """Verify a token, remembering the answer briefly: agency systems send the same token on
+        thousands of calls, and a signature check costs more than the lookup it guards."""
+        now = time.monotonic()
+        cached = self._cache.get(token)
+        if cached is not None:
+            principal, expires_at, checked_at = cached
+            if time.time() < expires_at and now - checked_at < CACHE_SECONDS:
+                return principal
+            del self._cache[token]
+        principal, expires_at = await self._verify(token)
+        if len(self._cache) >= CACHE_SIZE:
+            self._cache.pop(next(iter(self._cache)))
+        self._cache[token] = (principal, expires_at, now)
+        return principal
+
+    async def _verify(self, token: str) -> tuple[Principal, float]:
         key = await self._signing_key(token)
         try:
             claims = jwt.decode(
@@ -76,4 +97,4 @@ class JwtVerifier:
             scopes=frozenset(scope.split()),
             client_id=claims.get("client_id"),
             organisation=claims.get("org"),
-        )
+        ), float(claims["exp"])

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import AsyncIterator
+
 from sqlalchemy import text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
@@ -43,15 +46,24 @@ class Database:
     that everything the code under test commits becomes a savepoint and is rolled back afterwards.
     """
 
-    def __init__(self, engine: AsyncEngine, sessionmaker: async_sessionmaker[AsyncSession]) -> None:
+    def __init__(
+        self,
+        engine: AsyncEngine,
+        sessionmaker: async_sessionmaker[AsyncSession],
+        *,
+        bound: bool = False,
+    ) -> None:
         self.engine = engine
         self.sessionmaker = sessionmaker
         self.url = engine.url.render_as_string(hide_password=False)
+        self._bound = bound
 
     @classmethod
-    def from_url(cls, url: str, *, pool_size: int = 10) -> Database:
+    def from_url(cls, url: str, *, pool_size: int = 10, pre_ping: bool = False) -> Database:
+        """``pre_ping`` costs a round trip per checkout; without it a connection the server
+        dropped fails one request (a 503 the caller retries) and is replaced."""
         engine = create_async_engine(
-            to_async_url(url), pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True
+            to_async_url(url), pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=pre_ping
         )
         return cls(engine, async_sessionmaker(engine, expire_on_commit=False))
 
@@ -60,7 +72,19 @@ class Database:
         sessionmaker = async_sessionmaker(
             bind=connection, expire_on_commit=False, join_transaction_mode="create_savepoint"
         )
-        return cls(connection.engine, sessionmaker)
+        return cls(connection.engine, sessionmaker, bound=True)
+
+    @contextlib.asynccontextmanager
+    async def reading(self) -> AsyncIterator[AsyncConnection | AsyncSession]:
+        """For single-statement reads on hot paths: an autocommit connection, one round trip (no
+        BEGIN/ROLLBACK). A test database bound to one transaction reads through a session so that
+        it sees what the test wrote."""
+        if self._bound:
+            async with self.sessionmaker() as session:
+                yield session
+            return
+        async with self.engine.connect() as connection:
+            yield await connection.execution_options(isolation_level="AUTOCOMMIT")
 
     async def ping(self) -> None:
         async with self.sessionmaker() as session:

@@ -7,9 +7,21 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Row, Text, and_, exists, func, literal, or_, select, tuple_
+from sqlalchemy import (
+    ColumnElement,
+    Row,
+    RowMapping,
+    Text,
+    and_,
+    exists,
+    func,
+    literal,
+    or_,
+    select,
+    tuple_,
+)
 from sqlalchemy.dialects.postgresql import ARRAY
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from sme_common.auth.principal import RegionScope
 from sme_common.events.tables import outbox_message
@@ -27,6 +39,14 @@ async def get(session: AsyncSession, uscc: str, scope: RegionScope) -> Enterpris
         select(Enterprise).where(Enterprise.uscc == uscc, in_scope(scope))
     )
     return result.scalar_one_or_none()
+
+
+async def current_row(
+    reader: AsyncSession | AsyncConnection, uscc: str, scope: RegionScope
+) -> RowMapping | None:
+    table = Enterprise.__table__
+    result = await reader.execute(select(table).where(table.c.uscc == uscc, in_scope(scope)))
+    return result.mappings().first()
 
 
 async def get_for_update(session: AsyncSession, uscc: str, scope: RegionScope) -> Enterprise | None:

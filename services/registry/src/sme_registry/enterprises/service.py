@@ -247,6 +247,13 @@ def _changes(
 async def get_enterprise(
     database: Database, *, uscc: str, actor: Principal, as_of: date | None = None
 ) -> EnterpriseRead:
+    if as_of is None:
+        # The hot path (agency systems look enterprises up one by one): one statement, one trip.
+        async with database.reading() as reader:
+            row = await repository.current_row(reader, uscc, actor.region_scope())
+        if row is None:
+            raise not_found(uscc)
+        return EnterpriseRead.model_validate(dict(row))
     async with UnitOfWork(database) as uow:
         enterprise = await repository.get(uow.session, uscc, actor.region_scope())
         if enterprise is None:
