@@ -18,7 +18,6 @@ from sqlalchemy import (
     literal,
     or_,
     select,
-    tuple_,
 )
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
@@ -157,18 +156,6 @@ async def search(
     today: date,
 ) -> tuple[Sequence[Enterprise], dict[str, Any] | None]:
     query = select(Enterprise).where(in_scope(scope), *_filter_clauses(filters, today))
-    if filters.q:
-        # Best matches first: shorter names containing the query rank higher.
-        name_length = func.char_length(Enterprise.name)
-        if after:
-            query = query.where(
-                tuple_(name_length, Enterprise.uscc) > tuple_(after["l"], after["u"])
-            )
-        query = query.order_by(name_length, Enterprise.uscc).limit(limit + 1)
-        rows = (await session.execute(query)).scalars().all()
-        last = rows[limit - 1] if len(rows) > limit else None
-        key = {"l": len(last.name), "u": last.uscc} if last else None
-        return rows[:limit], key
     if after:
         query = query.where(Enterprise.uscc > after["u"])
     rows = (await session.execute(query.order_by(Enterprise.uscc).limit(limit + 1))).scalars().all()
