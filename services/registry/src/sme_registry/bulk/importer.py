@@ -28,23 +28,15 @@ from sme_registry.enterprises import domain as enterprise_domain
 from sme_registry.enterprises.events import (
     ENTERPRISE_TOPIC,
     FACTS_FILED_V1,
-    REGISTERED_V1,
+    REGISTER_FIELDS,
     SIZE_CLASS_CHANGED_V1,
-    UPDATED_V1,
     enterprise_event,
+    registered,
+    updated,
 )
 from sme_registry.facts import domain as facts_domain
 from sme_registry.sizing.domain import SizeFigures, load_size_rules
 
-REGISTER_FIELDS = (
-    "name",
-    "legal_representative",
-    "region_code",
-    "reporting_unit_code",
-    "industry_code",
-    "founded_on",
-    "operating_status",
-)
 FACT_FIELDS = tuple(f for f in facts_domain.YearlyFacts.__dataclass_fields__ if f != "year")
 ENTERPRISE_COLUMNS = (
     "uscc",
@@ -389,26 +381,7 @@ async def apply_chunk(
         if current is None:
             result.created += 1
             new_enterprises.append(enterprise)
-            events.append(
-                enterprise_event(
-                    REGISTERED_V1,
-                    uscc,
-                    {
-                        "uscc": uscc,
-                        "name": enterprise["name"],
-                        "legal_representative": enterprise["legal_representative"],
-                        "region_code": enterprise["region_code"],
-                        "reporting_unit_code": enterprise["reporting_unit_code"],
-                        "industry_code": enterprise["industry_code"],
-                        "founded_on": enterprise["founded_on"].isoformat()
-                        if enterprise["founded_on"]
-                        else None,
-                        "operating_status": enterprise["operating_status"],
-                        "registered_at": now.isoformat(),
-                        "version": 1,
-                    },
-                )
-            )
+            events.append(registered(uscc, enterprise, version=1, at=now))
         elif changed_fields or size_changed or filed:
             result.updated += 1
             if changed_fields or size_changed:
@@ -417,25 +390,13 @@ async def apply_chunk(
                 changed_enterprises.append(enterprise)
             if changed_fields:
                 events.append(
-                    enterprise_event(
-                        UPDATED_V1,
+                    updated(
                         uscc,
-                        {
-                            "uscc": uscc,
-                            "version": enterprise["version"],
-                            "changed_fields": changed_fields,
-                            "name": enterprise["name"],
-                            "former_names": enterprise["former_names"],
-                            "legal_representative": enterprise["legal_representative"],
-                            "region_code": enterprise["region_code"],
-                            "reporting_unit_code": enterprise["reporting_unit_code"],
-                            "industry_code": enterprise["industry_code"],
-                            "founded_on": enterprise["founded_on"].isoformat()
-                            if enterprise["founded_on"]
-                            else None,
-                            "operating_status": enterprise["operating_status"],
-                            "updated_at": now.isoformat(),
-                        },
+                        enterprise,
+                        version=enterprise["version"],
+                        changed_fields=changed_fields,
+                        former_names=enterprise["former_names"],
+                        at=now,
                     )
                 )
         else:

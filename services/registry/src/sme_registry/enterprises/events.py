@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from datetime import datetime
 from typing import Any
 
 from sme_common.events.envelope import CloudEvent
@@ -31,41 +32,72 @@ def enterprise_event(event_type: str, uscc: str, data: Mapping[str, Any]) -> Clo
     )
 
 
-def enterprise_registered(enterprise: Enterprise) -> CloudEvent:
+REGISTER_FIELDS = (
+    "name",
+    "legal_representative",
+    "region_code",
+    "reporting_unit_code",
+    "industry_code",
+    "founded_on",
+    "operating_status",
+)
+
+
+def _register_data(uscc: str, values: Mapping[str, Any]) -> dict[str, Any]:
+    """The register fields as every enterprise event carries them (one place for API and import)."""
+    data = {"uscc": uscc, **{field: values[field] for field in REGISTER_FIELDS}}
+    founded_on = data["founded_on"]
+    data["founded_on"] = founded_on.isoformat() if founded_on else None
+    return data
+
+
+def registered(uscc: str, values: Mapping[str, Any], *, version: int, at: datetime) -> CloudEvent:
+    """``values``: the register fields, from an ``Enterprise`` row or an import row."""
     return enterprise_event(
         REGISTERED_V1,
-        enterprise.uscc,
+        uscc,
+        {**_register_data(uscc, values), "registered_at": at.isoformat(), "version": version},
+    )
+
+
+def updated(
+    uscc: str,
+    values: Mapping[str, Any],
+    *,
+    version: int,
+    changed_fields: list[str],
+    former_names: list[dict[str, Any]],
+    at: datetime,
+) -> CloudEvent:
+    return enterprise_event(
+        UPDATED_V1,
+        uscc,
         {
-            "uscc": enterprise.uscc,
-            "name": enterprise.name,
-            "legal_representative": enterprise.legal_representative,
-            "region_code": enterprise.region_code,
-            "reporting_unit_code": enterprise.reporting_unit_code,
-            "industry_code": enterprise.industry_code,
-            "founded_on": enterprise.founded_on.isoformat() if enterprise.founded_on else None,
-            "operating_status": enterprise.operating_status,
-            "registered_at": enterprise.created_at.isoformat(),
-            "version": enterprise.version,
+            **_register_data(uscc, values),
+            "version": version,
+            "changed_fields": changed_fields,
+            "former_names": former_names,
+            "updated_at": at.isoformat(),
         },
     )
 
 
+def _values(enterprise: Enterprise) -> dict[str, Any]:
+    return {field: getattr(enterprise, field) for field in REGISTER_FIELDS}
+
+
+def enterprise_registered(enterprise: Enterprise) -> CloudEvent:
+    return registered(
+        enterprise.uscc, _values(enterprise), version=enterprise.version, at=enterprise.created_at
+    )
+
+
 def enterprise_updated(enterprise: Enterprise, changed_fields: list[str]) -> CloudEvent:
-    return enterprise_event(
-        UPDATED_V1,
+    return updated(
         enterprise.uscc,
-        {
-            "uscc": enterprise.uscc,
-            "version": enterprise.version,
-            "changed_fields": changed_fields,
-            "name": enterprise.name,
-            "former_names": enterprise.former_names,
-            "legal_representative": enterprise.legal_representative,
-            "region_code": enterprise.region_code,
-            "reporting_unit_code": enterprise.reporting_unit_code,
-            "industry_code": enterprise.industry_code,
-            "founded_on": enterprise.founded_on.isoformat() if enterprise.founded_on else None,
-            "operating_status": enterprise.operating_status,
-            "updated_at": enterprise.updated_at.isoformat(),
-        },
+        _values(enterprise),
+        version=enterprise.version,
+        changed_fields=changed_fields,
+        former_names=enterprise.former_names,
+        at=enterprise.updated_at,
     )
