@@ -1,0 +1,137 @@
+"""Fuzzing every operation of the five services (schemathesis): whatever a caller sends, valid or
+not, no answer is a server error, and every answer matches what the OpenAPI document promises.
+
+Each service runs in-process on its own migrated database (registry with its reference data),
+called with a token that may do everything (province officer and platform admin), so the cases
+reach the handlers rather than stopping at a 401. Positive and negative cases, a bounded budget
+per operation (``SME_FUZZ_EXAMPLES``, default 25), derandomised so a run repeats.
+
+Checks: ``not_a_server_error`` above all; the response's content type, headers and body conform to
+the document; a request the document calls invalid is refused. Not checked yet: that every
+status code is documented (404/409 are not declared on most operations: issue 7 makes one
+contract of them) and that every valid request succeeds (generated USCCs and ids mostly name
+nothing, so 404 is the right answer).
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import hypothesis
+import pytest
+import schemathesis
+from hypothesis import strategies as st
+from schemathesis import GenerationMode
+from schemathesis.checks import CHECKS, load_all_checks
+
+from sme_common.auth.keys import ensure_signing_key
+from sme_common.settings import AuthSettings, KafkaSettings
+from sme_common.testing.plugin import DatabaseFactory, TokenFactory
+from sme_embedded.platform import SERVICES, ServiceModule
+from sme_registry.reference.service import load_reference_data
+
+EXAMPLES = int(os.environ.get("SME_FUZZ_EXAMPLES", "25"))
+CHECK_NAMES = (
+    "not_a_server_error",
+    "content_type_conformance",
+    "response_headers_conformance",
+    "response_schema_conformance",
+    "negative_data_rejection",
+)
+# Server errors the registry still gives, fixed on another branch (issue 6, defect 8); the marks
+# go when that branch is merged. Keyed by "METHOD path".
+KNOWN_REGISTRY_DEFECTS: dict[str, str] = {}
+# Files, not JSON, whose media types the registry's OpenAPI document does not declare yet (issue 7,
+# one contract): every other check still applies to them.
+UNDOCUMENTED_MEDIA_TYPES = {
+    "GET /api/registry/v1/exports/enterprises",  # text/csv, XLSX
+    "GET /api/registry/v1/imports/template",  # XLSX, text/csv
+}
+
+
+def _operations() -> Iterator[Any]:
+    """Every operation of every service, read from the apps' own OpenAPI documents (a new
+    endpoint is fuzzed the day it is added). The apps built here only describe themselves."""
+    keys = Path(tempfile.mkdtemp(prefix="sme-fuzz-keys-"))
+    ensure_signing_key(keys)
+    for module in SERVICES:
+        settings = module.settings_class(
+            auth=AuthSettings(jwks_file=keys / "jwks.json"), run_workers=False
+        )
+        document = module.create_app(settings).openapi()
+        for path, operations in sorted(document["paths"].items()):
+            for method in sorted(operations):
+                label = f"{method.upper()} {path}"
+                reason = KNOWN_REGISTRY_DEFECTS.get(label)
+                marks = [pytest.mark.xfail(reason=reason, strict=False)] if reason else []
+                yield pytest.param(module, method, path, id=label, marks=marks)
+
+
+@pytest.fixture(scope="module")
+def service_schema(
+    database_factory: DatabaseFactory, auth_dir: Path, kafka_bootstrap: str
+) -> Callable[[ServiceModule], Any]:
+    """Each service's app and schema, built once: schemathesis calls the app on its own event
+    loop, where the app opens its own connections to a database of its own."""
+    schemas: dict[str, Any] = {}
+
+    def get(module: ServiceModule) -> Any:
+        name = module.definition.name
+        if name not in schemas:
+            url = database_factory.create(f"fuzz_{name}", module.definition.package)
+            if name == "registry":
+                load_reference_data(url)
+            settings = module.settings_class(
+                database_url=url,  # type: ignore[arg-type]
+                kafka=KafkaSettings(bootstrap_servers=kafka_bootstrap),  # for /readyz
+                auth=AuthSettings(jwks_file=auth_dir / "jwks.json"),
+                run_workers=False,
+            )
+            app = module.create_app(settings)
+            schemas[name] = schemathesis.openapi.from_asgi(
+                f"{module.definition.api_prefix}/openapi.json", app
+            )
+        return schemas[name]
+
+    return get
+
+
+@pytest.mark.parametrize(("module", "method", "path"), list(_operations()))
+def test_no_operation_answers_a_server_error(
+    service_schema: Callable[[ServiceModule], Any],
+    bearer: TokenFactory,
+    module: ServiceModule,
+    method: str,
+    path: str,
+) -> None:
+    operation = service_schema(module)[path][method.upper()]
+    headers = bearer("province_officer", "platform_admin", region="620000")
+    load_all_checks()
+    label = f"{method.upper()} {path}"
+    checks = [
+        CHECKS.get_one(name)
+        for name in CHECK_NAMES
+        if not (name == "content_type_conformance" and label in UNDOCUMENTED_MEDIA_TYPES)
+    ]
+    cases = st.one_of(
+        operation.as_strategy(generation_mode=GenerationMode.POSITIVE),
+        operation.as_strategy(generation_mode=GenerationMode.NEGATIVE),
+    )
+
+    @hypothesis.settings(
+        max_examples=EXAMPLES,
+        deadline=None,
+        derandomize=True,
+        database=None,
+        phases=[hypothesis.Phase.explicit, hypothesis.Phase.generate],
+        suppress_health_check=list(hypothesis.HealthCheck),
+    )
+    @hypothesis.given(case=cases)
+    def fuzz(case: Any) -> None:
+        case.call_and_validate(headers=headers, checks=checks)
+
+    fuzz()
