@@ -105,17 +105,17 @@ class RequestGuardMiddleware:
         self,
         app: ASGIApp,
         *,
-        authenticator: Authenticator,
-        protected_prefix: str,
         max_body_bytes: int,
-        body_limits: Mapping[str, int],
+        body_limits: Mapping[str, int] | None = None,
+        authenticator: Authenticator | None = None,
+        protected_prefix: str = "/",
     ) -> None:
         self.app = app
         self.authenticator = authenticator
         self.protected_prefix = protected_prefix
         self.max_body_bytes = max_body_bytes
         # Longest prefix first, so a route's own limit wins over its parent's.
-        self.body_limits = sorted(body_limits.items(), key=lambda item: -len(item[0]))
+        self.body_limits = sorted((body_limits or {}).items(), key=lambda item: -len(item[0]))
 
     def limit_for(self, path: str) -> int:
         for prefix, limit in self.body_limits:
@@ -141,7 +141,7 @@ class RequestGuardMiddleware:
         if content_length is not None and content_length > limit:
             await problem_from(_too_large(limit))(scope, receive, send)
             return
-        if path.startswith(self.protected_prefix):
+        if self.authenticator is not None and path.startswith(self.protected_prefix):
             try:
                 await self.authenticator.principal(Request(scope))
             except DomainError as refused:

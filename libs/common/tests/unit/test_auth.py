@@ -141,6 +141,21 @@ async def test_client_credentials_grant_issues_a_scoped_token(keys: Path) -> Non
         assert json.loads(jwks.text)["keys"][0]["kty"] == "RSA"
 
 
+async def test_the_token_endpoint_refuses_a_large_body(keys: Path) -> None:
+    app = create_issuer_app(
+        signing_key_file=keys / SIGNING_KEY_FILE,
+        clients_file=keys / "clients.json",
+        issuer="sme-platform",
+        audience="sme-platform",
+    )
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://a") as c:
+        response = await c.post(
+            "/api/auth/v1/token", data={"grant_type": "client_credentials", "x": "y" * 100_000}
+        )
+    assert response.status_code == 413
+    assert response.json()["code"] == "payload_too_large"
+
+
 async def test_a_remembered_token_is_still_refused_once_it_expires(keys: Path) -> None:
     import time
 
