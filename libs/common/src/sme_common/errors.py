@@ -6,15 +6,19 @@ turn them, request validation errors and anything unexpected into ``application/
 
 from __future__ import annotations
 
+import traceback
 from collections.abc import Sequence
 from typing import Any
 
+import psycopg
 import structlog
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from sme_common.db.engine import is_transient_failure
 from sme_common.observability.tracing import request_id_var
 
 PROBLEM_CONTENT_TYPE = "application/problem+json"
@@ -200,8 +204,39 @@ async def _domain_handler(_request: Request, exc: Exception) -> JSONResponse:
     return problem_from(exc)
 
 
-async def _unexpected_handler(request: Request, exc: Exception) -> JSONResponse:
-    log.exception("unhandled_error", path=request.url.path, error=repr(exc))
+UNIQUE_VIOLATION = "23505"
+
+
+def _sqlstate(exc: BaseException) -> str | None:
+    orig = exc.orig if isinstance(exc, DBAPIError) else exc
+    return getattr(orig, "sqlstate", None) if isinstance(orig, psycopg.Error) else None
+
+
+def unexpected_error_response(exc: Exception, *, path: str) -> JSONResponse:
+    """The answer to an exception no handler claimed, logged without what the caller sent.
+
+    A unique violation that slipped past a service's own check (two concurrent inserts of one key)
+    is the caller's conflict, not a server error; a database that is away is a 503 to retry.
+    """
+    if _sqlstate(exc) == UNIQUE_VIOLATION:
+        log.warning("unhandled_unique_violation", path=path, **error_fields(exc))
+        return problem(
+            status=409,
+            code="conflict_duplicate",
+            title="Conflict",
+            detail="The resource already exists (a concurrent request created it); read it or retry.",
+            detail_zh="资源已存在（并发请求已创建），请查询后重试",
+        )
+    log.error("unhandled_error", path=path, **error_fields(exc))
+    if is_transient_failure(exc):
+        return problem(
+            status=503,
+            code="service_unavailable",
+            title="Service unavailable",
+            detail="A backing service (database) is unreachable; retry later.",
+            detail_zh="后端服务暂不可用，请稍后重试",
+            headers={"Retry-After": "5"},
+        )
     return problem(
         status=500,
         code="internal_error",
@@ -209,6 +244,34 @@ async def _unexpected_handler(request: Request, exc: Exception) -> JSONResponse:
         detail="The server failed to process the request; it has been logged.",
         detail_zh="服务器内部错误，已记录",
     )
+
+
+def error_fields(exc: BaseException) -> dict[str, Any]:
+    """What a log line may say about an exception: its type, where it was raised, and for database
+    errors the SQLSTATE and constraint. Never the message of a database error, which carries SQL
+    parameters and the server's DETAIL line (``Key (uscc)=(…)``): personal data."""
+    chain: list[str] = []
+    current: BaseException | None = exc
+    while current is not None and len(chain) < 5:
+        if isinstance(current, SQLAlchemyError | psycopg.Error):
+            chain.append(type(current).__name__)
+        else:
+            chain.append(f"{type(current).__name__}: {current}"[:500])
+        current = current.__cause__ or current.__context__
+    fields: dict[str, Any] = {
+        "error": " <- ".join(chain),
+        "traceback": "".join(traceback.format_tb(exc.__traceback__)),
+    }
+    if (sqlstate := _sqlstate(exc)) is not None:
+        fields["sqlstate"] = sqlstate
+        orig = exc.orig if isinstance(exc, DBAPIError) else exc
+        diag = getattr(orig, "diag", None)
+        fields["constraint"] = getattr(diag, "constraint_name", None)
+    return fields
+
+
+async def _unexpected_handler(request: Request, exc: Exception) -> JSONResponse:
+    return unexpected_error_response(exc, path=request.url.path)
 
 
 def install_problem_handlers(app: FastAPI) -> None:

@@ -31,6 +31,7 @@ from sme_common.events.relay import OutboxRelay
 from sme_common.health import health_router
 from sme_common.observability.logging import configure_logging
 from sme_common.observability.middleware import ObservabilityMiddleware
+from sme_common.request_guard import RequestGuardMiddleware
 from sme_common.settings import ServiceSettings
 
 log = structlog.get_logger(__name__)
@@ -134,6 +135,14 @@ def create_service_app(
     app.state.definition = definition
     app.state.authenticator = Authenticator(JwtVerifier(settings.auth))
     install_problem_handlers(app)
+    # Added first, so it runs inside the observability middleware (its answers carry request ids).
+    app.add_middleware(
+        RequestGuardMiddleware,
+        authenticator=app.state.authenticator,
+        protected_prefix=f"{prefix}/v1/",
+        max_body_bytes=settings.max_body_bytes,
+        body_limits=settings.body_limits,
+    )
     app.add_middleware(ObservabilityMiddleware, service=definition.name)
     app.include_router(health_router(prefix))
     for router in definition.routers:

@@ -76,6 +76,11 @@ class ServiceSettings(BaseSettings):
     # per service); a deployment may run them as separate ``worker`` processes instead.
     run_workers: bool = True
     log_level: str = "INFO"
+    # Request bodies (request_guard.py): every route takes at most ``max_body_bytes``; a route
+    # whose path starts with a prefix in ``body_limits`` (an upload) may take that many instead.
+    # The gateway (deploy/gateway/nginx.conf.template) refuses larger bodies before they arrive.
+    max_body_bytes: int = 1 << 20
+    body_limits: dict[str, int] = Field(default_factory=dict)
 
     @model_validator(mode="after")
     def _refuse_placeholder_secrets(self) -> ServiceSettings:

@@ -4,18 +4,21 @@ from __future__ import annotations
 
 import base64
 import json
+import time
 from datetime import timedelta
 from pathlib import Path
 
 import httpx
+import jwt as pyjwt
 import pytest
+from cryptography.hazmat.primitives.asymmetric import ec
 
 from sme_common.auth.issuer import RegisteredClient, create_issuer_app, hash_secret, save_client
-from sme_common.auth.keys import SIGNING_KEY_FILE, ensure_signing_key
+from sme_common.auth.keys import SIGNING_KEY_FILE, ensure_signing_key, key_id
 from sme_common.auth.principal import Principal, RegionLevel, region_scope_for
 from sme_common.auth.tokens import mint_token_from_file
 from sme_common.auth.verify import JwtVerifier
-from sme_common.errors import Unauthorized
+from sme_common.errors import DomainError, Unauthorized
 from sme_common.settings import AuthSettings
 
 
@@ -138,6 +141,21 @@ async def test_client_credentials_grant_issues_a_scoped_token(keys: Path) -> Non
         assert json.loads(jwks.text)["keys"][0]["kty"] == "RSA"
 
 
+async def test_the_token_endpoint_refuses_a_large_body(keys: Path) -> None:
+    app = create_issuer_app(
+        signing_key_file=keys / SIGNING_KEY_FILE,
+        clients_file=keys / "clients.json",
+        issuer="sme-platform",
+        audience="sme-platform",
+    )
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://a") as c:
+        response = await c.post(
+            "/api/auth/v1/token", data={"grant_type": "client_credentials", "x": "y" * 100_000}
+        )
+    assert response.status_code == 413
+    assert response.json()["code"] == "payload_too_large"
+
+
 async def test_a_remembered_token_is_still_refused_once_it_expires(keys: Path) -> None:
     import time
 
@@ -156,3 +174,89 @@ async def test_a_remembered_token_is_still_refused_once_it_expires(keys: Path) -
     )
     with pytest.raises(Unauthorized):
         await checker.verify(token)
+
+
+def _claims(**extra: object) -> dict[str, object]:
+    now = int(time.time())
+    return {
+        "iss": "sme-platform",
+        "aud": "sme-platform",
+        "sub": "x",
+        "iat": now,
+        "exp": now + 600,
+        "roles": ["province_officer"],
+        "region": "620000",
+        **extra,
+    }
+
+
+@pytest.mark.parametrize("algorithm", ["ES256", "PS256", "HS256", "none"])
+async def test_a_token_under_our_key_id_but_another_algorithm_is_a_401(
+    keys: Path, algorithm: str
+) -> None:
+    """The algorithm comes from our key, never from the token's header."""
+    pem = (keys / SIGNING_KEY_FILE).read_bytes()
+    signing: object
+    if algorithm == "ES256":
+        signing = ec.generate_private_key(ec.SECP256R1())
+    elif algorithm == "PS256":
+        signing = pem  # our own RSA key, in another signature scheme
+    elif algorithm == "HS256":
+        signing = b"a shared secret anybody could guess"
+    else:
+        signing = None
+    token = pyjwt.encode(_claims(), signing, algorithm=algorithm, headers={"kid": key_id(pem)})  # type: ignore[arg-type]
+    with pytest.raises(Unauthorized) as refused:
+        await verifier(keys).verify(token)
+    assert refused.value.code == "token_invalid"
+
+
+@pytest.mark.parametrize(
+    ("roles", "region", "status", "code"),
+    [
+        (["province_officer"], 620000, 401, "token_invalid"),
+        (["province_officer"], ["620000"], 401, "token_invalid"),
+        (["province_officer"], "%%0000", 403, "region_unknown"),
+        (["city_officer"], "629999", 403, "region_unknown"),
+        (["city_officer"], "420400", 403, "region_unknown"),  # 沙市市, abolished in 1994
+        (["county_officer"], "620000", 403, "region_role_mismatch"),
+        (["county_officer"], "620100", 403, "region_role_mismatch"),
+        (["city_officer"], "620102", 403, "region_role_mismatch"),
+        (["province_officer"], "620100", 403, "region_role_mismatch"),
+        (["agency_system"], "62%", 403, "region_unknown"),
+    ],
+)
+async def test_a_region_claim_must_be_a_known_code_that_fits_the_role(
+    keys: Path, roles: list[str], region: object, status: int, code: str
+) -> None:
+    pem = (keys / SIGNING_KEY_FILE).read_bytes()
+    token = pyjwt.encode(
+        _claims(roles=roles, region=region), pem, algorithm="RS256", headers={"kid": key_id(pem)}
+    )
+    with pytest.raises(DomainError) as refused:
+        await verifier(keys).verify(token)
+    assert (refused.value.status, refused.value.code) == (status, code)
+
+
+@pytest.mark.parametrize(
+    ("roles", "region"),
+    [
+        (["platform_admin"], None),
+        (["province_officer"], "520000"),
+        (["city_officer"], "620171"),
+        (["city_officer"], "623000"),
+        (["county_officer"], "620121"),
+        (["agency_system"], "620000"),
+        (["bank"], None),
+    ],
+)
+async def test_region_claims_that_fit_their_role_are_accepted(
+    keys: Path, roles: list[str], region: str | None
+) -> None:
+    token = mint_token_from_file(keys / SIGNING_KEY_FILE, subject="x", roles=roles, region=region)
+    assert (await verifier(keys).verify(token)).region == region
+
+
+def test_a_region_code_the_catalogue_does_not_know_scopes_to_nothing() -> None:
+    for code in ("%%0000", "62%", "_20000", "990000"):
+        assert region_scope_for(code).level is RegionLevel.NONE

@@ -23,6 +23,7 @@ from fastapi.responses import JSONResponse
 from sme_common.auth.keys import public_jwks
 from sme_common.auth.tokens import mint_token
 from sme_common.errors import InvalidInput, Unauthorized, install_problem_handlers
+from sme_common.request_guard import RequestGuardMiddleware
 
 TOKEN_TTL = timedelta(hours=1)
 
@@ -105,6 +106,8 @@ def create_issuer_app(
         redoc_url=None,
     )
     install_problem_handlers(app)
+    # A token request is a few form fields; nobody makes the issuer read more than this.
+    app.add_middleware(RequestGuardMiddleware, max_body_bytes=16 * 1024)
     router = APIRouter(prefix="/api/auth/v1", tags=["auth"])
 
     @router.get("/jwks.json")

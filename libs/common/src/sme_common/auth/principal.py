@@ -13,6 +13,7 @@ from typing import Any
 
 from sqlalchemy import ColumnElement, false, true
 
+from sme_common.errors import Forbidden
 from sme_common.reference.regions import RegionCatalog
 
 
@@ -101,12 +102,58 @@ class Principal:
 
 
 def region_scope_for(code: str) -> RegionScope:
+    """The scope of a region claim, by the catalogue: a code it does not know (``%%0000``,
+    ``629999``) or no longer in force sees nothing, whatever its shape."""
     catalog = RegionCatalog.load()
-    unit = catalog.reporting_unit_for(code)
-    if code.endswith("0000"):
+    region = catalog.get(code)
+    if region is None or region.valid_to_year is not None:
+        return RegionScope(RegionLevel.NONE)
+    if region.level == "province":
         return RegionScope(RegionLevel.PROVINCE, code)
+    unit = catalog.reporting_unit_for(code)
     if unit is not None and unit.code == code:
         return RegionScope(RegionLevel.REPORTING_UNIT, code)
-    if catalog.get(code) is not None:
+    if region.level == "county":
         return RegionScope(RegionLevel.COUNTY, code)
     return RegionScope(RegionLevel.NONE)
+
+
+# The scope level an officer role's region claim must have (architecture.md, "Access").
+_OFFICER_LEVELS = {
+    Role.PROVINCE_OFFICER: RegionLevel.PROVINCE,
+    Role.CITY_OFFICER: RegionLevel.REPORTING_UNIT,
+    Role.COUNTY_OFFICER: RegionLevel.COUNTY,
+}
+
+
+def check_region_claim(roles: frozenset[str], region: str | None) -> None:
+    """Refuse a region claim the catalogue does not know, or one that does not fit an officer role
+    (a county officer with a province code would otherwise see the province).
+
+    No claim is allowed: officers without one see nothing, a platform admin sees everything.
+    """
+    if region is None:
+        return
+    scope = region_scope_for(region)
+    if scope.level is RegionLevel.NONE:
+        raise Forbidden(
+            "region_unknown",
+            f"The token's region claim {region!r} is not a region in force",
+            f"令牌中的地区代码 {region} 不是现行有效的行政区划代码",
+            field="region",
+        )
+    for role, level in _OFFICER_LEVELS.items():
+        if role in roles and scope.level is not level:
+            raise Forbidden(
+                "region_role_mismatch",
+                f"A {role} needs a {level} region code, not {region}",
+                f"角色 {role} 的地区代码应为{_LEVEL_ZH[level]}级，{region} 不符",
+                field="region",
+            )
+
+
+_LEVEL_ZH = {
+    RegionLevel.PROVINCE: "省",
+    RegionLevel.REPORTING_UNIT: "市州（含兰州新区）",
+    RegionLevel.COUNTY: "县区",
+}

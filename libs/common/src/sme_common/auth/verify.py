@@ -9,9 +9,8 @@ from typing import Any
 import anyio
 import jwt
 
-from sme_common.auth.keys import ALGORITHM
-from sme_common.auth.principal import Principal
-from sme_common.errors import Unauthorized
+from sme_common.auth.principal import Principal, check_region_claim
+from sme_common.errors import DomainError, Unauthorized
 from sme_common.settings import AuthSettings
 
 CACHE_SIZE = 10_000
@@ -35,23 +34,30 @@ class JwtVerifier:
         else:
             raise ValueError("auth needs jwks_file or jwks_url")
 
-    async def _signing_key(self, token: str) -> Any:
+    async def _signing_key(self, token: str) -> jwt.PyJWK:
         try:
             kid = jwt.get_unverified_header(token).get("kid")
-        except jwt.PyJWTError as exc:
+        except Exception as exc:
             raise _invalid("malformed header") from exc
         if self._keyset is not None:
             for key in self._keyset.keys:
                 if kid is None or key.key_id == kid:
-                    return key.key
+                    return key
             raise _invalid("unknown key id")
         assert self._client is not None
         client = self._client
         try:
-            signing_key = await anyio.to_thread.run_sync(client.get_signing_key_from_jwt, token)
-        except jwt.PyJWKClientError as exc:
+            return await anyio.to_thread.run_sync(client.get_signing_key_from_jwt, token)
+        except jwt.PyJWKClientConnectionError as exc:
+            # The issuer is away: not the caller's fault, and worth a retry.
+            raise DomainError(
+                "auth_unavailable",
+                "The token issuer's keys cannot be fetched; retry later",
+                "暂时无法获取令牌签发方的公钥，请稍后重试",
+                status=503,
+            ) from exc
+        except Exception as exc:
             raise _invalid("signing key not found") from exc
-        return signing_key.key
 
     async def verify(self, token: str) -> Principal:
         """Verify a token, remembering the answer briefly: agency systems send the same token on
@@ -72,10 +78,12 @@ class JwtVerifier:
     async def _verify(self, token: str) -> tuple[Principal, float]:
         key = await self._signing_key(token)
         try:
+            # The algorithm is the key's, never the token header's: a header naming another one
+            # (ES256 or HS256 with our RSA key's id) must fail as a bad token, not reach the crypto.
             claims = jwt.decode(
                 token,
-                key,
-                algorithms=[ALGORITHM, "ES256"],
+                key.key,
+                algorithms=[key.algorithm_name],
                 audience=self.settings.audience,
                 issuer=self.settings.issuer,
                 options={"require": ["exp", "sub", "iss"]},
@@ -86,15 +94,31 @@ class JwtVerifier:
             ) from exc
         except jwt.PyJWTError as exc:
             raise _invalid(str(exc)) from exc
-        roles = claims.get("roles") or []
-        scope = claims.get("scope") or ""
-        if not isinstance(roles, list) or not isinstance(scope, str):
-            raise _invalid("roles must be a list and scope a string")
-        return Principal(
-            subject=str(claims["sub"]),
-            roles=frozenset(str(r) for r in roles),
-            region=claims.get("region"),
-            scopes=frozenset(scope.split()),
-            client_id=claims.get("client_id"),
-            organisation=claims.get("org"),
-        ), float(claims["exp"])
+        except Exception as exc:
+            # Whatever else the verifier trips over is still a token we cannot trust, never a 500.
+            raise _invalid(type(exc).__name__) from exc
+        return _principal_from(claims), float(claims["exp"])
+
+
+def _principal_from(claims: dict[str, Any]) -> Principal:
+    """The caller the claims describe; claims of the wrong type are a bad token, a region that is
+    unknown or does not fit the role is refused (``check_region_claim``)."""
+    roles = claims.get("roles") or []
+    scope = claims.get("scope") or ""
+    if not isinstance(roles, list) or not all(isinstance(r, str) for r in roles):
+        raise _invalid("roles must be a list of strings")
+    if not isinstance(scope, str):
+        raise _invalid("scope must be a string")
+    for name in ("sub", "region", "client_id", "org"):
+        if claims.get(name) is not None and not isinstance(claims[name], str):
+            raise _invalid(f"the {name} claim must be a string")
+    region: str | None = claims.get("region")
+    check_region_claim(frozenset(roles), region)
+    return Principal(
+        subject=claims["sub"],
+        roles=frozenset(roles),
+        region=region,
+        scopes=frozenset(scope.split()),
+        client_id=claims.get("client_id"),
+        organisation=claims.get("org"),
+    )

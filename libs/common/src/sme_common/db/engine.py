@@ -61,9 +61,16 @@ class Database:
     @classmethod
     def from_url(cls, url: str, *, pool_size: int = 10, pre_ping: bool = False) -> Database:
         """``pre_ping`` costs a round trip per checkout; without it a connection the server
-        dropped fails one request (a 503 the caller retries) and is replaced."""
+        dropped fails one request (a 503 the caller retries) and is replaced.
+
+        ``hide_parameters``: SQLAlchemy errors would otherwise carry the bound values (names,
+        phone numbers, ID numbers) into every log line and exception that mentions them."""
         engine = create_async_engine(
-            to_async_url(url), pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=pre_ping
+            to_async_url(url),
+            pool_size=pool_size,
+            max_overflow=pool_size,
+            pool_pre_ping=pre_ping,
+            hide_parameters=True,
         )
         return cls(engine, async_sessionmaker(engine, expire_on_commit=False))
 

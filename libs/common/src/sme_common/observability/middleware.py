@@ -9,7 +9,7 @@ import uuid
 import structlog
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from sme_common.db.engine import is_transient_failure
+from sme_common.errors import error_fields, unexpected_error_response
 from sme_common.observability.metrics import HTTP_LATENCY, HTTP_REQUESTS
 from sme_common.observability.tracing import continue_trace, request_id_var, traceparent_var
 
@@ -51,14 +51,12 @@ class ObservabilityMiddleware:
         try:
             await self.app(scope, receive, send_with_headers)
         except Exception as exc:
-            # Answer here, inside the request's context, so the 500 still carries the request id.
-            log.exception("unhandled_error", path=scope["path"], error=repr(exc))
+            # Answer here, inside the request's context, so the answer still carries the request id.
             if response_started:
+                log.error("unhandled_error", path=scope["path"], **error_fields(exc))
                 raise
-            if is_transient_failure(exc):
-                await unavailable_response()(scope, receive, send_with_headers)
-            else:
-                await internal_error_response()(scope, receive, send_with_headers)
+            response = unexpected_error_response(exc, path=scope["path"])
+            await response(scope, receive, send_with_headers)
         finally:
             elapsed = time.perf_counter() - started
             route = _route_template(scope)
@@ -81,28 +79,3 @@ def _route_template(scope: Scope) -> str:
     route = scope.get("route")
     path = getattr(route, "path", None)
     return f"{scope.get('root_path', '')}{path}" if path else "unmatched"
-
-
-def internal_error_response() -> ASGIApp:
-    from sme_common.errors import problem
-
-    return problem(
-        status=500,
-        code="internal_error",
-        title="Internal error",
-        detail="The server failed to process the request; it has been logged.",
-        detail_zh="服务器内部错误，已记录",
-    )
-
-
-def unavailable_response() -> ASGIApp:
-    from sme_common.errors import problem
-
-    return problem(
-        status=503,
-        code="service_unavailable",
-        title="Service unavailable",
-        detail="A backing service (database) is unreachable; retry later.",
-        detail_zh="后端服务暂不可用，请稍后重试",
-        headers={"Retry-After": "5"},
-    )
