@@ -7,6 +7,7 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Header, Path, Query, Request
 from fastapi.responses import JSONResponse
+from pydantic import BeforeValidator
 
 from sme_common.auth import Principal, Role, require
 from sme_common.errors import InvalidInput
@@ -14,12 +15,14 @@ from sme_common.idempotency import idempotency_key_from
 from sme_registry.enterprises import service
 from sme_registry.enterprises.repository import EnterpriseFilters
 from sme_registry.enterprises.schemas import (
+    USCC_PATTERN,
     ChangePage,
     EnterpriseCreate,
     EnterprisePage,
     EnterpriseRead,
     EnterpriseUpdate,
     RevisionPage,
+    as_code,
 )
 
 router = APIRouter(tags=["enterprises"])
@@ -27,7 +30,10 @@ router = APIRouter(tags=["enterprises"])
 OFFICERS = (Role.PROVINCE_OFFICER, Role.CITY_OFFICER, Role.COUNTY_OFFICER, Role.PLATFORM_ADMIN)
 writer = require(roles=(*OFFICERS, Role.AGENCY_SYSTEM), scope="registry:write")
 reader = require(roles=(*OFFICERS, Role.AGENCY_SYSTEM), scope="registry:read")
-UsccPath = Annotated[str, Path(pattern=r"^[0-9A-HJ-NPQRTUWXY]{18}$")]
+# A USCC in the path is read like one in a body: any case and width (POST accepts both).
+UsccPath = Annotated[str, BeforeValidator(as_code), Path(pattern=USCC_PATTERN)]
+# Opaque ids we issued (flag_…, person_…): letters, digits, '_' and '-', nothing else reaches SQL.
+IdPath = Annotated[str, Path(pattern=r"^[A-Za-z0-9_-]{1,64}$")]
 MAX_LIMIT = 200
 
 
@@ -130,7 +136,7 @@ async def search_enterprises(
         pool=pool,
         flag=flag,
         operating_status=operating_status,
-        q=q.strip() if q else None,
+        q=service.search_text(q),
         updated_since=updated_since,
     )
     return await service.search_enterprises(
