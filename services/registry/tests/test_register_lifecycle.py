@@ -282,7 +282,9 @@ class TestFacts:
     ) -> None:
         uscc = await register(client, officer, "MH000002")
         first = await client.put(f"{URL}/{uscc}/facts/2025", json=self.facts(), headers=officer)
-        again = await client.put(f"{URL}/{uscc}/facts/2025", json=self.facts(), headers=officer)
+        again = await client.put(
+            f"{URL}/{uscc}/facts/2025", json={**self.facts(), "version": 1}, headers=officer
+        )
         assert (first.status_code, again.status_code) == (201, 200)
         assert again.json()["version"] == 1
         async with client.app.state.database.sessionmaker() as session:  # type: ignore[attr-defined]
