@@ -305,20 +305,31 @@ class TestNoServerErrors:
         assert early.json()["code"] == "enterprise_not_registered_then"
 
     @pytest.mark.parametrize(
-        ("method", "path"),
+        ("method", "path", "body"),
         [
-            ("GET", "/enterprises/{uscc}/flags/flag%00x/history"),
-            ("PATCH", "/enterprises/{uscc}/flags/flag%00x"),
-            ("POST", "/people/person%00x/assignments"),
-            ("POST", "/people/person_x/assignments/assign%00x/end"),
-            ("GET", "/enterprises/9162%000000000000000"),
+            ("GET", "/enterprises/{uscc}/flags/flag%00x/history", None),
+            ("PATCH", "/enterprises/{uscc}/flags/flag%00x", {"version": 1, "note": "x"}),
+            (
+                "POST",
+                "/people/person%00x/assignments",
+                {"uscc": "{uscc}", "assigned_on": "2026-01-01"},
+            ),
+            ("POST", "/people/person_x/assignments/assign%00x/end", {"ended_on": "2026-01-01"}),
+            ("GET", "/enterprises/9162%000000000000000", None),
         ],
     )
     async def test_a_nul_byte_in_a_path_is_refused(
-        self, client: httpx.AsyncClient, officer: dict[str, str], method: str, path: str
+        self,
+        client: httpx.AsyncClient,
+        officer: dict[str, str],
+        method: str,
+        path: str,
+        body: dict[str, object] | None,
     ) -> None:
-        uscc = make_uscc(region="620102", body="MT000040")
+        uscc = await register(client, officer, "MT000040", "路径企业")
+        if body is not None:
+            body = {k: uscc if v == "{uscc}" else v for k, v in body.items()}
         response = await client.request(
-            method, URL + path.replace("{uscc}", uscc), json={}, headers=officer
+            method, URL + path.replace("{uscc}", uscc), json=body, headers=officer
         )
         assert response.status_code == 422, response.text
