@@ -83,3 +83,130 @@ async def test_unpublished_changes_are_not_in_the_feed_yet(
     )
     feed = (await client.get(f"{URL}/changes", headers=province)).json()
     assert feed["items"] == []
+
+
+async def _feed(client: httpx.AsyncClient, headers: dict[str, str], uscc: str) -> list[str]:
+    items = (await client.get(f"{URL}/changes", headers=headers)).json()["items"]
+    return [i["type"] for i in items if i["uscc"] == uscc]
+
+
+async def _move_lanzhou_firm_to_tianshui(
+    client: httpx.AsyncClient, province: dict[str, str], body: str
+) -> str:
+    """Registered and filed in 兰州 (620102), moved to 天水 (620502), then changed twice there."""
+    uscc = make_uscc(region="620102", body=body)
+    response = await client.post(
+        f"{URL}/enterprises",
+        headers=province,
+        json={"uscc": uscc, "name": "迁出企业", "region_code": "620102"},
+    )
+    assert response.status_code == 201, response.text
+    filed = await client.put(
+        f"{URL}/enterprises/{uscc}/facts/2024", headers=province, json={"employees": 10}
+    )
+    assert filed.status_code == 201, filed.text
+    version = (await client.get(f"{URL}/enterprises/{uscc}", headers=province)).json()["version"]
+    moved = await client.patch(
+        f"{URL}/enterprises/{uscc}",
+        headers=province,
+        json={"version": version, "region_code": "620502"},
+    )
+    assert moved.status_code == 200, moved.text
+    renamed = await client.patch(
+        f"{URL}/enterprises/{uscc}",
+        headers=province,
+        json={"version": moved.json()["version"], "name": "天水新名"},
+    )
+    assert renamed.status_code == 200, renamed.text
+    refiled = await client.put(
+        f"{URL}/enterprises/{uscc}/facts/2025", headers=province, json={"employees": 12}
+    )
+    assert refiled.status_code == 201, refiled.text
+    return uscc
+
+
+async def test_a_city_sees_the_move_out_of_its_region_and_nothing_after_it(
+    client: httpx.AsyncClient, bearer: TokenFactory, kafka_bootstrap: str
+) -> None:
+    province = bearer("province_officer", region="620000")
+    uscc = await _move_lanzhou_firm_to_tianshui(client, province, "MJ000011")
+    await publish_outbox(client, kafka_bootstrap)
+
+    lanzhou = bearer("city_officer", region="620100")
+    assert await _feed(client, lanzhou, uscc) == ["registered", "facts_filed", "updated"]
+    county = bearer("county_officer", region="620102")
+    assert await _feed(client, county, uscc) == ["registered", "facts_filed", "updated"]
+    items = (await client.get(f"{URL}/changes", headers=lanzhou)).json()["items"]
+    move = next(i for i in items if i["uscc"] == uscc and i["type"] == "updated")
+    assert move["data"]["region_code"] == "620502"
+
+
+async def test_a_new_city_reads_changes_from_the_move_on_not_the_old_citys_history(
+    client: httpx.AsyncClient, bearer: TokenFactory, kafka_bootstrap: str
+) -> None:
+    province = bearer("province_officer", region="620000")
+    uscc = await _move_lanzhou_firm_to_tianshui(client, province, "MJ000012")
+    await publish_outbox(client, kafka_bootstrap)
+
+    tianshui = bearer("city_officer", region="620500")
+    assert await _feed(client, tianshui, uscc) == ["updated", "updated", "facts_filed"]
+    assert await _feed(client, province, uscc) == [
+        "registered",
+        "facts_filed",
+        "updated",
+        "updated",
+        "facts_filed",
+    ]
+    elsewhere = bearer("city_officer", region="620200")
+    assert await _feed(client, elsewhere, uscc) == []
+
+
+async def test_every_enterprise_event_records_its_regions_in_the_same_transaction(
+    client: httpx.AsyncClient, bearer: TokenFactory
+) -> None:
+    from sqlalchemy import text
+
+    province = bearer("province_officer", region="620000")
+    uscc = await _move_lanzhou_firm_to_tianshui(client, province, "MJ000013")
+    async with client.app.state.database.sessionmaker() as session:  # type: ignore[attr-defined]
+        rows = (
+            await session.execute(
+                text(
+                    "SELECT o.event_type, s.region_code_before, s.region_code_after, "
+                    "s.reporting_unit_code_before, s.reporting_unit_code_after "
+                    "FROM outbox_message o LEFT JOIN enterprise_change_scope s "
+                    "ON s.event_id = o.event_id WHERE o.key = :u ORDER BY o.id"
+                ),
+                {"u": uscc},
+            )
+        ).all()
+    assert [tuple(r) for r in rows] == [
+        ("registry.enterprise.registered.v1", "620102", "620102", "620100", "620100"),
+        ("registry.enterprise.facts-filed.v1", "620102", "620102", "620100", "620100"),
+        ("registry.enterprise.updated.v1", "620102", "620502", "620100", "620500"),
+        ("registry.enterprise.updated.v1", "620502", "620502", "620500", "620500"),
+        ("registry.enterprise.facts-filed.v1", "620502", "620502", "620500", "620500"),
+    ]
+
+
+async def test_feed_cursors_that_are_not_positions_we_issued_are_refused(
+    client: httpx.AsyncClient, bearer: TokenFactory
+) -> None:
+    import base64
+
+    province = bearer("province_officer", region="620000")
+    bad = [
+        '{"p":"abc"}',
+        '{"p":1.5}',
+        '{"p":true}',
+        '{"p":-1}',
+        '{"p":100000000000000000000000000000}',
+        '{"p":1e999}',
+        '{"x":1}',
+        "[1]",
+    ]
+    cursors = [base64.urlsafe_b64encode(b.encode()).decode() for b in bad] + ["%%%", "é", "\x00"]
+    for cursor in cursors:
+        response = await client.get(f"{URL}/changes", params={"cursor": cursor}, headers=province)
+        assert response.status_code == 422, (cursor, response.text)
+        assert response.json()["code"] in ("cursor_invalid", "request_invalid"), cursor

@@ -170,6 +170,70 @@ class TestFlags:
         response = await client.post(f"{URL}/enterprises/{uscc}/flags", headers=officer, json=body)
         assert response.status_code == 422 and response.json()["code"] == code
 
+    async def test_every_change_of_a_flag_is_kept_as_a_revision(
+        self, client: httpx.AsyncClient, officer: dict[str, str], bearer: TokenFactory
+    ) -> None:
+        uscc = await register(client, officer, "MK000004")
+        raised = await client.post(
+            f"{URL}/enterprises/{uscc}/flags",
+            headers=officer,
+            json={
+                "kind": "major_accident",
+                "source": "应急管理厅",
+                "started_on": "2026-01-05",
+                "note": "初报",
+            },
+        )
+        flag_id = raised.json()["id"]
+        noted = await client.patch(
+            f"{URL}/enterprises/{uscc}/flags/{flag_id}",
+            headers=officer,
+            json={"version": 1, "note": "核实后更正"},
+        )
+        assert noted.status_code == 200, noted.text
+        city = bearer("city_officer", region="620100", subject="officer:lanzhou")
+        lifted = await client.patch(
+            f"{URL}/enterprises/{uscc}/flags/{flag_id}",
+            headers=city,
+            json={"version": 2, "ended_on": date.today().isoformat()},
+        )
+        assert lifted.status_code == 200, lifted.text
+        history = await client.get(
+            f"{URL}/enterprises/{uscc}/flags/{flag_id}/history", headers=officer
+        )
+        assert history.status_code == 200, history.text
+        items = history.json()["items"]
+        assert [(i["version"], i["change"], i["note"], i["ended_on"]) for i in items] == [
+            (1, "raised", "初报", None),
+            (2, "updated", "核实后更正", None),
+            (3, "lifted", "核实后更正", date.today().isoformat()),
+        ]
+        assert items[2]["recorded_by"] == "officer:lanzhou"
+        elsewhere = bearer("city_officer", region="620500")
+        hidden = await client.get(
+            f"{URL}/enterprises/{uscc}/flags/{flag_id}/history", headers=elsewhere
+        )
+        assert hidden.status_code == 404
+
+    async def test_the_same_reference_written_another_way_is_the_same_flag(
+        self, client: httpx.AsyncClient, officer: dict[str, str]
+    ) -> None:
+        uscc = await register(client, officer, "MK000005")
+        body = {
+            "kind": "serious_dishonesty",
+            "source": "信用中国",
+            "reference": "SX-2026-01",
+            "started_on": "2026-01-01",
+        }
+        first = await client.post(f"{URL}/enterprises/{uscc}/flags", headers=officer, json=body)
+        assert first.status_code == 201
+        again = await client.post(
+            f"{URL}/enterprises/{uscc}/flags",
+            headers=officer,
+            json={**body, "reference": "ｓｘ－２０２６－０１", "source": "信用 中国"},
+        )
+        assert again.status_code == 409 and again.json()["code"] == "flag_exists"
+
 
 class TestPools:
     async def test_officers_move_enterprises_and_the_path_is_kept(
@@ -317,6 +381,49 @@ class TestPeople:
             json={"name": "李顾问", "role": "financial_adviser", "region_code": "620103"},
         )
         assert elsewhere.status_code == 403
+
+    async def test_appointing_honours_the_idempotency_key(
+        self, client: httpx.AsyncClient, officer: dict[str, str]
+    ) -> None:
+        body = {"name": "赵专员", "role": "service_commissioner", "region_code": "620102"}
+        headers = {**officer, "Idempotency-Key": "appoint-zhao-1"}
+        first = await client.post(f"{URL}/people", headers=headers, json=body)
+        retry = await client.post(f"{URL}/people", headers=headers, json=body)
+        assert (first.status_code, retry.status_code) == (201, 201), retry.text
+        assert retry.json() == first.json()
+        assert retry.headers.get("idempotent-replayed") == "true"
+        listed = (await client.get(f"{URL}/people", headers=officer)).json()["items"]
+        assert [p["name"] for p in listed].count("赵专员") == 1
+        other = await client.post(f"{URL}/people", headers=headers, json={**body, "name": "钱专员"})
+        assert other.status_code == 409 and other.json()["code"] == "idempotency_key_reused"
+
+    async def test_ending_an_assignment_records_who_ended_it(
+        self, client: httpx.AsyncClient, officer: dict[str, str], bearer: TokenFactory
+    ) -> None:
+        uscc = await register(client, officer, "MM000003")
+        person = await client.post(
+            f"{URL}/people",
+            headers=officer,
+            json={"name": "孙顾问", "role": "financial_adviser", "region_code": "620102"},
+        )
+        person_id = person.json()["id"]
+        assigned = await client.post(
+            f"{URL}/people/{person_id}/assignments",
+            headers=officer,
+            json={"uscc": uscc.lower(), "assigned_on": "2026-02-01"},
+        )
+        assert assigned.status_code == 201, assigned.text
+        assert assigned.json()["ended_by"] is None
+        county = bearer("county_officer", region="620102", subject="officer:chengguan")
+        ended = await client.post(
+            f"{URL}/people/{person_id}/assignments/{assigned.json()['id']}/end",
+            headers=county,
+            json={"ended_on": "2026-06-01"},
+        )
+        assert ended.status_code == 200, ended.text
+        assert ended.json()["ended_by"] == "officer:chengguan"
+        assert ended.json()["ended_at"] is not None
+        assert ended.json()["recorded_by"] != "officer:chengguan"
 
 
 async def test_profile_shows_everything_and_hides_complainants_below_the_province(

@@ -282,7 +282,9 @@ class TestFacts:
     ) -> None:
         uscc = await register(client, officer, "MH000002")
         first = await client.put(f"{URL}/{uscc}/facts/2025", json=self.facts(), headers=officer)
-        again = await client.put(f"{URL}/{uscc}/facts/2025", json=self.facts(), headers=officer)
+        again = await client.put(
+            f"{URL}/{uscc}/facts/2025", json={**self.facts(), "version": 1}, headers=officer
+        )
         assert (first.status_code, again.status_code) == (201, 200)
         assert again.json()["version"] == 1
         async with client.app.state.database.sessionmaker() as session:  # type: ignore[attr-defined]
@@ -377,3 +379,75 @@ class TestFacts:
         assert old.json()["size_class"] == "micro"
         now = await client.get(f"{URL}/{uscc}/size-class", headers=officer)
         assert now.json()["size_class"] == "small"
+
+    async def test_a_filed_year_cannot_be_overwritten_without_the_version(
+        self, client: httpx.AsyncClient, officer: dict[str, str]
+    ) -> None:
+        uscc = await register(client, officer, "MH000007")
+        first = await client.put(f"{URL}/{uscc}/facts/2025", json=self.facts(), headers=officer)
+        assert first.status_code == 201
+        blind = await client.put(f"{URL}/{uscc}/facts/2025", json={"employees": 5}, headers=officer)
+        assert blind.status_code == 409, blind.text
+        assert blind.json()["code"] == "version_required"
+        assert blind.json()["current_version"] == 1
+        stored = (await client.get(f"{URL}/{uscc}/facts/2025", headers=officer)).json()
+        assert (stored["employees"], stored["rd_staff"], stored["version"]) == (120, 30, 1)
+
+    async def test_if_match_carries_the_version_of_a_correction(
+        self, client: httpx.AsyncClient, officer: dict[str, str]
+    ) -> None:
+        uscc = await register(client, officer, "MH000008")
+        await client.put(f"{URL}/{uscc}/facts/2025", json=self.facts(), headers=officer)
+        read = await client.get(f"{URL}/{uscc}/facts/2025", headers=officer)
+        assert read.headers["ETag"] == '"1"'
+        corrected = await client.put(
+            f"{URL}/{uscc}/facts/2025",
+            json=self.facts(employees=130),
+            headers={**officer, "If-Match": read.headers["ETag"]},
+        )
+        assert corrected.status_code == 200, corrected.text
+        assert (corrected.json()["version"], corrected.headers["ETag"]) == (2, '"2"')
+        stale = await client.put(
+            f"{URL}/{uscc}/facts/2025",
+            json=self.facts(employees=140),
+            headers={**officer, "If-Match": 'W/"1"'},
+        )
+        assert stale.status_code == 409 and stale.json()["code"] == "version_conflict"
+        for if_match, body, code in (
+            ("*", self.facts(), "if_match_invalid"),
+            ("abc", self.facts(), "if_match_invalid"),
+            ('"2"', {**self.facts(), "version": 1}, "if_match_mismatch"),
+        ):
+            refused = await client.put(
+                f"{URL}/{uscc}/facts/2025", json=body, headers={**officer, "If-Match": if_match}
+            )
+            assert refused.status_code == 422 and refused.json()["code"] == code, if_match
+
+    async def test_the_size_class_explanation_gives_money_in_fen_and_in_wan(
+        self, client: httpx.AsyncClient, officer: dict[str, str]
+    ) -> None:
+        uscc = await register(client, officer, "MH000009")
+        revenue, assets = 8000 * WAN + 123, 10000 * WAN
+        await client.put(
+            f"{URL}/{uscc}/facts/2025",
+            json=self.facts(operating_revenue_fen=revenue, total_assets_fen=assets),
+            headers=officer,
+        )
+        size = (await client.get(f"{URL}/{uscc}/size-class", headers=officer)).json()
+        figures = size["explanation"]["figures"]
+        assert figures["operating_revenue_fen"] == revenue
+        assert figures["operating_revenue_wan"] == pytest.approx(8000.000123)
+        async with client.app.state.database.sessionmaker() as session:  # type: ignore[attr-defined]
+            payload = await session.scalar(
+                text(
+                    "SELECT convert_from(payload, 'UTF8')::jsonb FROM outbox_message WHERE key = :u"
+                    " AND event_type = 'registry.enterprise.size-class-changed.v1'"
+                ),
+                {"u": uscc},
+            )
+        assert payload["explanation"]["figures"] == figures
+        # 工业 small floor (300号): 20 persons and 300 万元, as the table states them.
+        assert payload["explanation"]["thresholds"] == {
+            "employees": 20,
+            "operating_revenue_wan": 300,
+        }

@@ -20,11 +20,13 @@ from sqlalchemy import (
     select,
 )
 from sqlalchemy.dialects.postgresql import ARRAY
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from sme_common.auth.principal import RegionScope
 from sme_common.events.tables import outbox_message
-from sme_registry.enterprises.models import Enterprise, EnterpriseRevision
+from sme_common.text import fold
+from sme_registry.enterprises.models import Enterprise, EnterpriseChangeScope, EnterpriseRevision
 from sme_registry.flags.models import CreditFlag
 from sme_registry.pools.models import PoolEntry
 
@@ -59,6 +61,12 @@ async def get_for_update(session: AsyncSession, uscc: str, scope: RegionScope) -
 async def exists_uscc(session: AsyncSession, uscc: str) -> bool:
     result = await session.execute(select(Enterprise.uscc).where(Enterprise.uscc == uscc))
     return result.first() is not None
+
+
+def is_duplicate_enterprise(exc: IntegrityError) -> bool:
+    """The insert hit the enterprise's primary key: the USCC is already registered."""
+    diag = getattr(exc.orig, "diag", None)
+    return getattr(diag, "constraint_name", None) == "pk_enterprise"
 
 
 async def revision_as_of(
@@ -96,10 +104,6 @@ class EnterpriseFilters:
     updated_since: datetime | None = None
 
 
-def bigrams(text: str) -> list[str]:
-    return [text[i : i + 2] for i in range(len(text) - 1)]
-
-
 def _filter_clauses(filters: EnterpriseFilters, today: date) -> list[ColumnElement[bool]]:
     clauses: list[ColumnElement[bool]] = []
     if filters.region_code:
@@ -133,15 +137,15 @@ def _filter_clauses(filters: EnterpriseFilters, today: date) -> list[ColumnEleme
             )
         )
     if filters.q:
-        # Substring search: the trigram index serves three characters and more; two-character
-        # queries (common for Chinese place and brand names) use the bigram index.
-        pattern = (
-            "%" + filters.q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-        )
-        clauses.append(Enterprise.name.like(pattern))
-        if len(filters.q) == 2:
+        # Substring search on the folded name (兰州示例(集团) finds 兰州示例（集团）): the trigram
+        # index serves three characters and more; two-character queries (common for Chinese place
+        # and brand names) use the bigram index. Folding again is harmless for a folded q.
+        q = fold(filters.q)
+        pattern = "%" + q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        clauses.append(Enterprise.name_folded.like(pattern))
+        if len(q) == 2:
             clauses.append(
-                func.sme_bigrams(Enterprise.name, type_=ARRAY(Text)).contains([filters.q])
+                func.sme_bigrams(Enterprise.name_folded, type_=ARRAY(Text)).contains([q])
             )
     return clauses
 
@@ -152,12 +156,12 @@ async def search(
     filters: EnterpriseFilters,
     *,
     limit: int,
-    after: dict[str, Any] | None,
+    after: str | None,
     today: date,
 ) -> tuple[Sequence[Enterprise], dict[str, Any] | None]:
     query = select(Enterprise).where(in_scope(scope), *_filter_clauses(filters, today))
     if after:
-        query = query.where(Enterprise.uscc > after["u"])
+        query = query.where(Enterprise.uscc > after)
     rows = (await session.execute(query.order_by(Enterprise.uscc).limit(limit + 1))).scalars().all()
     return rows[:limit], ({"u": rows[limit - 1].uscc} if len(rows) > limit else None)
 
@@ -171,10 +175,16 @@ async def changes(
     since: datetime | None,
     event_types: list[str],
 ) -> Sequence[Row[Any, Any, Any, Any, Any, Any]]:
+    # A change is seen where it happened: in the region the enterprise was in before it or the
+    # one it is in after it (a move is seen by both), never by where the enterprise is today.
+    change = EnterpriseChangeScope
     conditions = [
         outbox_message.c.feed_position > after_position,
         outbox_message.c.event_type.in_(event_types),
-        in_scope(scope),
+        or_(
+            scope.clause(change.region_code_before, change.reporting_unit_code_before),
+            scope.clause(change.region_code_after, change.reporting_unit_code_after),
+        ),
     ]
     if since is not None:
         conditions.append(outbox_message.c.created_at >= since)
@@ -187,7 +197,7 @@ async def changes(
             outbox_message.c.event_id,
             outbox_message.c.payload,
         )
-        .join(Enterprise, Enterprise.uscc == outbox_message.c.key)
+        .join(change, change.event_id == outbox_message.c.event_id)
         .where(and_(*conditions))
         .order_by(outbox_message.c.feed_position)
         .limit(limit)

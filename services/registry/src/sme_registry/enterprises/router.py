@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date, datetime
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Header, Path, Query, Request
 from fastapi.responses import JSONResponse
+from pydantic import BeforeValidator
 
 from sme_common.auth import Principal, Role, require
 from sme_common.errors import InvalidInput
@@ -14,12 +16,14 @@ from sme_common.idempotency import idempotency_key_from
 from sme_registry.enterprises import service
 from sme_registry.enterprises.repository import EnterpriseFilters
 from sme_registry.enterprises.schemas import (
+    USCC_PATTERN,
     ChangePage,
     EnterpriseCreate,
     EnterprisePage,
     EnterpriseRead,
     EnterpriseUpdate,
     RevisionPage,
+    as_code,
 )
 
 router = APIRouter(tags=["enterprises"])
@@ -27,8 +31,35 @@ router = APIRouter(tags=["enterprises"])
 OFFICERS = (Role.PROVINCE_OFFICER, Role.CITY_OFFICER, Role.COUNTY_OFFICER, Role.PLATFORM_ADMIN)
 writer = require(roles=(*OFFICERS, Role.AGENCY_SYSTEM), scope="registry:write")
 reader = require(roles=(*OFFICERS, Role.AGENCY_SYSTEM), scope="registry:read")
-UsccPath = Annotated[str, Path(pattern=r"^[0-9A-HJ-NPQRTUWXY]{18}$")]
+# A USCC in the path is read like one in a body: any case and width (POST accepts both).
+UsccPath = Annotated[str, BeforeValidator(as_code), Path(pattern=USCC_PATTERN)]
+# Opaque ids we issued (flag_…, person_…): letters, digits, '_' and '-', nothing else reaches SQL.
+IdPath = Annotated[str, Path(pattern=r"^[A-Za-z0-9_-]{1,64}$")]
 MAX_LIMIT = 200
+ETAG = re.compile(r'^(W/)?"?([0-9]{1,9})"?$')
+
+
+def expected_version(if_match: str | None, version: int | None) -> int | None:
+    """The version a write expects, from ``If-Match`` (an ETag we sent: ``"3"``) or the body."""
+    if if_match is None:
+        return version
+    match = ETAG.match(if_match.strip())
+    if match is None:
+        raise InvalidInput(
+            "if_match_invalid",
+            'If-Match must be the ETag you read, e.g. "3"',
+            'If-Match 应为读取时返回的 ETag，例如 "3"',
+            field="If-Match",
+        )
+    etag_version = int(match.group(2))
+    if version is not None and version != etag_version:
+        raise InvalidInput(
+            "if_match_mismatch",
+            "If-Match and version disagree",
+            "If-Match 与 version 不一致",
+            field="If-Match",
+        )
+    return etag_version
 
 
 @router.post("/enterprises", status_code=201, response_model=EnterpriseRead)
@@ -60,13 +91,7 @@ async def update_enterprise(
 ) -> EnterpriseRead:
     """Change register data. ``version`` (or ``If-Match``) must be the version you read: a stale
     one is a 409 ``version_conflict``. A former name is kept when the name changes."""
-    if if_match is not None and if_match.strip('"W/') != str(body.version):
-        raise InvalidInput(
-            "if_match_mismatch",
-            "If-Match and version disagree",
-            "If-Match 与 version 不一致",
-            field="If-Match",
-        )
+    expected_version(if_match, body.version)
     return await service.update_enterprise(
         request.app.state.database, uscc=uscc, command=body, actor=principal
     )
@@ -130,7 +155,7 @@ async def search_enterprises(
         pool=pool,
         flag=flag,
         operating_status=operating_status,
-        q=q.strip() if q else None,
+        q=service.search_text(q),
         updated_since=updated_since,
     )
     return await service.search_enterprises(

@@ -3,28 +3,38 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 
+from sme_common.text import CleanText, normalize_code
 from sme_registry.enterprises.domain import OperatingStatus
 
-RegionCode = Field(pattern=r"^[0-9]{6}$", description="GB/T 2260 region code")
+
+def as_code(value: object) -> object:
+    """Codes arrive in any width and case (全角, lower case); other types fail validation later."""
+    return normalize_code(value) if isinstance(value, str) else value
+
+
+Code = Annotated[str, BeforeValidator(as_code)]
+"""A code (USCC, region, industry) as stored: half-width and upper case (sme_common.text)."""
+USCC_PATTERN = r"^[0-9A-HJ-NPQRTUWXY]{18}$"
+Uscc = Annotated[Code, Field(pattern=USCC_PATTERN, description="统一社会信用代码 (GB 32100-2015)")]
+RegionCode = Annotated[Code, Field(pattern=r"^[0-9]{6}$", description="GB/T 2260 region code")]
 
 
 class EnterpriseCreate(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
-    uscc: str = Field(min_length=1, max_length=40, description="统一社会信用代码 (GB 32100-2015)")
-    name: str = Field(min_length=1, max_length=200)
-    legal_representative: str | None = Field(default=None, max_length=100)
-    region_code: str = Field(pattern=r"^[0-9]{6}$", description="Registration region, GB/T 2260")
-    reporting_unit_code: str | None = Field(
+    uscc: Code = Field(min_length=1, max_length=40, description="统一社会信用代码 (GB 32100-2015)")
+    name: CleanText = Field(min_length=1, max_length=200)
+    legal_representative: CleanText | None = Field(default=None, max_length=100)
+    region_code: RegionCode = Field(description="Registration region, GB/T 2260")
+    reporting_unit_code: RegionCode | None = Field(
         default=None,
-        pattern=r"^[0-9]{6}$",
         description="市州 or 兰州新区 (620171); derived from region_code when omitted",
     )
-    industry_code: str | None = Field(
+    industry_code: Code | None = Field(
         default=None, max_length=5, description="GB/T 4754-2017 code, e.g. C or C3911"
     )
     founded_on: date | None = None
@@ -37,11 +47,11 @@ class EnterpriseUpdate(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
     version: int = Field(ge=1, description="The version you read; a stale one is a 409")
-    name: str | None = Field(default=None, min_length=1, max_length=200)
-    legal_representative: str | None = Field(default=None, max_length=100)
-    region_code: str | None = Field(default=None, pattern=r"^[0-9]{6}$")
-    reporting_unit_code: str | None = Field(default=None, pattern=r"^[0-9]{6}$")
-    industry_code: str | None = Field(default=None, max_length=5)
+    name: CleanText | None = Field(default=None, min_length=1, max_length=200)
+    legal_representative: CleanText | None = Field(default=None, max_length=100)
+    region_code: RegionCode | None = None
+    reporting_unit_code: RegionCode | None = None
+    industry_code: Code | None = Field(default=None, max_length=5)
     founded_on: date | None = None
     operating_status: OperatingStatus | None = None
 

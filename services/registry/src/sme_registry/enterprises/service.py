@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import base64
 import json
+import re
 from datetime import date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
+
+from sqlalchemy.exc import IntegrityError
 
 from sme_common.auth.principal import Principal
 from sme_common.db import Database, UnitOfWork, utcnow
@@ -14,6 +17,7 @@ from sme_common.errors import Conflict, Forbidden, InvalidInput, NotFound
 from sme_common.idempotency import IdempotencyKey, Outcome, run_once
 from sme_common.reference.industries import IndustryCatalog
 from sme_common.reference.regions import RegionCatalog
+from sme_common.text import TextError, clean_text, fold
 from sme_registry.enterprises import domain, repository
 from sme_registry.enterprises.events import (
     ENTERPRISE_TOPIC,
@@ -22,6 +26,7 @@ from sme_registry.enterprises.events import (
 )
 from sme_registry.enterprises.models import Enterprise, EnterpriseRevision
 from sme_registry.enterprises.schemas import (
+    USCC_PATTERN,
     ChangeEntry,
     ChangePage,
     EnterpriseCreate,
@@ -33,6 +38,7 @@ from sme_registry.enterprises.schemas import (
 )
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
+USCC_SHAPE = re.compile(USCC_PATTERN)
 EDITABLE = (
     "name",
     "legal_representative",
@@ -122,14 +128,16 @@ async def register_enterprise(
             field="region_code",
         )
 
+    exists = Conflict(
+        "enterprise_exists",
+        f"Enterprise {identity.uscc} is already registered",
+        f"企业 {identity.uscc} 已登记",
+        field="uscc",
+    )
+
     async def operation(uow: UnitOfWork) -> tuple[int, object]:
         if await repository.exists_uscc(uow.session, identity.uscc):
-            raise Conflict(
-                "enterprise_exists",
-                f"Enterprise {identity.uscc} is already registered",
-                f"企业 {identity.uscc} 已登记",
-                field="uscc",
-            )
+            raise exists
         enterprise = Enterprise(
             uscc=identity.uscc,
             name=command.name,
@@ -147,7 +155,14 @@ async def register_enterprise(
             updated_by=actor.subject,
         )
         uow.session.add(enterprise)
-        await uow.flush()
+        try:
+            await uow.flush()
+        except IntegrityError as exc:
+            # Two registrations of one USCC at once: both passed the check above, the primary key
+            # lets one in; the other is the same conflict, not a server error.
+            if repository.is_duplicate_enterprise(exc):
+                raise exists from exc
+            raise
         record_revision(uow, enterprise, "registered", actor.subject, now)
         uow.publish(ENTERPRISE_TOPIC, enterprise_registered(enterprise))
         return 201, snapshot(enterprise)
@@ -244,9 +259,24 @@ def _changes(
     return {k: v for k, v in wanted.items() if getattr(enterprise, k) != v}
 
 
+def check_not_future(day: date, field: str) -> None:
+    """As-of reads answer for days that have ended or are under way; a later day has no answer yet
+    (and 9999-12-31 has no next midnight to read up to)."""
+    today = business_today()
+    if day > today:
+        raise InvalidInput(
+            f"{field}_in_future",
+            f"{field} {day} is after today ({today}, Asia/Shanghai)",
+            f"{field} 不能晚于今天（{today}）",
+            field=field,
+        )
+
+
 async def get_enterprise(
     database: Database, *, uscc: str, actor: Principal, as_of: date | None = None
 ) -> EnterpriseRead:
+    if as_of is not None:
+        check_not_future(as_of, "as_of")
     if as_of is None:
         # The hot path (agency systems look enterprises up one by one): one statement, one trip.
         async with database.reading() as reader:
@@ -258,8 +288,6 @@ async def get_enterprise(
         enterprise = await repository.get(uow.session, uscc, actor.region_scope())
         if enterprise is None:
             raise not_found(uscc)
-        if as_of is None:
-            return EnterpriseRead.model_validate(enterprise)
         revision = await repository.revision_as_of(uow.session, uscc, end_of_business_day(as_of))
         if revision is None:
             raise NotFound(
@@ -283,18 +311,61 @@ def encode_cursor(payload: dict[str, Any]) -> str:
     return base64.urlsafe_b64encode(json.dumps(payload, separators=(",", ":")).encode()).decode()
 
 
-def decode_cursor(cursor: str | None) -> dict[str, Any] | None:
-    if cursor is None:
-        return None
+CURSOR_INVALID = InvalidInput(
+    "cursor_invalid", "cursor is not one we issued", "游标无效", field="cursor"
+)
+MAX_POSITION = 2**63 - 1  # feed positions are PostgreSQL bigints
+
+
+def decode_cursor(cursor: str) -> dict[str, Any]:
+    """The JSON object inside a cursor; anything else (not base64, not JSON, not an object) is a 422."""
     try:
-        value = json.loads(base64.urlsafe_b64decode(cursor.encode()))
-    except ValueError:
+        value = json.loads(base64.urlsafe_b64decode(cursor.encode("ascii")))
+    except ValueError:  # binascii.Error, UnicodeError and JSONDecodeError are all ValueErrors
         value = None
     if not isinstance(value, dict):
-        raise InvalidInput(
-            "cursor_invalid", "cursor is not one we issued", "游标无效", field="cursor"
-        )
+        raise CURSOR_INVALID
     return value
+
+
+def search_after(cursor: str | None) -> str | None:
+    """The last USCC of the previous page; a cursor of any other shape is refused, never guessed."""
+    if cursor is None:
+        return None
+    after = decode_cursor(cursor).get("u")
+    if not isinstance(after, str) or not USCC_SHAPE.match(after):
+        raise CURSOR_INVALID
+    return after
+
+
+def feed_after(cursor: str | None) -> int:
+    """The last feed position the caller saw (0 before the first)."""
+    if cursor is None:
+        return 0
+    position = decode_cursor(cursor).get("p")
+    # bool is an int in Python; floats and strings are not positions; nor is anything beyond bigint.
+    if type(position) is not int or not 0 <= position <= MAX_POSITION:
+        raise CURSOR_INVALID
+    return position
+
+
+def search_text(q: str | None) -> str | None:
+    """The name fragment a search compares: clean (no control or format characters), then folded
+    (NFKC, case, blanks) like the stored names it is compared with."""
+    if q is None:
+        return None
+    try:
+        folded = fold(clean_text(q))
+    except TextError as exc:
+        raise InvalidInput(exc.code, exc.detail, exc.detail_zh, field="q") from exc
+    if len(folded) < 2:
+        raise InvalidInput(
+            "q_too_short",
+            "q needs at least two characters besides blanks",
+            "名称关键字至少需要两个字符（不含空格）",
+            field="q",
+        )
+    return folded
 
 
 async def search_enterprises(
@@ -305,7 +376,7 @@ async def search_enterprises(
     limit: int,
     cursor: str | None,
 ) -> EnterprisePage:
-    after = decode_cursor(cursor)
+    after = search_after(cursor)
     async with UnitOfWork(database) as uow:
         rows, next_key = await repository.search(
             uow.session,
@@ -340,8 +411,7 @@ async def changes(
     updated_since: datetime | None,
 ) -> ChangePage:
     """Typed changes in commit order, resumable from any cursor the caller kept."""
-    after = decode_cursor(cursor)
-    position = int(after.get("p", 0)) if after else 0
+    position = feed_after(cursor)
     async with UnitOfWork(database) as uow:
         rows = await repository.changes(
             uow.session,

@@ -4,20 +4,24 @@ from __future__ import annotations
 
 from datetime import datetime
 from decimal import Decimal
+from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, field_serializer
+
+from sme_common.text import CleanText
 
 Count = Field(default=None, ge=0, le=10_000_000)
 Fen = Field(default=None, ge=0)
 
 
 class FactsWrite(BaseModel):
-    """PUT body. ``version`` is the version you read (omit it to file a year for the first time)."""
+    """PUT body. ``version`` is the version you read (or send it as ``If-Match``); omit both only to
+    file a year for the first time: for a year already filed that is a 409 ``version_required``."""
 
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
     version: int | None = Field(default=None, ge=1)
-    source: str = Field(
+    source: CleanText = Field(
         default="self_declared",
         max_length=50,
         description="self_declared, tax, statistics, market_regulation, audited",
@@ -37,9 +41,11 @@ class FactsWrite(BaseModel):
     qualified_equity_raised_fen: int | None = Fen
     niche_market_years: int | None = Field(default=None, ge=0, le=200)
     digital_level: int | None = Field(default=None, ge=1, le=4)
-    quality_certifications: list[str] = Field(default_factory=list, max_length=50)
-    leading_product: str | None = Field(default=None, max_length=200)
-    leading_product_field: str | None = Field(default=None, max_length=200)
+    quality_certifications: list[Annotated[CleanText, Field(max_length=200)]] = Field(
+        default_factory=list, max_length=50
+    )
+    leading_product: CleanText | None = Field(default=None, max_length=200)
+    leading_product_field: CleanText | None = Field(default=None, max_length=200)
 
 
 class Ratios(BaseModel):

@@ -76,7 +76,21 @@ async def file_facts(
             uow.session.add(current)
             created = True
         else:
-            if command.version is not None and command.version != current.version:
+            if command.version is None:
+                # Without the version read, a filing would overwrite facts the caller never saw
+                # (and set what it omits to null). 409, not 428: a PUT without a version is a
+                # first filing, which needs no precondition, and it finds the year already filed;
+                # the loser of two first filings at once gets the same answer.
+                raise Conflict(
+                    "version_required",
+                    f"Facts for {year} are already filed (version {current.version}); "
+                    "send the version you read as version or If-Match",
+                    f"{year} 年度数据已填报（当前版本 {current.version}），"
+                    "修改时请提交读取时的版本号（version 或 If-Match）",
+                    field="version",
+                    extra={"current_version": current.version},
+                )
+            if command.version != current.version:
                 raise Conflict(
                     "version_conflict",
                     f"Facts for {year} are at version {current.version}",

@@ -24,3 +24,22 @@ class CreditFlag(Base):
     version: Mapped[int] = mapped_column(Integer)
     recorded_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     recorded_by: Mapped[str] = mapped_column(Text)
+
+
+class CreditFlagRevision(Base):
+    """Every version of every flag: raising, changing the end date or note, lifting. A flag row is
+    changed in place (the current state, which scope and search read); this keeps what it was."""
+
+    __tablename__ = "credit_flag_revision"
+
+    flag_id: Mapped[str] = mapped_column(Text, ForeignKey("credit_flag.id"), primary_key=True)
+    version: Mapped[int] = mapped_column(Integer, primary_key=True)
+    change: Mapped[str] = mapped_column(Text)
+    kind: Mapped[str] = mapped_column(Text)
+    source: Mapped[str] = mapped_column(Text)
+    reference: Mapped[str | None] = mapped_column(Text)
+    started_on: Mapped[date] = mapped_column(Date)
+    ended_on: Mapped[date | None] = mapped_column(Date)
+    note: Mapped[str | None] = mapped_column(Text)
+    recorded_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    recorded_by: Mapped[str] = mapped_column(Text)

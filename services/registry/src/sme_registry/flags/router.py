@@ -2,14 +2,14 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Path, Request
+from fastapi import APIRouter, Depends, Request
 from fastapi.responses import JSONResponse
 
 from sme_common.auth import Principal
 from sme_common.idempotency import idempotency_key_from
-from sme_registry.enterprises.router import UsccPath, reader, writer
+from sme_registry.enterprises.router import IdPath, UsccPath, reader, writer
 from sme_registry.flags import service
-from sme_registry.flags.schemas import FlagCreate, FlagPage, FlagRead, FlagUpdate
+from sme_registry.flags.schemas import FlagCreate, FlagHistory, FlagPage, FlagRead, FlagUpdate
 
 router = APIRouter(tags=["credit flags"])
 
@@ -36,7 +36,7 @@ async def raise_flag(
 async def update_flag(
     request: Request,
     uscc: UsccPath,
-    flag_id: Annotated[str, Path(max_length=64)],
+    flag_id: IdPath,
     body: FlagUpdate,
     principal: Annotated[Principal, Depends(writer)],
 ) -> FlagRead:
@@ -51,3 +51,16 @@ async def list_flags(
     request: Request, uscc: UsccPath, principal: Annotated[Principal, Depends(reader)]
 ) -> FlagPage:
     return await service.list_flags(request.app.state.database, uscc=uscc, actor=principal)
+
+
+@router.get("/enterprises/{uscc}/flags/{flag_id}/history", response_model=FlagHistory)
+async def flag_history(
+    request: Request,
+    uscc: UsccPath,
+    flag_id: IdPath,
+    principal: Annotated[Principal, Depends(reader)],
+) -> FlagHistory:
+    """Every version of the flag, oldest first: raised, each change of end date or note, lifted."""
+    return await service.flag_history(
+        request.app.state.database, uscc=uscc, flag_id=flag_id, actor=principal
+    )

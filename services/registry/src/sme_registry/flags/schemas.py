@@ -4,6 +4,7 @@ from datetime import date, datetime
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from sme_common.text import CleanText
 from sme_registry.flags.domain import FlagKind
 
 
@@ -11,11 +12,13 @@ class FlagCreate(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
     kind: FlagKind
-    source: str = Field(min_length=1, max_length=100, description="e.g. 市场监管局, 信用中国")
-    reference: str | None = Field(default=None, max_length=200, description="the source's own id")
+    source: CleanText = Field(min_length=1, max_length=100, description="e.g. 市场监管局, 信用中国")
+    reference: CleanText | None = Field(
+        default=None, max_length=200, description="the source's own id"
+    )
     started_on: date
     ended_on: date | None = None
-    note: str | None = Field(default=None, max_length=1000)
+    note: CleanText | None = Field(default=None, max_length=1000)
 
 
 class FlagUpdate(BaseModel):
@@ -23,7 +26,7 @@ class FlagUpdate(BaseModel):
 
     version: int = Field(ge=1)
     ended_on: date | None = None
-    note: str | None = Field(default=None, max_length=1000)
+    note: CleanText | None = Field(default=None, max_length=1000)
 
 
 class FlagRead(BaseModel):
@@ -45,3 +48,25 @@ class FlagRead(BaseModel):
 
 class FlagPage(BaseModel):
     items: list[FlagRead]
+
+
+class FlagRevisionRead(BaseModel):
+    """One version of a flag: what it said from ``recorded_at`` on, and who changed it."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    version: int
+    change: str = Field(description="raised, updated or lifted")
+    kind: FlagKind
+    source: str
+    reference: str | None
+    started_on: date
+    ended_on: date | None
+    note: str | None
+    recorded_at: datetime
+    recorded_by: str
+
+
+class FlagHistory(BaseModel):
+    flag_id: str
+    items: list[FlagRevisionRead]

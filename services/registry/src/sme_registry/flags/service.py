@@ -5,18 +5,26 @@ from __future__ import annotations
 import secrets
 from datetime import date, datetime
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from sme_common.auth.principal import Principal
 from sme_common.db import Database, UnitOfWork, utcnow
 from sme_common.errors import Conflict, InvalidInput, NotFound
 from sme_common.idempotency import IdempotencyKey, Outcome, run_once
+from sme_common.text import fold
 from sme_registry.enterprises import repository as enterprises
 from sme_registry.enterprises.events import ENTERPRISE_TOPIC, FLAGS_CHANGED_V1, enterprise_event
 from sme_registry.enterprises.service import business_today, not_found
 from sme_registry.flags import domain
-from sme_registry.flags.models import CreditFlag
-from sme_registry.flags.schemas import FlagCreate, FlagPage, FlagRead, FlagUpdate
+from sme_registry.flags.models import CreditFlag, CreditFlagRevision
+from sme_registry.flags.schemas import (
+    FlagCreate,
+    FlagHistory,
+    FlagPage,
+    FlagRead,
+    FlagRevisionRead,
+    FlagUpdate,
+)
 
 
 def flag_read(flag: CreditFlag, today: date) -> FlagRead:
@@ -51,6 +59,25 @@ async def _announce(uow: UnitOfWork, flag: CreditFlag, change: str, today: date)
     )
 
 
+def _keep_revision(uow: UnitOfWork, flag: CreditFlag, change: str) -> None:
+    """Every version of a flag is kept (the row itself holds only the current one)."""
+    uow.session.add(
+        CreditFlagRevision(
+            flag_id=flag.id,
+            version=flag.version,
+            change=change,
+            kind=flag.kind,
+            source=flag.source,
+            reference=flag.reference,
+            started_on=flag.started_on,
+            ended_on=flag.ended_on,
+            note=flag.note,
+            recorded_at=flag.recorded_at,
+            recorded_by=flag.recorded_by,
+        )
+    )
+
+
 def _rule_error(exc: domain.FlagRuleError) -> InvalidInput:
     return InvalidInput(exc.code, exc.detail, exc.detail_zh, field=exc.field)
 
@@ -74,13 +101,15 @@ async def raise_flag(
         if await enterprises.get_for_update(uow.session, uscc, actor.region_scope()) is None:
             raise not_found(uscc)
         if command.reference is not None:
+            # The same source and reference written another way (全角, case, blanks) is the same
+            # flag: compare the folds (sme_fold is the SQL twin of fold).
             duplicate = (
                 await uow.session.execute(
                     select(CreditFlag.id).where(
                         CreditFlag.uscc == uscc,
                         CreditFlag.kind == command.kind.value,
-                        CreditFlag.source == command.source,
-                        CreditFlag.reference == command.reference,
+                        func.sme_fold(CreditFlag.source) == fold(command.source),
+                        func.sme_fold(CreditFlag.reference) == fold(command.reference),
                     )
                 )
             ).first()
@@ -106,10 +135,20 @@ async def raise_flag(
         )
         uow.session.add(flag)
         await uow.flush()
+        _keep_revision(uow, flag, "raised")
         await _announce(uow, flag, "raised", today)
         return 201, flag_read(flag, today).model_dump(mode="json")
 
     return await run_once(database, idempotency, operation)
+
+
+def _flag_not_found(uscc: str, flag_id: str) -> NotFound:
+    return NotFound(
+        "flag_not_found",
+        f"No flag {flag_id} on {uscc}",
+        f"该企业没有信用标记 {flag_id}",
+        field="flag_id",
+    )
 
 
 async def update_flag(
@@ -122,12 +161,7 @@ async def update_flag(
             raise not_found(uscc)
         flag = await uow.session.get(CreditFlag, flag_id, with_for_update=True)
         if flag is None or flag.uscc != uscc:
-            raise NotFound(
-                "flag_not_found",
-                f"No flag {flag_id} on {uscc}",
-                f"该企业没有信用标记 {flag_id}",
-                field="flag_id",
-            )
+            raise _flag_not_found(uscc, flag_id)
         if flag.version != command.version:
             raise Conflict(
                 "version_conflict",
@@ -150,7 +184,9 @@ async def update_flag(
         flag.version += 1
         flag.recorded_at, flag.recorded_by = now, actor.subject
         lifted = was_active and not domain.is_active(flag.started_on, flag.ended_on, today)
-        await _announce(uow, flag, "lifted" if lifted else "updated", today)
+        change = "lifted" if lifted else "updated"
+        _keep_revision(uow, flag, change)
+        await _announce(uow, flag, change, today)
         await uow.commit()
         return flag_read(flag, today)
 
@@ -172,3 +208,28 @@ async def list_flags(database: Database, *, uscc: str, actor: Principal) -> Flag
             .all()
         )
         return FlagPage(items=[flag_read(r, today) for r in rows])
+
+
+async def flag_history(
+    database: Database, *, uscc: str, flag_id: str, actor: Principal
+) -> FlagHistory:
+    async with UnitOfWork(database) as uow:
+        if await enterprises.get(uow.session, uscc, actor.region_scope()) is None:
+            raise not_found(uscc)
+        flag = await uow.session.get(CreditFlag, flag_id)
+        if flag is None or flag.uscc != uscc:
+            raise _flag_not_found(uscc, flag_id)
+        rows = (
+            (
+                await uow.session.execute(
+                    select(CreditFlagRevision)
+                    .where(CreditFlagRevision.flag_id == flag_id)
+                    .order_by(CreditFlagRevision.version)
+                )
+            )
+            .scalars()
+            .all()
+        )
+        return FlagHistory(
+            flag_id=flag_id, items=[FlagRevisionRead.model_validate(r) for r in rows]
+        )

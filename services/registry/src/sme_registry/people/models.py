@@ -44,3 +44,6 @@ class ServiceAssignment(Base):
     ended_on: Mapped[date | None] = mapped_column(Date)
     recorded_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     recorded_by: Mapped[str] = mapped_column(Text)
+    # Who ended the assignment and when (recorded_* are who assigned).
+    ended_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    ended_by: Mapped[str | None] = mapped_column(Text)

@@ -2,10 +2,12 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Depends, Path, Request
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import JSONResponse
 
 from sme_common.auth import Principal
-from sme_registry.enterprises.router import UsccPath, reader, writer
+from sme_common.idempotency import idempotency_key_from
+from sme_registry.enterprises.router import IdPath, UsccPath, reader, writer
 from sme_registry.people import service
 from sme_registry.people.schemas import (
     AssignmentCreate,
@@ -19,15 +21,22 @@ from sme_registry.people.schemas import (
 )
 
 router = APIRouter(tags=["service commissioners and financial advisers"])
-Id = Annotated[str, Path(max_length=64)]
+Id = IdPath
 
 
 @router.post("/people", status_code=201, response_model=PersonRead)
 async def create_person(
     request: Request, body: PersonCreate, principal: Annotated[Principal, Depends(writer)]
-) -> PersonRead:
-    """Appoint a service commissioner (服务专员) or financial adviser (金融顾问) in your region."""
-    return await service.create_person(request.app.state.database, command=body, actor=principal)
+) -> JSONResponse:
+    """Appoint a service commissioner (服务专员) or financial adviser (金融顾问) in your region.
+    Send an ``Idempotency-Key`` so that a retry never appoints twice."""
+    outcome = await service.create_person(
+        request.app.state.database,
+        command=body,
+        actor=principal,
+        idempotency=await idempotency_key_from(request, principal.subject),
+    )
+    return outcome.response()
 
 
 @router.get("/people", response_model=PersonPage)

@@ -5,18 +5,21 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from sme_common.text import CleanText
+from sme_registry.enterprises.schemas import RegionCode, Uscc
+
 Role = Literal["service_commissioner", "financial_adviser"]
 
 
 class PersonCreate(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
-    name: str = Field(min_length=1, max_length=100)
+    name: CleanText = Field(min_length=1, max_length=100)
     role: Role = Field(
         description="服务专员 (service_commissioner) or 金融顾问 (financial_adviser)"
     )
-    region_code: str = Field(pattern=r"^[0-9]{6}$", description="the county or 市州 they serve")
-    organisation: str | None = Field(default=None, max_length=200)
+    region_code: RegionCode = Field(description="the county or 市州 they serve")
+    organisation: CleanText | None = Field(default=None, max_length=200)
     phone: str | None = Field(default=None, pattern=r"^[0-9+\- ]{5,20}$")
 
 
@@ -41,7 +44,7 @@ class PersonPage(BaseModel):
 class AssignmentCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    uscc: str = Field(pattern=r"^[0-9A-HJ-NPQRTUWXY]{18}$")
+    uscc: Uscc
     assigned_on: date
 
 
@@ -59,6 +62,9 @@ class AssignmentRead(BaseModel):
     uscc: str
     assigned_on: date
     ended_on: date | None
+    recorded_by: str
+    ended_at: datetime | None
+    ended_by: str | None = Field(description="who ended it (null for ends recorded before 2026-11)")
 
 
 class EnterprisePeople(BaseModel):

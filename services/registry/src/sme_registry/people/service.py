@@ -6,10 +6,12 @@ import secrets
 from collections import defaultdict
 
 from sqlalchemy import ColumnElement, and_, exists, select
+from sqlalchemy.exc import IntegrityError
 
 from sme_common.auth.principal import Principal
 from sme_common.db import Database, UnitOfWork, utcnow
 from sme_common.errors import Conflict, Forbidden, InvalidInput, NotFound
+from sme_common.idempotency import IdempotencyKey, Outcome, run_once
 from sme_common.reference.regions import RegionCatalog
 from sme_registry.enterprises import repository as enterprises
 from sme_registry.enterprises.models import Enterprise
@@ -34,8 +36,13 @@ def _person_scope(actor: Principal) -> ColumnElement[bool]:
 
 
 async def create_person(
-    database: Database, *, command: PersonCreate, actor: Principal
-) -> PersonRead:
+    database: Database,
+    *,
+    command: PersonCreate,
+    actor: Principal,
+    idempotency: IdempotencyKey | None,
+) -> Outcome:
+    """Appoint a person; with an ``Idempotency-Key`` a retry replays the first answer."""
     regions = RegionCatalog.load()
     unit = regions.reporting_unit_for(command.region_code)
     if unit is None or not regions.is_valid(command.region_code):
@@ -52,7 +59,8 @@ async def create_person(
             "只能在本辖区内指定服务人员",
             field="region_code",
         )
-    async with UnitOfWork(database) as uow:
+
+    async def operation(uow: UnitOfWork) -> tuple[int, object]:
         person = ServicePerson(
             id=f"person_{secrets.token_hex(8)}",
             name=command.name,
@@ -66,8 +74,10 @@ async def create_person(
             created_by=actor.subject,
         )
         uow.session.add(person)
-        await uow.commit()
-        return PersonRead.model_validate(person)
+        await uow.flush()
+        return 201, PersonRead.model_validate(person).model_dump(mode="json")
+
+    return await run_once(database, idempotency, operation)
 
 
 async def list_people(database: Database, *, actor: Principal, role: str | None) -> PersonPage:
@@ -102,6 +112,12 @@ async def assign(
         await _person(uow, person_id, actor)
         if await enterprises.get(uow.session, command.uscc, actor.region_scope()) is None:
             raise not_found(command.uscc)
+        already = Conflict(
+            "already_assigned",
+            "This person already serves this enterprise",
+            "该服务人员已负责该企业",
+            field="uscc",
+        )
         open_one = (
             await uow.session.execute(
                 select(ServiceAssignment.id).where(
@@ -112,12 +128,7 @@ async def assign(
             )
         ).first()
         if open_one is not None:
-            raise Conflict(
-                "already_assigned",
-                "This person already serves this enterprise",
-                "该服务人员已负责该企业",
-                field="uscc",
-            )
+            raise already
         assignment = ServiceAssignment(
             id=f"assign_{secrets.token_hex(8)}",
             person_id=person_id,
@@ -127,6 +138,15 @@ async def assign(
             recorded_by=actor.subject,
         )
         uow.session.add(assignment)
+        try:
+            await uow.flush()
+        except IntegrityError as exc:
+            # Two assignments of one person to one enterprise at once: the open-assignment index
+            # lets one in, the other is the same conflict as above.
+            constraint = getattr(getattr(exc.orig, "diag", None), "constraint_name", None)
+            if constraint == "uq_service_assignment_open":
+                raise already from exc
+            raise
         await uow.commit()
         return AssignmentRead.model_validate(assignment)
 
@@ -161,6 +181,7 @@ async def end_assignment(
                 field="ended_on",
             )
         assignment.ended_on = command.ended_on
+        assignment.ended_at, assignment.ended_by = utcnow(), actor.subject
         await uow.commit()
         return AssignmentRead.model_validate(assignment)
 

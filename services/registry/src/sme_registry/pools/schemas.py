@@ -5,6 +5,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from sme_common.text import CleanText
 from sme_registry.pools.domain import Pool
 
 
@@ -16,8 +17,8 @@ class PoolMove(BaseModel):
     action: Literal["enter", "leave"]
     pool: Pool
     on: date
-    reason: str = Field(min_length=1, max_length=500)
-    source_ref: str | None = Field(
+    reason: CleanText = Field(min_length=1, max_length=500)
+    source_ref: CleanText | None = Field(
         default=None, max_length=200, description="e.g. a document number"
     )
 

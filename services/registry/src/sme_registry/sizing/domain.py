@@ -46,6 +46,30 @@ def _scaled(metric: str, threshold: int) -> int:
     return threshold if metric == "employees" else threshold * WAN_FEN
 
 
+def explained_figures(read: dict[str, int | None]) -> dict[str, int | float | None]:
+    """The figures as an explanation shows them, each labelled with its unit.
+
+    The table's money metrics are in 万元 (``operating_revenue_wan``); the facts hold fen. Each money
+    figure is given in fen under ``<figure>_fen`` (exact), and in 万元 under the table's own name,
+    which is the name v1 explanations always had: until 2026-11 it wrongly carried the fen value,
+    so it keeps its name (consumers of size-class-changed.v1 read it) with the right value in it,
+    and the exact ``_fen`` figure is what new readers should use.
+    """
+    shown: dict[str, int | float | None] = {}
+    for metric, value in read.items():
+        if metric == "employees":
+            shown[metric] = value
+            continue
+        shown[metric.removesuffix("_wan") + "_fen"] = value
+        if value is None:
+            shown[metric] = None
+        else:
+            wan, rest = divmod(value, WAN_FEN)
+            # A JSON number; the fen figure beside it is the exact one.
+            shown[metric] = wan if rest == 0 else value / WAN_FEN
+    return shown
+
+
 @dataclass(frozen=True)
 class IndustryRow:
     id: str
@@ -115,7 +139,7 @@ class SizeRules:
             "industry_code": industry_code,
             "row": row.id,
             "row_name_zh": row.name_zh,
-            "figures": read,
+            "figures": explained_figures(read),
             "rule_version": self.version,
             "source": self.source,
         }

@@ -84,8 +84,10 @@ async def reclassify(uow: UnitOfWork, enterprise: Enterprise, *, actor: str, at:
 async def size_class_on(
     database: Database, *, uscc: str, on: date | None, actor: Principal
 ) -> SizeClassRead:
-    from sme_registry.enterprises.service import end_of_business_day, not_found
+    from sme_registry.enterprises.service import check_not_future, end_of_business_day, not_found
 
+    if on is not None:
+        check_not_future(on, "on")
     async with UnitOfWork(database) as uow:
         if await enterprises.get(uow.session, uscc, actor.region_scope()) is None:
             raise not_found(uscc)
