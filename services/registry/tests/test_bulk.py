@@ -7,6 +7,7 @@ import csv
 import io
 from collections.abc import AsyncIterator
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -20,6 +21,7 @@ from sme_common.ids import make_uscc
 from sme_common.settings import AuthSettings, KafkaSettings
 from sme_common.testing.plugin import DatabaseFactory, TokenFactory
 from sme_registry.app import create_app
+from sme_registry.bulk.worker import import_workers
 from sme_registry.config import Settings
 from sme_registry.reference.service import load_reference_data
 
@@ -38,27 +40,38 @@ HEADER = [
 ]
 
 
+def bulk_settings(url: str, auth_dir: Path, tmp_path: Path, **overrides: Any) -> Settings:
+    return Settings(
+        database_url=url,  # type: ignore[arg-type]
+        kafka=KafkaSettings(bootstrap_servers="127.0.0.1:1"),
+        auth=AuthSettings(jwks_file=auth_dir / "jwks.json"),
+        run_workers=False,
+        import_dir=tmp_path / "imports",
+        export_dir=tmp_path / "exports",
+        import_poll_interval_s=0.2,
+        **overrides,
+    )
+
+
 @pytest_asyncio.fixture
 async def bulk(
     database_factory: DatabaseFactory, auth_dir: Path, tmp_path: Path
 ) -> AsyncIterator[httpx.AsyncClient]:
-    """A registry on its own database (the import job runs beside the requests)."""
+    """A registry on its own database, with its import workers (not the relay) running."""
     url = database_factory.create("bulk", "sme_registry")
     load_reference_data(url)
-    settings = Settings(
-        database_url=url,
-        kafka=KafkaSettings(bootstrap_servers="127.0.0.1:1"),  # type: ignore[arg-type]
-        auth=AuthSettings(jwks_file=auth_dir / "jwks.json"),
-        run_workers=False,
-        import_dir=tmp_path,
-    )
+    settings = bulk_settings(url, auth_dir, tmp_path)
     database = Database.from_url(url)
     app = create_app(settings, database=database)
+    stop = asyncio.Event()
+    workers = asyncio.create_task(import_workers(settings, database, stop))
     async with httpx.AsyncClient(
         transport=httpx.ASGITransport(app=app), base_url="http://registry"
     ) as client:
         client.app = app  # type: ignore[attr-defined]
         yield client
+    stop.set()
+    await workers
     await database.dispose()
 
 
