@@ -14,9 +14,11 @@ from itertools import islice
 from pathlib import Path
 from typing import Any
 
+import psycopg
 import structlog
 import xlsxwriter
 from sqlalchemy import and_, select, text, update
+from sqlalchemy.exc import IntegrityError
 
 from sme_common.auth.principal import Principal, RegionLevel, RegionScope
 from sme_common.db import Database, UnitOfWork, utcnow
@@ -188,13 +190,7 @@ async def run_job(
                 return
             upcoming = asyncio.create_task(asyncio.to_thread(read_and_prepare))
             count, valid, errors = prepared
-            async with UnitOfWork(database) as uow:
-                result = await apply_chunk(
-                    uow.session, valid, scope=job.scope, actor=job.actor, now=utcnow(), today=today
-                )
-                result.errors.extend(errors)
-                await _record_chunk(uow, job.id, result, count)
-                await uow.commit()
+            await _write_chunk(database, job, valid, errors, count, today)
         await _finish(database, job.id)
     except readers.FileFormatError as exc:
         await _finish(database, job.id, code=exc.code, failure=f"{exc.detail} / {exc.detail_zh}")
@@ -213,6 +209,36 @@ async def run_job(
             f"before it are kept / 导入因内部错误中止（编号 {error_id}），此前的行已保存",
         )
     path.unlink(missing_ok=True)
+
+
+CHUNK_ATTEMPTS = 3
+
+
+async def _write_chunk(
+    database: Database,
+    job: ClaimedJob,
+    valid: list[ValidRow],
+    errors: list[tuple[int, columns.CellError]],
+    count: int,
+    today: date,
+) -> None:
+    """One chunk and its progress in one transaction. An enterprise registered through the API
+    between our read and our write makes the insert collide: the chunk is then simply applied
+    again, and that row becomes an update (or stays unchanged)."""
+    for attempt in range(1, CHUNK_ATTEMPTS + 1):
+        try:
+            async with UnitOfWork(database) as uow:
+                result = await apply_chunk(
+                    uow.session, valid, scope=job.scope, actor=job.actor, now=utcnow(), today=today
+                )
+                result.errors.extend(errors)
+                await _record_chunk(uow, job.id, result, count)
+                await uow.commit()
+                return
+        except (IntegrityError, psycopg.errors.UniqueViolation):
+            if attempt == CHUNK_ATTEMPTS:
+                raise
+            log.info("import_chunk_retried", job_id=job.id, attempt=attempt)
 
 
 async def _record_chunk(uow: UnitOfWork, job_id: str, result: ChunkResult, rows: int) -> None:
