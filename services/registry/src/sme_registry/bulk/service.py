@@ -73,12 +73,34 @@ async def create_job(
         target=partial,
         limit=settings.import_max_upload_bytes,
     )
+    return await _queue(database, job_id, partial, stored, settings=settings, actor=actor)
+
+
+async def queue_file(
+    database: Database, *, path: Path, settings: Settings, actor: Principal
+) -> ImportJobRead:
+    """Queue a file already on this machine, as if ``actor`` had uploaded it (benchmarks)."""
+    job_id = f"import_{secrets.token_hex(8)}"
+    partial = settings.import_dir / f"{job_id}.part"
+    stored = await asyncio.to_thread(upload.copy_file, path, partial)
+    return await _queue(database, job_id, partial, stored, settings=settings, actor=actor)
+
+
+async def _queue(
+    database: Database,
+    job_id: str,
+    partial: Path,
+    stored: upload.StoredUpload,
+    *,
+    settings: Settings,
+    actor: Principal,
+) -> ImportJobRead:
     try:
         file_format = file_format_of(stored.file_name)
     except InvalidInput:
-        partial.unlink(missing_ok=True)
+        await asyncio.to_thread(partial.unlink, missing_ok=True)
         raise
-    partial.rename(upload_path(settings.import_dir, job_id, file_format))
+    await asyncio.to_thread(partial.rename, upload_path(settings.import_dir, job_id, file_format))
     async with UnitOfWork(database) as uow:
         job = ImportJob(
             id=job_id,

@@ -117,6 +117,19 @@ class _FilePart:
         self.target.unlink(missing_ok=True)
 
 
+def copy_file(source: Path, target: Path) -> StoredUpload:
+    """A local file stored as if uploaded (blocking: run it in a thread)."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    digest = hashlib.sha256()
+    size = 0
+    with source.open("rb") as reader, target.open("wb") as writer:
+        for block in iter(lambda: reader.read(1 << 20), b""):
+            digest.update(block)
+            writer.write(block)
+            size += len(block)
+    return StoredUpload(source.name, digest.hexdigest(), size)
+
+
 async def receive(
     content_type: str | None,
     content_length: str | None,
@@ -135,7 +148,7 @@ async def receive(
         )
     if content_length and content_length.isdigit() and int(content_length) > limit:
         raise payload_too_large(limit)
-    target.parent.mkdir(parents=True, exist_ok=True)
+    await asyncio.to_thread(target.parent.mkdir, parents=True, exist_ok=True)
     part = _FilePart(target)
     parser = MultipartParser(boundary, part.callbacks())  # type: ignore[arg-type]
     received = 0
