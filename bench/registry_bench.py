@@ -35,6 +35,9 @@ from sme_common.devstack import EmbeddedKafka, EmbeddedPostgres, free_port, wait
 from sme_common.events.relay import OutboxRelay, build_producer  # noqa: E402
 from sme_common.settings import KafkaSettings  # noqa: E402
 from sme_registry.bulk import service as bulk  # noqa: E402
+from sme_registry.bulk.models import ImportJob  # noqa: E402
+from sme_registry.bulk.worker import import_workers  # noqa: E402
+from sme_registry.config import Settings  # noqa: E402
 from sme_registry.reference.service import load_reference_data  # noqa: E402
 from tests.harness import render_gateway_config  # noqa: E402
 
@@ -50,12 +53,29 @@ def rss_mb_of_children() -> float:
 # --- import ------------------------------------------------------------------------------------
 
 
+def import_settings(url: str, directory: Path) -> Settings:
+    return Settings(database_url=url, import_dir=directory)  # type: ignore[arg-type]
+
+
 def run_import_job(url: str, job_id: str, directory: str) -> None:
-    """Child process: run one import job (so its peak memory is measured alone)."""
+    """Child process: the import workers, until the job is done (so their peak memory is measured
+    alone)."""
 
     async def main() -> None:
         database = Database.from_url(url)
-        await bulk.run_job(database, job_id=job_id, directory=Path(directory))
+        stop = asyncio.Event()
+
+        async def until_finished() -> None:
+            while True:
+                async with database.sessionmaker() as session:
+                    job = await session.get(ImportJob, job_id)
+                    if job is not None and job.finished_at is not None:
+                        stop.set()
+                        return
+                await asyncio.sleep(0.5)
+
+        settings = import_settings(url, Path(directory))
+        await asyncio.gather(import_workers(settings, database, stop), until_finished())
         await database.dispose()
 
     asyncio.run(main())
@@ -73,14 +93,12 @@ async def bench_import(url: str, count: int, workdir: Path, bootstrap: str) -> N
     from sme_common.auth.principal import Principal
 
     actor = Principal(subject="bench", roles=frozenset({"province_officer"}), region="620000")
-    with csv_path.open("rb") as handle:
-        job = await bulk.create_job(
-            database,
-            upload=handle,
-            file_name="enterprises.csv",
-            directory=workdir / "imports",
-            actor=actor,
-        )
+    job = await bulk.queue_file(
+        database,
+        path=csv_path,
+        settings=import_settings(url, workdir / "imports"),
+        actor=actor,
+    )
     started = time.perf_counter()
     child = await asyncio.to_thread(
         subprocess.run,

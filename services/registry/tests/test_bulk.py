@@ -2,78 +2,17 @@
 
 from __future__ import annotations
 
-import asyncio
 import csv
 import io
-from collections.abc import AsyncIterator
 from pathlib import Path
 
 import httpx
-import pytest
-import pytest_asyncio
 import xlsxwriter
 from python_calamine import CalamineWorkbook
-from sqlalchemy import text
 
-from sme_common.db import Database
+from services.registry.tests.bulk_support import HEADER, URL, run_import, scalar, to_csv
 from sme_common.ids import make_uscc
-from sme_common.settings import AuthSettings, KafkaSettings
-from sme_common.testing.plugin import DatabaseFactory, TokenFactory
-from sme_registry.app import create_app
-from sme_registry.config import Settings
-from sme_registry.reference.service import load_reference_data
-
-URL = "/api/registry/v1"
-HEADER = [
-    "uscc",
-    "name",
-    "region_code",
-    "industry_code",
-    "founded_on",
-    "year",
-    "employees",
-    "operating_revenue_yuan",
-    "total_assets_yuan",
-    "rd_staff",
-]
-
-
-@pytest_asyncio.fixture
-async def bulk(
-    database_factory: DatabaseFactory, auth_dir: Path, tmp_path: Path
-) -> AsyncIterator[httpx.AsyncClient]:
-    """A registry on its own database (the import job runs beside the requests)."""
-    url = database_factory.create("bulk", "sme_registry")
-    load_reference_data(url)
-    settings = Settings(
-        database_url=url,
-        kafka=KafkaSettings(bootstrap_servers="127.0.0.1:1"),  # type: ignore[arg-type]
-        auth=AuthSettings(jwks_file=auth_dir / "jwks.json"),
-        run_workers=False,
-        import_dir=tmp_path,
-    )
-    database = Database.from_url(url)
-    app = create_app(settings, database=database)
-    async with httpx.AsyncClient(
-        transport=httpx.ASGITransport(app=app), base_url="http://registry"
-    ) as client:
-        client.app = app  # type: ignore[attr-defined]
-        yield client
-    await database.dispose()
-
-
-@pytest.fixture
-def officer(bearer: TokenFactory) -> dict[str, str]:
-    return bearer("province_officer", region="620000", subject="importer-1")
-
-
-def to_csv(rows: list[list[object]], header: list[str] = HEADER) -> bytes:
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    writer.writerow(header)
-    writer.writerows(rows)
-    return buffer.getvalue().encode("utf-8-sig")
-
+from sme_common.testing.plugin import TokenFactory
 
 A, B, C = (make_uscc(region="620102", body=f"MP00000{n}") for n in range(1, 4))
 GOOD_ROWS: list[list[object]] = [
@@ -88,28 +27,6 @@ BAD_ROWS: list[list[object]] = [
     [make_uscc(body="MP000010"), "研发超员", "620102", "C", "2012-01-01", 2025, 5, "1", "1", 9],
     [make_uscc(body="MP000011"), "金额过细", "620102", "C", "2012-01-01", 2025, 5, "1.005", "1", 1],
 ]
-
-
-async def run_import(
-    client: httpx.AsyncClient,
-    headers: dict[str, str],
-    content: bytes,
-    name: str = "enterprises.csv",
-) -> dict[str, object]:
-    started = await client.post(f"{URL}/imports", headers=headers, files={"file": (name, content)})
-    assert started.status_code == 202, started.text
-    location = started.headers["location"]
-    for _ in range(200):
-        job = (await client.get(location, headers=headers)).json()
-        if job["status"] in ("completed", "completed_with_errors", "failed"):
-            return job  # type: ignore[no-any-return]
-        await asyncio.sleep(0.05)
-    raise AssertionError(f"import did not finish: {job}")
-
-
-async def scalar(client: httpx.AsyncClient, sql: str) -> object:
-    async with client.app.state.database.sessionmaker() as session:  # type: ignore[attr-defined]
-        return await session.scalar(text(sql))
 
 
 async def test_import_reports_progress_and_every_bad_row(

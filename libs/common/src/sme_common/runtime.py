@@ -13,7 +13,7 @@ import contextlib
 import json
 import signal
 import sys
-from collections.abc import AsyncIterator, Callable, Sequence
+from collections.abc import AsyncIterator, Callable, Coroutine, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -36,6 +36,10 @@ from sme_common.settings import ServiceSettings
 
 log = structlog.get_logger(__name__)
 
+# A service's own long-running job (e.g. registry's import workers): runs beside the relay and the
+# consumers, and returns once ``stop`` is set.
+BackgroundTask = Callable[[ServiceSettings, Database, asyncio.Event], Coroutine[Any, Any, None]]
+
 
 @dataclass(frozen=True)
 class ServiceDefinition:
@@ -48,6 +52,7 @@ class ServiceDefinition:
     produced_topics: Sequence[str] = ()
     description: str = ""
     extra_commands: dict[str, Callable[[ServiceSettings], int]] = field(default_factory=dict)
+    background_tasks: Sequence[BackgroundTask] = ()
 
     @property
     def api_prefix(self) -> str:
@@ -82,6 +87,9 @@ class Workers:
         self._tasks.append(asyncio.create_task(relay.run(self._stop), name="outbox-relay"))
         for runner in self.consumer_runners():
             self._tasks.append(asyncio.create_task(runner.run(self._stop), name=runner.spec.name))
+        for task in self.definition.background_tasks:
+            coroutine = task(self.settings, self.database, self._stop)
+            self._tasks.append(asyncio.create_task(coroutine, name=task.__name__))
 
     async def stop(self, timeout_s: float = 10.0) -> None:
         self._stop.set()

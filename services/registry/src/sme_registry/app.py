@@ -10,6 +10,7 @@ from sme_common.settings import ServiceSettings
 from sme_registry.activity.consumers import certification_consumer, history_consumer
 from sme_registry.activity.router import router as profile_router
 from sme_registry.bulk.router import router as bulk_router
+from sme_registry.bulk.worker import import_workers
 from sme_registry.config import Settings
 from sme_registry.enterprises.events import ENTERPRISE_TOPIC
 from sme_registry.enterprises.router import router as enterprises_router
@@ -41,6 +42,7 @@ DEFINITION = ServiceDefinition(
     settings_factory=Settings,
     produced_topics=[ENTERPRISE_TOPIC],
     extra_commands={"load-reference": load_reference_command},
+    background_tasks=[import_workers],
 )
 
 

@@ -1,4 +1,4 @@
-import tempfile
+import os
 from pathlib import Path
 
 from pydantic import Field
@@ -8,13 +8,33 @@ from sme_common.settings import ServiceSettings, service_config
 IMPORT_MAX_BYTES = 50 << 20
 
 
+def _state_dir() -> Path:
+    # The state directory of `make run` (sme_embedded: SME_STATE_DIR, default var/), so that
+    # uploads live with the platform's other state instead of the machine-wide temp folder.
+    return Path(os.environ.get("SME_STATE_DIR", "var"))
+
+
 class Settings(ServiceSettings):
     """``SME_REGISTRY_*`` environment variables."""
 
     model_config = service_config("REGISTRY")
 
-    # Where uploaded import files wait for their job (removed when the job ends).
-    import_dir: Path = Path(tempfile.gettempdir()) / "sme-registry-imports"
+    # Where uploaded import files wait for their job (removed when the job ends). Every process
+    # that runs import workers must see this directory (a shared volume when they are separate).
+    import_dir: Path = Field(default_factory=lambda: _state_dir() / "registry" / "imports")
+    # Where XLSX exports are assembled before they are streamed (removed once sent).
+    export_dir: Path = Field(default_factory=lambda: _state_dir() / "registry" / "exports")
+    # Largest upload accepted by POST /imports (bytes); more is a 413 payload_too_large.
+    import_max_upload_bytes: int = Field(default=IMPORT_MAX_BYTES, ge=1)
+    # Largest total uncompressed size an XLSX may declare (zip bomb guard); more fails the job
+    # with file_too_large before the workbook is opened.
+    import_max_xlsx_uncompressed_bytes: int = Field(default=512 * 1024 * 1024, ge=1)
+    # Import jobs run at the same time in one worker process.
+    import_concurrency: int = Field(default=1, ge=1)
+    # Rows per transaction; a restarted job resumes after the last committed chunk.
+    import_chunk_rows: int = Field(default=5_000, ge=1)
+    # How often an idle import worker looks for queued jobs when no notification arrives.
+    import_poll_interval_s: float = Field(default=1.0, gt=0)
     # The import upload is the one route that takes more than a small JSON body (the gateway's
     # client_max_body_size for /api/registry/v1/imports is the same).
     body_limits: dict[str, int] = Field(

@@ -9,11 +9,12 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from sme_common.money import yuan_to_fen
+from sme_common.text import TextError, clean_text, normalize_code
 
 ENTERPRISE_COLUMNS = (
     "uscc",
@@ -84,6 +85,7 @@ TITLES_ZH = {
 }
 _YUAN = re.compile(r"^-?\d{1,15}(\.\d{1,2})?$")
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+CODE_COLUMNS = ("uscc", "region_code", "reporting_unit_code", "industry_code", "operating_status")
 
 
 @dataclass(frozen=True)
@@ -97,10 +99,19 @@ class CellError:
 def neutralise(value: Any) -> Any:
     """Spreadsheet formula injection: a text cell starting with = + - @ (or a tab or CR) is
     prefixed with an apostrophe, so Excel shows it as text instead of evaluating it. Numbers and
-    dates are left alone (a negative number is not a formula)."""
-    if isinstance(value, str) and value.startswith(_FORMULA_START):
+    dates are left alone (a negative number is not a formula). Text that already starts with
+    apostrophes before such a character gets one more, so that ``unneutralise`` gives it back
+    exactly."""
+    if isinstance(value, str) and value.lstrip("'").startswith(_FORMULA_START):
         return "'" + value
     return value
+
+
+def unneutralise(text: str) -> str:
+    """The inverse of ``neutralise``: an exported cell imports back as the value it was."""
+    if text.startswith("'") and text.lstrip("'").startswith(_FORMULA_START):
+        return text[1:]
+    return text
 
 
 def _text(raw: Any) -> str | None:
@@ -112,14 +123,41 @@ def _text(raw: Any) -> str | None:
     return text or None
 
 
+def _clean(column: str, raw: Any, errors: list[CellError]) -> str | None:
+    """A text cell as the register stores it (sme_common.text): the exporter's apostrophe
+    removed, control and format characters refused, NFC; codes upper-case and half-width."""
+    text = _text(raw)
+    if text is None:
+        return None
+    try:
+        cleaned = clean_text(unneutralise(text))
+    except TextError as exc:
+        errors.append(CellError(column, exc.code, exc.detail, exc.detail_zh))
+        return None
+    if column in CODE_COLUMNS:
+        cleaned = normalize_code(cleaned)
+        # Operating status is an enum of lower-case words, not a code to upper-case.
+        if column == "operating_status":
+            cleaned = cleaned.lower()
+    return cleaned or None
+
+
+def _date(raw: Any) -> date | None:
+    if isinstance(raw, datetime):
+        return raw.date()
+    if isinstance(raw, date):
+        return raw
+    raise ValueError
+
+
 def parse_cells(record: Mapping[str, Any]) -> tuple[dict[str, Any], list[CellError]]:
     """Typed values of one row, or the cells that could not be read."""
     values: dict[str, Any] = {}
     errors: list[CellError] = []
     for column in ENTERPRISE_COLUMNS + FACT_TEXT_COLUMNS:
-        values[column] = _text(record.get(column))
+        values[column] = _clean(column, record.get(column), errors)
     for column in REQUIRED_COLUMNS:
-        if values.get(column) is None:
+        if values.get(column) is None and not any(e.field == column for e in errors):
             errors.append(
                 CellError(
                     column, "missing", f"{column} is required", f"{TITLES_ZH[column]}不能为空"
@@ -127,7 +165,7 @@ def parse_cells(record: Mapping[str, Any]) -> tuple[dict[str, Any], list[CellErr
             )
     raw_founded = record.get("founded_on")
     if isinstance(raw_founded, date):
-        values["founded_on"] = raw_founded
+        values["founded_on"] = _date(raw_founded)
     elif values["founded_on"] is not None:
         try:
             values["founded_on"] = date.fromisoformat(values["founded_on"][:10])
@@ -141,7 +179,7 @@ def parse_cells(record: Mapping[str, Any]) -> tuple[dict[str, Any], list[CellErr
                 )
             )
     for column in ("year", *FACT_COUNT_COLUMNS):
-        text = _text(record.get(column))
+        text = _clean(column, record.get(column), errors)
         if text is None:
             values[column] = None
             continue
@@ -157,7 +195,7 @@ def parse_cells(record: Mapping[str, Any]) -> tuple[dict[str, Any], list[CellErr
                 )
             )
     for column in FACT_MONEY_COLUMNS:
-        text = _text(record.get(f"{column}_yuan"))
+        text = _clean(f"{column}_yuan", record.get(f"{column}_yuan"), errors)
         if text is None:
             values[f"{column}_fen"] = None
             continue
@@ -176,6 +214,16 @@ def parse_cells(record: Mapping[str, Any]) -> tuple[dict[str, Any], list[CellErr
                 )
             )
     return values, errors
+
+
+def fen_to_yuan(fen: int) -> Decimal:
+    """An amount as the file carries it: a number of yuan with two decimals (exact)."""
+    return Decimal(fen).scaleb(-2).quantize(Decimal("0.01"))
+
+
+def column_of(field: str) -> str:
+    """The file column of a field of the API models or the rules (``*_fen`` → ``*_yuan``)."""
+    return field.removesuffix("_fen") + "_yuan" if field.endswith("_fen") else field
 
 
 def has_facts(values: Mapping[str, Any]) -> bool:

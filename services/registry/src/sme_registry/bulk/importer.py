@@ -1,29 +1,36 @@
 """Applying one chunk of imported rows in one transaction, with COPY for speed.
 
-Per chunk: validate every row with the same domain rules as the API; load what the register already
-has for those enterprises; work out what is new, what changed and what is the same; then write rows,
-revisions and outbox events with COPY. Rows that match the register exactly change nothing, so
+Per chunk: validate every row as the API does (its request models, then its domain rules and the
+importer's region scope); load what the register already has for those enterprises inside that
+scope; work out what is new, what changed and what is the same; check every event against its
+schema; then write rows, revisions and outbox events with COPY. Rows that match the register exactly change nothing, so
 importing the same file twice leaves the register, its versions and its events as they were.
 """
 
 from __future__ import annotations
 
+import secrets
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from functools import cache
 from typing import Any
 
+import jsonschema_rs
 import orjson
 import psycopg
+import structlog
+from pydantic import BaseModel, TypeAdapter, ValidationError
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from sme_common.auth.principal import RegionScope
 from sme_common.events.envelope import CloudEvent
-from sme_common.events.schemas import validate_event_data
+from sme_common.events.schemas import EventSchemaError, schema_for, validate_event_data
 from sme_common.reference.industries import IndustryCatalog
 from sme_common.reference.regions import RegionCatalog
-from sme_registry.bulk.columns import CellError, has_facts
+from sme_registry.bulk.columns import TITLES_ZH, CellError, column_of, has_facts
 from sme_registry.enterprises import domain as enterprise_domain
 from sme_registry.enterprises.events import (
     ENTERPRISE_TOPIC,
@@ -34,9 +41,15 @@ from sme_registry.enterprises.events import (
     registered,
     updated,
 )
+from sme_registry.enterprises.models import Enterprise
+from sme_registry.enterprises.repository import in_scope
+from sme_registry.enterprises.schemas import EnterpriseCreate
 from sme_registry.facts import domain as facts_domain
+from sme_registry.facts.router import Year
+from sme_registry.facts.schemas import FactsWrite
 from sme_registry.sizing.domain import SizeFigures, load_size_rules
 
+log = structlog.get_logger(__name__)
 FACT_FIELDS = tuple(f for f in facts_domain.YearlyFacts.__dataclass_fields__ if f != "year")
 ENTERPRISE_COLUMNS = (
     "uscc",
@@ -70,6 +83,11 @@ FACTS_COLUMNS = (
 OUTBOX_COLUMNS = ("event_id", "topic", "key", "event_type", "headers", "payload")
 
 
+REGION_FORBIDDEN = CellError(
+    "region_code", "region_forbidden", "outside your region", "不在您的辖区内"
+)
+
+
 @dataclass
 class ChunkResult:
     created: int = 0
@@ -90,6 +108,103 @@ class ValidRow:
     facts: facts_domain.YearlyFacts | None
 
 
+_YEAR = TypeAdapter(Year)
+
+
+def _model_errors(exc: ValidationError, *, field: str | None = None) -> list[CellError]:
+    """The API models' refusals as cell errors, under the file's column names."""
+    errors = []
+    for error in exc.errors():
+        if field is not None:
+            column = field
+        else:
+            column = column_of(str(error["loc"][0])) if error["loc"] else "row"
+        title = TITLES_ZH.get(column, column)
+        errors.append(
+            CellError(column, error["type"], f"{column}: {error['msg']}", f"{title}取值不符合要求")
+        )
+    return errors
+
+
+def _command_values(values: Mapping[str, Any], model: type[BaseModel]) -> dict[str, Any]:
+    """The cells that fill a request model; empty cells are left out so its defaults apply."""
+    return {name: values[name] for name in model.model_fields if values.get(name) is not None}
+
+
+def _rule_error(
+    exc: enterprise_domain.EnterpriseRuleError | facts_domain.FactsRuleError,
+) -> CellError:
+    return CellError(column_of(exc.field), exc.code, exc.detail, exc.detail_zh)
+
+
+def validate_row(
+    values: Mapping[str, Any],
+    scope: RegionScope,
+    today: date,
+    regions: RegionCatalog,
+    industries: IndustryCatalog,
+) -> ValidRow | list[CellError]:
+    """One row through the API's own checks: the request models of POST /enterprises and
+    PUT …/facts/{year} (field limits, text hygiene), then the same domain rules and region scope."""
+    errors: list[CellError] = []
+    command: EnterpriseCreate | None = None
+    facts_command: FactsWrite | None = None
+    year: int | None = None
+    try:
+        command = EnterpriseCreate.model_validate(_command_values(values, EnterpriseCreate))
+    except ValidationError as exc:
+        errors.extend(_model_errors(exc))
+    if has_facts(values):
+        try:
+            year = _YEAR.validate_python(values["year"])
+        except ValidationError as exc:
+            errors.extend(_model_errors(exc, field="year"))
+        try:
+            facts_command = FactsWrite.model_validate(_command_values(values, FactsWrite))
+        except ValidationError as exc:
+            errors.extend(_model_errors(exc))
+    if errors or command is None:
+        return errors
+    try:
+        identity = enterprise_domain.identify(
+            uscc=command.uscc,
+            region_code=command.region_code,
+            reporting_unit_code=command.reporting_unit_code,
+            industry_code=command.industry_code,
+            founded_on=command.founded_on,
+            today=today,
+            regions=regions,
+            industries=industries,
+        )
+    except enterprise_domain.EnterpriseRuleError as exc:
+        return [_rule_error(exc)]
+    if not scope.covers(identity.region_code, identity.reporting_unit.code):
+        return [REGION_FORBIDDEN]
+    facts = None
+    if facts_command is not None and year is not None:
+        facts = facts_domain.YearlyFacts(
+            year=year, **{f: getattr(facts_command, f) for f in FACT_FIELDS}
+        )
+        try:
+            facts_domain.check_facts(facts, today=today, founded_on=command.founded_on)
+        except facts_domain.FactsRuleError as exc:
+            return [_rule_error(exc)]
+    return ValidRow(
+        0,
+        identity.uscc,
+        {
+            "name": command.name,
+            "legal_representative": command.legal_representative,
+            "region_code": identity.region_code,
+            "reporting_unit_code": identity.reporting_unit.code,
+            "industry_code": identity.industry_code,
+            "founded_on": command.founded_on,
+            "operating_status": command.operating_status.value,
+        },
+        facts,
+    )
+
+
 def validate(
     rows: Sequence[tuple[int, dict[str, Any]]], scope: RegionScope, today: date
 ) -> tuple[list[ValidRow], list[tuple[int, CellError]]]:
@@ -98,58 +213,11 @@ def validate(
     errors: list[tuple[int, CellError]] = []
     seen_years: set[tuple[str, int | None]] = set()
     for row_number, values in rows:
-        try:
-            identity = enterprise_domain.identify(
-                uscc=values["uscc"],
-                region_code=values["region_code"],
-                reporting_unit_code=values.get("reporting_unit_code"),
-                industry_code=values.get("industry_code"),
-                founded_on=values.get("founded_on"),
-                today=today,
-                regions=regions,
-                industries=industries,
-            )
-            status = values.get("operating_status") or enterprise_domain.OperatingStatus.OPERATING
-            status = enterprise_domain.OperatingStatus(status).value
-        except enterprise_domain.EnterpriseRuleError as exc:
-            errors.append((row_number, CellError(exc.field, exc.code, exc.detail, exc.detail_zh)))
+        checked = validate_row(values, scope, today, regions, industries)
+        if isinstance(checked, list):
+            errors.extend((row_number, e) for e in checked)
             continue
-        except ValueError:
-            errors.append(
-                (
-                    row_number,
-                    CellError(
-                        "operating_status",
-                        "operating_status_invalid",
-                        "operating_status is operating, suspended, deregistered or revoked",
-                        "经营状态应为 operating、suspended、deregistered 或 revoked",
-                    ),
-                )
-            )
-            continue
-        if not scope.covers(identity.region_code, identity.reporting_unit.code):
-            errors.append(
-                (
-                    row_number,
-                    CellError(
-                        "region_code", "region_forbidden", "outside your region", "不在您的辖区内"
-                    ),
-                )
-            )
-            continue
-        facts = None
-        if has_facts(values):
-            facts = facts_domain.YearlyFacts(
-                year=values["year"], **{f: values.get(f) for f in FACT_FIELDS}
-            )
-            try:
-                facts_domain.check_facts(facts, today=today, founded_on=values.get("founded_on"))
-            except facts_domain.FactsRuleError as exc:
-                errors.append(
-                    (row_number, CellError(exc.field, exc.code, exc.detail, exc.detail_zh))
-                )
-                continue
-        key = (identity.uscc, facts.year if facts else None)
+        key = (checked.uscc, checked.facts.year if checked.facts else None)
         if key in seen_years:
             errors.append(
                 (
@@ -164,22 +232,8 @@ def validate(
             )
             continue
         seen_years.add(key)
-        valid.append(
-            ValidRow(
-                row_number,
-                identity.uscc,
-                {
-                    "name": values["name"],
-                    "legal_representative": values.get("legal_representative"),
-                    "region_code": identity.region_code,
-                    "reporting_unit_code": identity.reporting_unit.code,
-                    "industry_code": identity.industry_code,
-                    "founded_on": values.get("founded_on"),
-                    "operating_status": status,
-                },
-                facts,
-            )
-        )
+        checked.row_number = row_number
+        valid.append(checked)
     return valid, errors
 
 
@@ -221,11 +275,7 @@ def _ratios(facts: dict[str, Any], previous: dict[str, Any] | None) -> dict[str,
     return {k: (None if v is None else str(v)) for k, v in derived.__dict__.items()}
 
 
-def _outbox_row(event: CloudEvent, checked_types: set[str]) -> tuple[Any, ...]:
-    # Bulk events skip UnitOfWork.publish, so check each type's shape once per chunk here.
-    if event.type not in checked_types:
-        validate_event_data(event.type, event.data)
-        checked_types.add(event.type)
+def _outbox_row(event: CloudEvent) -> tuple[Any, ...]:
     headers = _json([[n, v.decode()] for n, v in event.kafka_headers()])
     return (event.id, ENTERPRISE_TOPIC, event.key, event.type, headers, event.body())
 
@@ -252,28 +302,87 @@ async def _fetch(
         return list(await cursor.fetchall())
 
 
+@cache
+def _fast_validator(event_type: str) -> Any:
+    """The event's own JSON Schema (sme_common's contracts) in a compiled validator: about 1 µs
+    an event instead of about 200 µs, which matters at three events a row."""
+    return jsonschema_rs.validator_for(schema_for(event_type))
+
+
+def _check_event(event: CloudEvent) -> None:
+    """Raise EventSchemaError if the event breaks its schema. The platform's own validator has
+    the last word (it is what consumers apply), so it decides whenever the fast one objects."""
+    if not _fast_validator(event.type).is_valid(event.data):
+        validate_event_data(event.type, event.data)
+
+
+def _event_errors(
+    events: Sequence[CloudEvent], group: Sequence[ValidRow]
+) -> list[tuple[int, CellError]]:
+    """Bulk events skip UnitOfWork.publish, so each one is checked against its schema here; an
+    event the API's checks let through but its contract refuses stops that enterprise's rows only."""
+    for event in events:
+        try:
+            _check_event(event)
+        except EventSchemaError as exc:
+            error_id = secrets.token_hex(6)
+            log.error(
+                "import_event_invalid", error_id=error_id, event_type=event.type, error=str(exc)
+            )
+            error = CellError(
+                "row",
+                "row_not_publishable",
+                f"the row cannot be announced to the other services (reference {error_id})",
+                f"该行数据无法发布给其他服务（编号 {error_id}）",
+            )
+            return [(row.row_number, error) for row in group]
+    return []
+
+
 async def apply_chunk(
     session: AsyncSession,
     valid: Sequence[ValidRow],
     *,
+    scope: RegionScope,
     actor: str,
     now: datetime,
     today: date,
 ) -> ChunkResult:
-    """Write one validated chunk; the caller commits the session."""
+    """Write one validated chunk; the caller commits the session.
+
+    Only enterprises inside ``scope`` (the importer's region) are read and changed: the scope is
+    part of the query. A row whose enterprise exists outside it is refused as region_forbidden.
+    """
     result = ChunkResult()
     if not valid:
         return result
+    usccs = sorted({r.uscc for r in valid})
+    table = Enterprise.__table__
+    existing = {
+        e["uscc"]: dict(e)
+        for e in (
+            await session.execute(
+                select(table)
+                .where(table.c.uscc.in_(usccs), in_scope(scope))
+                .order_by(table.c.uscc)
+                .with_for_update()
+            )
+        ).mappings()
+    }
+    elsewhere = set(
+        (
+            await session.execute(
+                select(table.c.uscc).where(table.c.uscc.in_(usccs), ~in_scope(scope))
+            )
+        ).scalars()
+    )
+    if elsewhere:
+        result.errors.extend((r.row_number, REGION_FORBIDDEN) for r in valid if r.uscc in elsewhere)
+        valid = [r for r in valid if r.uscc not in elsewhere]
+        usccs = [u for u in usccs if u not in elsewhere]
     connection = await session.connection()
     raw = await connection.get_raw_connection()
     pg: psycopg.AsyncConnection[Any] = raw.driver_connection  # type: ignore[assignment]
-    usccs = sorted({r.uscc for r in valid})
-    existing = {
-        e["uscc"]: e
-        for e in await _fetch(
-            pg, "SELECT * FROM enterprise WHERE uscc = ANY(%s) ORDER BY uscc FOR UPDATE", (usccs,)
-        )
-    }
     stored_facts = {
         (f["uscc"], f["year"]): f
         for f in await _fetch(pg, "SELECT * FROM enterprise_facts WHERE uscc = ANY(%s)", (usccs,))
@@ -295,8 +404,17 @@ async def apply_chunk(
     facts_revisions: list[tuple[Any, ...]] = []
     size_records: list[tuple[Any, ...]] = []
     outbox: list[tuple[Any, ...]] = []
-    checked_types: set[str] = set()
+    staged: tuple[list[Any], ...] = (
+        new_enterprises,
+        changed_enterprises,
+        revisions,
+        new_facts,
+        changed_facts,
+        facts_revisions,
+        size_records,
+    )
     for uscc, group in by_uscc.items():
+        marks, counts = [len(rows) for rows in staged], (result.created, result.updated)
         register = group[-1].register
         current = existing.get(uscc)
         events: list[CloudEvent] = []
@@ -475,7 +593,15 @@ async def apply_chunk(
                         },
                     )
                 )
-        outbox.extend(_outbox_row(e, checked_types) for e in events)
+        refused = _event_errors(events, group)
+        if refused:
+            # Nothing of this enterprise is written: drop what the group staged.
+            for rows, mark in zip(staged, marks, strict=True):
+                del rows[mark:]
+            result.created, result.updated = counts
+            result.errors.extend(refused)
+            continue
+        outbox.extend(_outbox_row(e) for e in events)
 
     await _copy(
         pg,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import DateTime, ForeignKey, Integer, Text
+from sqlalchemy import DateTime, ForeignKey, Index, Integer, Text, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from sme_registry.metadata import Base
@@ -12,6 +12,14 @@ from sme_registry.metadata import Base
 
 class ImportJob(Base):
     __tablename__ = "import_job"
+    __table_args__ = (
+        # Workers claim the oldest pending job (migration 0005).
+        Index(
+            "ix_import_job_pending",
+            "created_at",
+            postgresql_where=text("status IN ('queued', 'running')"),
+        ),
+    )
 
     id: Mapped[str] = mapped_column(Text, primary_key=True)
     status: Mapped[str] = mapped_column(Text)
@@ -25,6 +33,7 @@ class ImportJob(Base):
     unchanged_rows: Mapped[int] = mapped_column(Integer, server_default="0")
     error_rows: Mapped[int] = mapped_column(Integer, server_default="0")
     failure: Mapped[str | None] = mapped_column(Text)
+    failure_code: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     created_by: Mapped[str] = mapped_column(Text)

@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
-import asyncio
-from typing import Annotated, Literal
+import inspect
+from collections.abc import Callable
+from dataclasses import fields
+from typing import Annotated, Any, Literal, get_type_hints
 
-from fastapi import APIRouter, Depends, Path, Query, Request, UploadFile
+from fastapi import APIRouter, Depends, Path, Request
 from fastapi.responses import FileResponse, JSONResponse, Response, StreamingResponse
 from starlette.background import BackgroundTask
 
 from sme_common.auth import Principal
 from sme_registry.bulk import service
 from sme_registry.bulk.schemas import ImportJobRead
+from sme_registry.enterprises import router as enterprises_router
 from sme_registry.enterprises.repository import EnterpriseFilters
 from sme_registry.enterprises.router import reader, writer
 
@@ -32,25 +35,44 @@ async def import_template(
     )
 
 
-@router.post("/imports", status_code=202, response_model=ImportJobRead)
+UPLOAD_BODY = {
+    "requestBody": {
+        "required": True,
+        "content": {
+            "multipart/form-data": {
+                "schema": {
+                    "type": "object",
+                    "required": ["file"],
+                    "properties": {"file": {"type": "string", "format": "binary"}},
+                }
+            }
+        },
+    }
+}
+
+
+@router.post(
+    "/imports",
+    status_code=202,
+    response_model=ImportJobRead,
+    openapi_extra=UPLOAD_BODY,
+    responses={413: {"description": "The upload exceeds import_max_upload_bytes"}},
+)
 async def start_import(
-    request: Request, file: UploadFile, principal: Annotated[Principal, Depends(writer)]
+    request: Request, principal: Annotated[Principal, Depends(writer)]
 ) -> JSONResponse:
-    """Upload a CSV or XLSX file of enterprises (and yearly facts). Answers 202 with the job to
-    poll. Importing the same file again changes nothing."""
-    database = request.app.state.database
-    directory = request.app.state.settings.import_dir
+    """Upload a CSV or XLSX file of enterprises (and yearly facts) as multipart/form-data in the
+    field ``file``. Answers 202 with the job to poll; the service's import workers run it.
+    Importing the same file again changes nothing."""
+    settings = request.app.state.settings
     job = await service.create_job(
-        database,
-        upload=file.file,
-        file_name=file.filename or "upload",
-        directory=directory,
+        request.app.state.database,
+        content_type=request.headers.get("content-type"),
+        content_length=request.headers.get("content-length"),
+        body=request.stream(),
+        settings=settings,
         actor=principal,
     )
-    tasks: set[asyncio.Task[None]] = request.app.state.__dict__.setdefault("import_tasks", set())
-    task = asyncio.create_task(service.run_job(database, job_id=job.id, directory=directory))
-    tasks.add(task)
-    task.add_done_callback(tasks.discard)
     return JSONResponse(
         job.model_dump(mode="json"),
         status_code=202,
@@ -78,34 +100,52 @@ async def import_errors(
     )
 
 
+def _search_filters() -> Callable[..., EnterpriseFilters]:
+    """A dependency taking exactly the filters of ``GET /enterprises`` (names, types, limits), read
+    from the search route itself, so that the export accepts what the search accepts."""
+    search = enterprises_router.search_enterprises
+    hints = get_type_hints(search, include_extras=True)
+    names = {f.name for f in fields(EnterpriseFilters)}
+    parameters = [
+        p.replace(annotation=hints[p.name], kind=inspect.Parameter.KEYWORD_ONLY)
+        for p in inspect.signature(search).parameters.values()
+        if p.name in names
+    ]
+    if {p.name for p in parameters} != names:
+        raise RuntimeError("the search route no longer takes every EnterpriseFilters field")
+
+    def filters(**values: Any) -> EnterpriseFilters:
+        q = values.get("q")
+        return EnterpriseFilters(**{**values, "q": q.strip() if q else None})
+
+    filters.__signature__ = inspect.Signature(parameters)  # type: ignore[attr-defined]
+    return filters
+
+
+SearchFilters = Annotated[EnterpriseFilters, Depends(_search_filters())]
+
+
 @router.get("/exports/enterprises")
 async def export_enterprises(
     request: Request,
     principal: Annotated[Principal, Depends(reader)],
+    filters: SearchFilters,
     format: Format = "csv",
-    reporting_unit_code: Annotated[str | None, Query(pattern=r"^[0-9]{6}$")] = None,
-    region_code: Annotated[str | None, Query(pattern=r"^[0-9]{6}$")] = None,
-    industry: Annotated[str | None, Query(pattern=r"^[A-T]([0-9]{2,4})?$")] = None,
-    size_class: Literal["micro", "small", "medium", "large"] | None = None,
-    tier: Literal["innovative", "specialised", "little_giant"] | None = None,
-    q: Annotated[str | None, Query(min_length=2, max_length=50)] = None,
 ) -> Response:
-    """Any search of the register as CSV (streamed) or XLSX, in the import layout with the latest
-    facts. Text that a spreadsheet would run as a formula is neutralised."""
-    filters = EnterpriseFilters(
-        region_code=region_code,
-        reporting_unit_code=reporting_unit_code,
-        industry=industry,
-        size_class=size_class,
-        tier=tier,
-        q=q,
-    )
+    """Any search of the register (the same filters as ``GET /enterprises``) as CSV (streamed) or
+    XLSX, in the import layout with the latest facts. Text that a spreadsheet would run as a
+    formula is neutralised; the file imports back without changing anything."""
     database = request.app.state.database
     disposition = {"Content-Disposition": f'attachment; filename="enterprises.{format}"'}
     if format == "csv":
         rows = await service.export_csv(database, actor=principal, filters=filters)
         return StreamingResponse(rows, media_type=service.FORMATS["csv"], headers=disposition)
-    path = await service.export_xlsx(database, actor=principal, filters=filters)
+    path = await service.export_xlsx(
+        database,
+        actor=principal,
+        filters=filters,
+        directory=request.app.state.settings.export_dir,
+    )
     return FileResponse(
         path,
         media_type=service.FORMATS["xlsx"],

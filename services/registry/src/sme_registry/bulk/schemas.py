@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 
 
 class ImportJobRead(BaseModel):
@@ -22,5 +22,8 @@ class ImportJobRead(BaseModel):
     unchanged_rows: int
     error_rows: int
     failure: str | None
+    failure_code: str | None = Field(
+        description="file_unreadable, file_too_large, file_missing, interrupted or internal_error"
+    )
     created_at: datetime
     finished_at: datetime | None

@@ -4,35 +4,37 @@ from __future__ import annotations
 
 import asyncio
 import csv
-import hashlib
 import io
-import os
 import secrets
-import tempfile
 from collections.abc import AsyncIterator, Iterator
+from dataclasses import dataclass
 from datetime import date
+from decimal import Decimal
 from itertools import islice
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import Any
 
+import psycopg
 import structlog
 import xlsxwriter
-from sqlalchemy import and_, select, update
+from sqlalchemy import and_, select, text, update
+from sqlalchemy.exc import IntegrityError
 
-from sme_common.auth.principal import Principal, RegionScope
+from sme_common.auth.principal import Principal, RegionLevel, RegionScope
 from sme_common.db import Database, UnitOfWork, utcnow
 from sme_common.errors import InvalidInput, NotFound
-from sme_registry.bulk import columns, readers
+from sme_registry.bulk import columns, readers, upload
 from sme_registry.bulk.importer import ChunkResult, ValidRow, apply_chunk, validate
 from sme_registry.bulk.models import ImportJob, ImportJobError
 from sme_registry.bulk.schemas import ImportJobRead
+from sme_registry.config import Settings
 from sme_registry.enterprises import repository
 from sme_registry.enterprises.models import Enterprise
 from sme_registry.enterprises.service import business_today
 from sme_registry.facts.models import EnterpriseFacts
 
 log = structlog.get_logger(__name__)
-CHUNK_ROWS = 5_000
+JOB_CHANNEL = "registry_import_job"
 XLSX_MAX_ROWS = 1_048_575
 FORMATS = {
     "csv": "text/csv; charset=utf-8",
@@ -53,53 +55,87 @@ def file_format_of(file_name: str) -> str:
 
 
 async def create_job(
-    database: Database, *, upload: BinaryIO, file_name: str, directory: Path, actor: Principal
+    database: Database,
+    *,
+    content_type: str | None,
+    content_length: str | None,
+    body: AsyncIterator[bytes],
+    settings: Settings,
+    actor: Principal,
 ) -> ImportJobRead:
-    file_format = file_format_of(file_name)
+    """Store the upload under the import directory and queue a job for the import workers."""
     job_id = f"import_{secrets.token_hex(8)}"
-    path = directory / f"{job_id}.{file_format}"
-    digest = await asyncio.to_thread(_store, upload, path)
+    partial = settings.import_dir / f"{job_id}.part"
+    stored = await upload.receive(
+        content_type,
+        content_length,
+        body,
+        target=partial,
+        limit=settings.import_max_upload_bytes,
+    )
+    return await _queue(database, job_id, partial, stored, settings=settings, actor=actor)
+
+
+async def queue_file(
+    database: Database, *, path: Path, settings: Settings, actor: Principal
+) -> ImportJobRead:
+    """Queue a file already on this machine, as if ``actor`` had uploaded it (benchmarks)."""
+    job_id = f"import_{secrets.token_hex(8)}"
+    partial = settings.import_dir / f"{job_id}.part"
+    stored = await asyncio.to_thread(upload.copy_file, path, partial)
+    return await _queue(database, job_id, partial, stored, settings=settings, actor=actor)
+
+
+async def _queue(
+    database: Database,
+    job_id: str,
+    partial: Path,
+    stored: upload.StoredUpload,
+    *,
+    settings: Settings,
+    actor: Principal,
+) -> ImportJobRead:
+    try:
+        file_format = file_format_of(stored.file_name)
+    except InvalidInput:
+        await asyncio.to_thread(partial.unlink, missing_ok=True)
+        raise
+    await asyncio.to_thread(partial.rename, upload_path(settings.import_dir, job_id, file_format))
     async with UnitOfWork(database) as uow:
         job = ImportJob(
             id=job_id,
             status="queued",
-            file_name=file_name[:200],
+            file_name=stored.file_name,
             file_format=file_format,
-            file_sha256=digest,
+            file_sha256=stored.sha256,
             created_at=utcnow(),
             created_by=actor.subject,
             region_scope=_scope_text(actor.region_scope()),
         )
         uow.session.add(job)
+        # Wakes an idle import worker at once (it polls as well, should this be missed).
+        await uow.session.execute(text(f"NOTIFY {JOB_CHANNEL}"))
         await uow.commit()
         return ImportJobRead.model_validate(job)
 
 
-def _store(upload: BinaryIO, path: Path) -> str:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    digest = hashlib.sha256()
-    with path.open("wb") as target:
-        for block in iter(lambda: upload.read(1 << 20), b""):
-            digest.update(block)
-            target.write(block)
-    return digest.hexdigest()
+def upload_path(directory: Path, job_id: str, file_format: str) -> Path:
+    return directory / f"{job_id}.{file_format}"
 
 
 def _scope_text(scope: RegionScope) -> str:
     return f"{scope.level.value}:{scope.code or ''}"
 
 
-def _scope_of(text: str) -> RegionScope:
-    from sme_common.auth.principal import RegionLevel
-
-    level, _, code = text.partition(":")
+def scope_of(stored: str) -> RegionScope:
+    level, _, code = stored.partition(":")
     return RegionScope(RegionLevel(level), code or None)
 
 
 def _chunks(
-    rows: Iterator[tuple[int, dict[str, Any]]],
+    rows: Iterator[tuple[int, dict[str, Any]]], size: int
 ) -> Iterator[list[tuple[int, dict[str, Any]]]]:
-    while chunk := list(islice(rows, CHUNK_ROWS)):
+    while chunk := list(islice(rows, size)):
         yield chunk
 
 
@@ -109,6 +145,9 @@ def _prepare(
     parsed: list[tuple[int, dict[str, Any]]] = []
     errors: list[tuple[int, columns.CellError]] = []
     for number, record in raw:
+        if readers.UNREADABLE_ROW in record:
+            errors.append((number, UNREADABLE))
+            continue
         values, cell_errors = columns.parse_cells(record)
         if cell_errors:
             errors.extend((number, e) for e in cell_errors)
@@ -118,48 +157,110 @@ def _prepare(
     return valid, errors + rule_errors
 
 
-async def run_job(database: Database, *, job_id: str, directory: Path) -> None:
-    """Process a queued job chunk by chunk; each chunk is one transaction."""
-    async with UnitOfWork(database) as uow:
-        job = await uow.session.get(ImportJob, job_id, with_for_update=True)
-        if job is None or job.status != "queued":
-            return
-        job.status = "running"
-        path = directory / f"{job.id}.{job.file_format}"
-        file_format, scope, actor = job.file_format, _scope_of(job.region_scope), job.created_by
-        await uow.commit()
+UNREADABLE = columns.CellError(
+    "row",
+    "row_unreadable",
+    "the row cannot be read (a cell longer than 131,072 characters or broken quoting)",
+    "该行无法读取（单元格超过 131072 个字符或引号不匹配）",
+)
+
+
+@dataclass(frozen=True)
+class ClaimedJob:
+    id: str
+    file_format: str
+    scope: RegionScope
+    actor: str
+    processed_rows: int
+    resumed: bool
+
+
+async def run_job(
+    database: Database, job: ClaimedJob, settings: Settings, stop: asyncio.Event
+) -> None:
+    """Process a claimed job chunk by chunk; each chunk is one transaction that also records the
+    progress, so a job interrupted between chunks resumes after the last committed one. Returns
+    early, leaving the job running for the next worker, when ``stop`` is set."""
+    path = upload_path(settings.import_dir, job.id, job.file_format)
     try:
-        total = await asyncio.to_thread(readers.count_rows, path, file_format)
-        await _update(database, job_id, total_rows=total)
-        chunks = _chunks(readers.read_rows(path, file_format))
+        if not path.exists():
+            raise readers.FileFormatError(
+                "the uploaded file is no longer on the server; upload it again",
+                "上传的文件已不在服务器上，请重新上传",
+                code="file_missing",
+            )
+        if job.file_format == "xlsx":
+            readers.check_xlsx_size(path, settings.import_max_xlsx_uncompressed_bytes)
+        total = await asyncio.to_thread(readers.count_rows, path, job.file_format)
+        await _update(database, job.id, total_rows=total)
+        # Rows already committed by an earlier run of this job are skipped, not applied again.
+        rows = islice(readers.read_rows(path, job.file_format), job.processed_rows, None)
+        chunks = _chunks(rows, settings.import_chunk_rows)
         today = business_today()
 
         def read_and_prepare() -> (
             tuple[int, list[ValidRow], list[tuple[int, columns.CellError]]] | None
         ):
             raw = next(chunks, None)
-            return None if raw is None else (len(raw), *_prepare(raw, scope, today))
+            return None if raw is None else (len(raw), *_prepare(raw, job.scope, today))
 
         # The next chunk is read and validated in a thread while this one is written.
         upcoming = asyncio.create_task(asyncio.to_thread(read_and_prepare))
         while (prepared := await upcoming) is not None:
+            if stop.is_set():
+                log.info("import_paused", job_id=job.id)
+                return
             upcoming = asyncio.create_task(asyncio.to_thread(read_and_prepare))
-            rows, valid, errors = prepared
+            count, valid, errors = prepared
+            await _write_chunk(database, job, valid, errors, count, today)
+        await _finish(database, job.id)
+    except readers.FileFormatError as exc:
+        await _finish(database, job.id, code=exc.code, failure=f"{exc.detail} / {exc.detail_zh}")
+    except asyncio.CancelledError:
+        raise
+    except Exception:
+        # Never the caller's data (that becomes row errors): say so without internals, and log
+        # the error under an id the caller can quote.
+        error_id = secrets.token_hex(6)
+        log.exception("import_failed", job_id=job.id, error_id=error_id)
+        await _finish(
+            database,
+            job.id,
+            code="internal_error",
+            failure=f"the import stopped on an internal error (reference {error_id}); rows "
+            f"before it are kept / 导入因内部错误中止（编号 {error_id}），此前的行已保存",
+        )
+    path.unlink(missing_ok=True)
+
+
+CHUNK_ATTEMPTS = 3
+
+
+async def _write_chunk(
+    database: Database,
+    job: ClaimedJob,
+    valid: list[ValidRow],
+    errors: list[tuple[int, columns.CellError]],
+    count: int,
+    today: date,
+) -> None:
+    """One chunk and its progress in one transaction. An enterprise registered through the API
+    between our read and our write makes the insert collide: the chunk is then simply applied
+    again, and that row becomes an update (or stays unchanged)."""
+    for attempt in range(1, CHUNK_ATTEMPTS + 1):
+        try:
             async with UnitOfWork(database) as uow:
                 result = await apply_chunk(
-                    uow.session, valid, actor=actor, now=utcnow(), today=today
+                    uow.session, valid, scope=job.scope, actor=job.actor, now=utcnow(), today=today
                 )
                 result.errors.extend(errors)
-                await _record_chunk(uow, job_id, result, rows)
+                await _record_chunk(uow, job.id, result, count)
                 await uow.commit()
-        await _finish(database, job_id, failure=None)
-    except readers.FileFormatError as exc:
-        await _finish(database, job_id, failure=f"{exc.detail} / {exc.detail_zh}")
-    except Exception as exc:
-        log.exception("import_failed", job_id=job_id)
-        await _finish(database, job_id, failure=f"internal error: {type(exc).__name__}")
-    finally:
-        path.unlink(missing_ok=True)
+                return
+        except (IntegrityError, psycopg.errors.UniqueViolation):
+            if attempt == CHUNK_ATTEMPTS:
+                raise
+            log.info("import_chunk_retried", job_id=job.id, attempt=attempt)
 
 
 async def _record_chunk(uow: UnitOfWork, job_id: str, result: ChunkResult, rows: int) -> None:
@@ -197,13 +298,15 @@ async def _update(database: Database, job_id: str, **values: Any) -> None:
         await uow.commit()
 
 
-async def _finish(database: Database, job_id: str, *, failure: str | None) -> None:
+async def _finish(
+    database: Database, job_id: str, *, code: str | None = None, failure: str | None = None
+) -> None:
     async with UnitOfWork(database) as uow:
         job = await uow.session.get(ImportJob, job_id, with_for_update=True)
         if job is None:
             return
         job.finished_at = utcnow()
-        job.failure = failure
+        job.failure, job.failure_code = failure, code
         job.status = (
             "failed" if failure else "completed_with_errors" if job.error_rows else "completed"
         )
@@ -284,25 +387,24 @@ def _export_query(actor: Principal, filters: repository.EnterpriseFilters) -> An
 
 
 def _export_values(enterprise: Enterprise, facts: EnterpriseFacts | None) -> list[Any]:
+    """One row in the import layout: numbers stay numbers (yuan as exact decimals), so that the
+    file imports back unchanged."""
     values: list[Any] = []
     for column in columns.IMPORT_COLUMNS:
         if column in columns.ENTERPRISE_COLUMNS:
-            value = getattr(enterprise, column)
-            values.append(value.isoformat() if isinstance(value, date) else value)
+            values.append(getattr(enterprise, column))
         elif facts is None:
             values.append(None)
         elif column.endswith("_yuan"):
             fen = getattr(facts, column.removesuffix("_yuan") + "_fen")
-            values.append(
-                None
-                if fen is None
-                else f"{fen // 100}.{fen % 100:02d}"
-                if fen >= 0
-                else f"-{(-fen) // 100}.{(-fen) % 100:02d}"
-            )
+            values.append(None if fen is None else columns.fen_to_yuan(fen))
         else:
             values.append(getattr(facts, column))
     return values
+
+
+def _csv_value(value: Any) -> Any:
+    return value.isoformat() if isinstance(value, date) else value
 
 
 async def export_csv(
@@ -313,39 +415,56 @@ async def export_csv(
         async with database.sessionmaker() as session:
             result = await session.stream(_export_query(actor, filters))
             async for enterprise, facts in result:
-                yield _csv_line(_export_values(enterprise, facts))
+                yield _csv_line([_csv_value(v) for v in _export_values(enterprise, facts)])
 
     return rows()
 
 
 async def export_xlsx(
-    database: Database, *, actor: Principal, filters: repository.EnterpriseFilters
+    database: Database,
+    *,
+    actor: Principal,
+    filters: repository.EnterpriseFilters,
+    directory: Path,
 ) -> Path:
-    """Written to a temporary file in constant memory, then streamed and removed by the caller."""
-    handle, name = tempfile.mkstemp(suffix=".xlsx")
-    os.close(handle)
-    path = Path(name)
+    """Written to a file under ``directory`` in constant memory, then streamed and removed by the
+    caller. Amounts, counts and dates are typed cells; text that looks like a formula is stored as
+    text with Excel's quote prefix (the value itself is unchanged)."""
+    await asyncio.to_thread(directory.mkdir, parents=True, exist_ok=True)
+    path = directory / f"export_{secrets.token_hex(8)}.xlsx"
     workbook = xlsxwriter.Workbook(
         str(path), {"constant_memory": True, "strings_to_formulas": False, "strings_to_urls": False}
     )
+    as_text = workbook.add_format({"quote_prefix": True})
+    as_yuan = workbook.add_format({"num_format": "0.00"})
+    as_date = workbook.add_format({"num_format": "yyyy-mm-dd"})
     sheet = workbook.add_worksheet("enterprises")
     sheet.write_row(0, 0, columns.IMPORT_COLUMNS)
     row_number = 0
-    async with database.sessionmaker() as session:
-        result = await session.stream(_export_query(actor, filters))
-        async for enterprise, facts in result:
-            row_number += 1
-            if row_number > XLSX_MAX_ROWS:
-                await asyncio.to_thread(workbook.close)
-                await asyncio.to_thread(path.unlink, missing_ok=True)
-                raise InvalidInput(
-                    "export_too_large",
-                    "more rows than a worksheet holds; use CSV",
-                    "行数超过 Excel 工作表上限，请导出 CSV",
-                    field="format",
-                )
-            sheet.write_row(
-                row_number, 0, [columns.neutralise(v) for v in _export_values(enterprise, facts)]
-            )
+    try:
+        async with database.sessionmaker() as session:
+            result = await session.stream(_export_query(actor, filters))
+            async for enterprise, facts in result:
+                row_number += 1
+                if row_number > XLSX_MAX_ROWS:
+                    raise InvalidInput(
+                        "export_too_large",
+                        "more rows than a worksheet holds; use CSV",
+                        "行数超过 Excel 工作表上限，请导出 CSV",
+                        field="format",
+                    )
+                for column, value in enumerate(_export_values(enterprise, facts)):
+                    if isinstance(value, Decimal):
+                        sheet.write_number(row_number, column, float(value), as_yuan)
+                    elif isinstance(value, date):
+                        sheet.write_datetime(row_number, column, value, as_date)
+                    elif isinstance(value, str) and columns.neutralise(value) != value:
+                        sheet.write_string(row_number, column, value, as_text)
+                    else:
+                        sheet.write(row_number, column, value)
+    except BaseException:
+        await asyncio.to_thread(workbook.close)
+        await asyncio.to_thread(path.unlink, missing_ok=True)
+        raise
     await asyncio.to_thread(workbook.close)
     return path

@@ -1,0 +1,123 @@
+"""The import workers: background tasks of the registry's workers (``ServiceDefinition.background_tasks``),
+not of the API request that uploaded the file.
+
+- ``import_concurrency`` slots per worker process; each claims the oldest pending job with
+  ``FOR UPDATE SKIP LOCKED`` and holds a PostgreSQL advisory lock on it while it runs (on the slot's
+  own connection), so that any number of worker processes share the queue.
+- A job left ``running`` whose lock nobody holds belonged to a worker that died or was stopped: it
+  is claimed again and resumes after its last committed chunk.
+- Woken by NOTIFY when a job is queued, polling as a fallback.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import zlib
+from typing import Any
+
+import psycopg
+import structlog
+from sqlalchemy import select
+
+from sme_common.db import Database, UnitOfWork
+from sme_common.db.engine import to_sync_url
+from sme_common.settings import ServiceSettings
+from sme_registry.bulk.models import ImportJob
+from sme_registry.bulk.service import JOB_CHANNEL, ClaimedJob, run_job, scope_of
+from sme_registry.config import Settings
+
+log = structlog.get_logger(__name__)
+CLAIM_CANDIDATES = 20
+
+
+def _lock_key(job_id: str) -> int:
+    return zlib.crc32(f"import-job:{job_id}".encode())
+
+
+async def _try_lock(connection: psycopg.AsyncConnection[Any], job_id: str) -> bool:
+    cursor = await connection.execute("SELECT pg_try_advisory_lock(%s)", (_lock_key(job_id),))
+    row = await cursor.fetchone()
+    return bool(row and row[0])
+
+
+async def _unlock(connection: psycopg.AsyncConnection[Any], job_id: str) -> None:
+    await connection.execute("SELECT pg_advisory_unlock(%s)", (_lock_key(job_id),))
+
+
+async def claim(database: Database, connection: psycopg.AsyncConnection[Any]) -> ClaimedJob | None:
+    """The oldest queued job, or a running one whose worker is gone; locked on ``connection``."""
+    async with UnitOfWork(database) as uow:
+        candidates = (
+            await uow.session.scalars(
+                select(ImportJob)
+                .where(ImportJob.status.in_(("queued", "running")))
+                .order_by(ImportJob.created_at, ImportJob.id)
+                .limit(CLAIM_CANDIDATES)
+                .with_for_update(skip_locked=True)
+            )
+        ).all()
+        for job in candidates:
+            if not await _try_lock(connection, job.id):
+                continue  # a live worker runs it
+            try:
+                resumed = job.status == "running"
+                job.status = "running"
+                claimed = ClaimedJob(
+                    id=job.id,
+                    file_format=job.file_format,
+                    scope=scope_of(job.region_scope),
+                    actor=job.created_by,
+                    processed_rows=job.processed_rows,
+                    resumed=resumed,
+                )
+                await uow.commit()
+            except BaseException:
+                await _unlock(connection, job.id)
+                raise
+            if resumed:
+                log.warning("import_resumed", job_id=job.id, after_rows=job.processed_rows)
+            return claimed
+    return None
+
+
+async def _slot(settings: Settings, database: Database, stop: asyncio.Event) -> None:
+    backoff = 0.5
+    while not stop.is_set():
+        try:
+            url = to_sync_url(database.url)
+            async with await psycopg.AsyncConnection.connect(url, autocommit=True) as connection:
+                await connection.execute(f"LISTEN {JOB_CHANNEL}")
+                while not stop.is_set():
+                    job = await claim(database, connection)
+                    if job is None:
+                        async for _ in connection.notifies(
+                            timeout=settings.import_poll_interval_s, stop_after=1
+                        ):
+                            pass
+                        continue
+                    try:
+                        await run_job(database, job, settings, stop)
+                    finally:
+                        with contextlib.suppress(psycopg.Error):
+                            await _unlock(connection, job.id)
+                    backoff = 0.5
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:
+            # The database is away: wait and try again; jobs stay queued or resumable meanwhile.
+            log.warning("import_worker_failed", error=repr(exc))
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(stop.wait(), timeout=backoff)
+            backoff = min(backoff * 2, 10.0)
+
+
+async def import_workers(
+    settings: ServiceSettings, database: Database, stop: asyncio.Event
+) -> None:
+    """Run ``import_concurrency`` import slots until ``stop`` is set."""
+    if not isinstance(settings, Settings):
+        raise TypeError("import workers need the registry's Settings")
+    await asyncio.gather(
+        *(_slot(settings, database, stop) for _ in range(settings.import_concurrency))
+    )
