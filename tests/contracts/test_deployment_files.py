@@ -14,10 +14,24 @@ import pytest
 import yaml
 
 from sme_common.devstack import free_port
+from sme_common.events.consumer import owner_of
+from sme_common.events.topics import dead_letter_topic
 from sme_embedded.platform import SERVICES
 from tests.harness import GATEWAY_TEMPLATE, REPO, render_gateway_config, wait_for_port
 
 COMPOSE = yaml.safe_load((REPO / "docker-compose.yml").read_text())
+KAFKA_INIT = COMPOSE["services"]["kafka-init"]["environment"]
+# Topics some consumer reads: their owner (first segment) must be allowed to write them.
+CONSUMED = {topic for m in SERVICES for c in m.definition.consumers for topic in c.topics}
+
+
+def compose_value(value: object) -> str:
+    """What docker compose would pass, with a strong stand-in for every ``${VARIABLE…}``."""
+    return re.sub(r"\$\{([A-Z_]+)[^}]*\}", lambda m: f"Str0ng-{m.group(1)}", str(value))
+
+
+def acl_list(service: str, kind: str) -> set[str]:
+    return set(KAFKA_INIT[f"{service.upper().replace('-', '_')}_{kind}"].split())
 
 
 @pytest.mark.parametrize("module", SERVICES, ids=lambda m: m.definition.name)
@@ -27,7 +41,7 @@ def test_compose_environment_configures_each_service(
     definition = module.definition  # type: ignore[attr-defined]
     service = COMPOSE["services"][definition.name]
     for name, value in service["environment"].items():
-        monkeypatch.setenv(name, str(value).replace("${POSTGRES_PASSWORD}", "Str0ng-Secret"))
+        monkeypatch.setenv(name, compose_value(value))
     settings = module.settings_class()  # type: ignore[attr-defined]
     assert settings.environment == "production"
     assert settings.kafka.bootstrap_servers == "kafka:9092"
@@ -37,6 +51,44 @@ def test_compose_environment_configures_each_service(
     )
     assert str(settings.auth.jwks_file) == "/auth/jwks.json"
     assert f"python -m {definition.package} serve" in " ".join(service["command"])
+
+
+@pytest.mark.parametrize("module", SERVICES, ids=lambda m: m.definition.name)
+def test_each_service_authenticates_to_kafka_as_its_own_principal(
+    module: object, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    definition = module.definition  # type: ignore[attr-defined]
+    environment = COMPOSE["services"][definition.name]["environment"]
+    for name, value in environment.items():
+        monkeypatch.setenv(name, compose_value(value))
+    kafka = module.settings_class().kafka  # type: ignore[attr-defined]
+    assert kafka.security_protocol == "SASL_PLAINTEXT"
+    assert kafka.sasl_mechanism == "SCRAM-SHA-512"
+    assert kafka.sasl_username == definition.name
+    assert definition.name in KAFKA_INIT["SERVICES"].split()
+    # The broker user is created with the very password the service is given.
+    prefix = definition.name.upper().replace("-", "_")
+    password = environment[f"SME_{prefix}_KAFKA__SASL_PASSWORD"]
+    assert re.sub(r":\?[^}]*", "", KAFKA_INIT[f"{prefix}_PASSWORD"]) == password
+
+
+@pytest.mark.parametrize("module", SERVICES, ids=lambda m: m.definition.name)
+def test_kafka_acls_let_each_service_write_only_its_own_topics_and_read_what_it_consumes(
+    module: object,
+) -> None:
+    definition = module.definition  # type: ignore[attr-defined]
+    name = definition.name
+    dead_letters = {dead_letter_topic(c.name) for c in definition.consumers}
+    writes = acl_list(name, "WRITES")
+    assert {owner_of(topic) for topic in writes} <= {name}, "only its own topics"
+    assert writes >= set(definition.produced_topics) | dead_letters
+    assert writes >= {topic for topic in CONSUMED if owner_of(topic) == name}
+    reads = acl_list(name, "READS")
+    assert reads >= {t for c in definition.consumers for t in c.topics} | dead_letters
+    groups = acl_list(name, "GROUPS")
+    assert groups >= {c.name for c in definition.consumers}
+    assert groups >= {f"{c.name}.dlt-replay" for c in definition.consumers}
+    assert all(owner_of(group) == name for group in groups)
 
 
 def test_gateway_environment_fills_every_template_placeholder() -> None:

@@ -1,5 +1,6 @@
-"""The proof flow: an enterprise registered in registry reaches every other service's read model,
-through the outbox, the broker and idempotent consumers, in both topologies."""
+"""The proof flow: an enterprise registered in registry, then renamed and moved to another city,
+reaches every other service's read model through the outbox, the broker and idempotent consumers,
+in both topologies."""
 
 from __future__ import annotations
 
@@ -84,12 +85,44 @@ async def run_proof_flow(platform: Platform, bearer: TokenFactory) -> None:
             response = await client.get(f"/api/{service}/v1/enterprises/{uscc}", headers=tianshui)
             assert response.status_code == 404, (service, response.text)
 
-    # The registered event was committed with the enterprise and published exactly once per consumer.
+        # A rename and a move to 天水 reach every directory, and the scope follows the move.
+        moved = await client.patch(
+            f"/api/registry/v1/enterprises/{uscc}",
+            json={"version": 1, "name": "天水精工机械有限公司", "region_code": "620502"},
+            headers=officer,
+        )
+        assert moved.status_code == 200, moved.text
+        assert moved.json()["reporting_unit_code"] == "620500"
+        for service in CONSUMING_SERVICES:
+            url = f"/api/{service}/v1/enterprises/{uscc}"
+
+            async def moved_there(url: str = url) -> bool:
+                response = await client.get(url, headers=tianshui)
+                return response.status_code == 200 and (
+                    response.json()["name"],
+                    response.json()["region_code"],
+                    response.json()["reporting_unit_code"],
+                    response.json()["registry_version"],
+                ) == ("天水精工机械有限公司", "620502", "620500", 2)
+
+            await eventually(moved_there, timeout_s=60)
+        lanzhou = bearer("city_officer", region="620100")
+        for service in ["registry", *CONSUMING_SERVICES]:
+            response = await client.get(f"/api/{service}/v1/enterprises/{uscc}", headers=lanzhou)
+            assert response.status_code == 404, (service, response.text)
+
+    # Each event was committed with the change and applied exactly once per consumer.
     for service in CONSUMING_SERVICES:
         rows = platform.query(
-            service, "SELECT count(*) FROM enterprise_directory_change WHERE uscc = %s", uscc
+            service,
+            "SELECT event_type, registry_version FROM enterprise_directory_change"
+            " WHERE uscc = %s ORDER BY id",
+            uscc,
         )
-        assert rows == [(1,)], service
+        assert rows == [
+            ("registry.enterprise.registered.v1", 1),
+            ("registry.enterprise.updated.v1", 2),
+        ], service
 
 
 async def test_proof_flow_embedded(

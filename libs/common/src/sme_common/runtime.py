@@ -26,7 +26,7 @@ from sme_common.auth.verify import JwtVerifier
 from sme_common.db.engine import Database
 from sme_common.db.migrations import ensure_database, upgrade
 from sme_common.errors import PROBLEM_RESPONSES, install_problem_handlers
-from sme_common.events.consumer import ConsumerRunner, ConsumerSpec
+from sme_common.events.consumer import ConsumerRunner, ConsumerSpec, rebuild_command
 from sme_common.events.relay import OutboxRelay
 from sme_common.health import health_router
 from sme_common.observability.logging import configure_logging
@@ -217,6 +217,11 @@ def service_cli(
     replay.add_argument("--consumer", required=True)
     for name in definition.extra_commands:
         sub.add_parser(name)
+    rebuilds = {c.rebuild_command: c for c in definition.consumers if c.rebuild_command}
+    for name, spec in rebuilds.items():
+        sub.add_parser(
+            name, help=f"re-read {', '.join(spec.topics)} from the start into {spec.name}"
+        )
     args = parser.parse_args(argv)
     settings = definition.settings_factory()
     configure_logging(settings.log_level)
@@ -232,6 +237,8 @@ def service_cli(
         report = asyncio.run(replay_dead_letters(definition, settings, args.consumer))
         print(json.dumps(report))
         return 0 if report["error"] is None else 1
+    elif args.command in rebuilds:
+        return rebuild_command(rebuilds[args.command], settings)
     else:
         return definition.extra_commands[args.command](settings)
     return 0

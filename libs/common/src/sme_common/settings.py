@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from enum import StrEnum
 from pathlib import Path
+from typing import Any, Literal
 
 from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -40,6 +41,14 @@ class KafkaSettings(BaseSettings):
     model_config = SettingsConfigDict(extra="ignore")
 
     bootstrap_servers: str = "127.0.0.1:9092"
+    # Plain text on loopback for the embedded broker; docker-compose.yml authenticates every service
+    # with SASL/SCRAM, and the broker's ACLs let each principal write only its own topics.
+    security_protocol: Literal["PLAINTEXT", "SSL", "SASL_PLAINTEXT", "SASL_SSL"] = "PLAINTEXT"
+    sasl_mechanism: Literal["PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512"] | None = None
+    sasl_username: str | None = None
+    sasl_password: SecretStr | None = None
+    # CA bundle for SSL / SASL_SSL; None trusts the system's CAs.
+    ssl_cafile: Path | None = None
     # Tansu (embedded default and tests) has no idempotent producer; Apache Kafka does (architecture.md).
     enable_idempotence: bool = False
     # Prefixed to every topic and consumer group name; lets tests share one broker without collisions.
@@ -50,8 +59,38 @@ class KafkaSettings(BaseSettings):
     heartbeat_interval_ms: int = 3_000
     request_timeout_ms: int = 10_000
 
+    @model_validator(mode="after")
+    def _require_complete_sasl(self) -> KafkaSettings:
+        if self.security_protocol.startswith("SASL_") and not (
+            self.sasl_mechanism and self.sasl_username and self.sasl_password
+        ):
+            raise ValueError(
+                f"security_protocol {self.security_protocol} needs sasl_mechanism, "
+                "sasl_username and sasl_password"
+            )
+        return self
+
     def topic(self, name: str) -> str:
         return f"{self.topic_prefix}{name}"
+
+    def client_options(self) -> dict[str, Any]:
+        """Connection and authentication keywords for every aiokafka client (consumer, producer,
+        admin): one place, so no client can be built without the credentials."""
+        options: dict[str, Any] = {
+            "bootstrap_servers": self.bootstrap_servers,
+            "security_protocol": self.security_protocol,
+        }
+        if self.security_protocol in ("SSL", "SASL_SSL"):
+            from aiokafka.helpers import create_ssl_context
+
+            cafile = str(self.ssl_cafile) if self.ssl_cafile else None
+            options["ssl_context"] = create_ssl_context(cafile=cafile)
+        if self.security_protocol.startswith("SASL_"):
+            assert self.sasl_password is not None  # checked by _require_complete_sasl
+            options["sasl_mechanism"] = self.sasl_mechanism
+            options["sasl_plain_username"] = self.sasl_username
+            options["sasl_plain_password"] = self.sasl_password.get_secret_value()
+        return options
 
 
 class AuthSettings(BaseSettings):
@@ -101,6 +140,8 @@ class ServiceSettings(BaseSettings):
                 found.append((name, value))
         password = make_url(self.database_url.get_secret_value()).password
         found.append(("database_url password", SecretStr(str(password or ""))))
+        if self.kafka.sasl_password is not None:
+            found.append(("kafka.sasl_password", self.kafka.sasl_password))
         return found
 
     @property

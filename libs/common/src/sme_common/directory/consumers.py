@@ -1,9 +1,22 @@
-"""Keeping the directory from ``registry.enterprise.*`` events."""
+"""Keeping the directory from ``registry.enterprise.*`` events.
+
+``registered.v1`` and ``updated.v1`` both carry the whole register entry and the enterprise's
+version after the change, so both are applied the same way: an upsert that keeps the newest version
+(an older or replayed event never overwrites a newer one). An update that arrives before its
+registration (the registration was dead-lettered, or is no longer on the topic when a directory is
+rebuilt) is therefore not lost: it creates the entry. Its ``registered_at`` is not in the update;
+``updated_at`` stands in for it, as an upper bound, and the registration replaces it whenever it is
+applied, whatever the versions (a registration is never later than any update of the enterprise, so
+the earliest value seen is the right one).
+"""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date, datetime
+from typing import Any
 
+from sqlalchemy import case, func, insert, or_
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 
 from sme_common.db.uow import UnitOfWork
@@ -13,12 +26,25 @@ from sme_common.events.envelope import CloudEvent
 
 ENTERPRISE_TOPIC = "registry.enterprise"
 REGISTERED_V1 = "registry.enterprise.registered.v1"
+UPDATED_V1 = "registry.enterprise.updated.v1"
+REBUILD_COMMAND = "rebuild-directory"
+
+# Taken from the newest version; ``registered_at`` follows its own rule (the earliest seen).
+_STATE_COLUMNS = (
+    "name",
+    "region_code",
+    "reporting_unit_code",
+    "industry_code",
+    "founded_on",
+    "operating_status",
+    "registry_version",
+)
 
 
-async def record_registered_enterprise(uow: UnitOfWork, event: CloudEvent) -> None:
-    """Upsert, keeping the newest registry version: a replayed older event never overwrites."""
+def _entry(event: CloudEvent) -> dict[str, Any]:
     data = event.data
-    values = {
+    known_since = data["registered_at"] if event.type == REGISTERED_V1 else data["updated_at"]
+    return {
         "uscc": data["uscc"],
         "name": data["name"],
         "region_code": data["region_code"],
@@ -27,24 +53,66 @@ async def record_registered_enterprise(uow: UnitOfWork, event: CloudEvent) -> No
         "founded_on": date.fromisoformat(data["founded_on"]) if data.get("founded_on") else None,
         "operating_status": data.get("operating_status") or "operating",
         "registry_version": data["version"],
-        "registered_at": datetime.fromisoformat(data["registered_at"]),
+        "registered_at": datetime.fromisoformat(known_since),
     }
-    statement = pg_insert(enterprise_directory).values(**values)
+
+
+async def apply_enterprise_events(uow: UnitOfWork, events: Sequence[CloudEvent]) -> None:
+    """Apply registered/updated events (any mix, any order) with one upsert and one insert.
+
+    One statement may not touch a row twice, so several versions of one enterprise in the batch are
+    first folded into one row: the newest version's entry, with the earliest ``registered_at``.
+    """
+    newest: dict[str, dict[str, Any]] = {}
+    for event in events:
+        entry = _entry(event)
+        seen = newest.get(entry["uscc"])
+        if seen is None:
+            newest[entry["uscc"]] = entry
+            continue
+        earliest = min(seen["registered_at"], entry["registered_at"])
+        if entry["registry_version"] > seen["registry_version"]:
+            newest[entry["uscc"]] = seen = entry
+        seen["registered_at"] = earliest
+    table = enterprise_directory
+    statement = pg_insert(table).values(list(newest.values()))
+    incoming = statement.excluded
+    newer = table.c.registry_version < incoming.registry_version
     await uow.session.execute(
         statement.on_conflict_do_update(
-            index_elements=[enterprise_directory.c.uscc],
-            set_={k: statement.excluded[k] for k in values if k != "uscc"},
-            where=enterprise_directory.c.registry_version < statement.excluded.registry_version,
+            index_elements=[table.c.uscc],
+            set_={
+                **{
+                    name: case((newer, incoming[name]), else_=table.c[name])
+                    for name in _STATE_COLUMNS
+                },
+                "registered_at": func.least(table.c.registered_at, incoming.registered_at),
+            },
+            where=or_(newer, incoming.registered_at < table.c.registered_at),
         )
     )
     await uow.session.execute(
-        enterprise_directory_change.insert().values(
-            uscc=data["uscc"],
-            event_id=event.id,
-            event_type=event.type,
-            registry_version=data["version"],
-        )
+        insert(enterprise_directory_change),
+        [
+            {
+                "uscc": event.data["uscc"],
+                "event_id": event.id,
+                "event_type": event.type,
+                "registry_version": event.data["version"],
+            }
+            for event in events
+        ],
     )
+
+
+async def record_registered_enterprise(uow: UnitOfWork, event: CloudEvent) -> None:
+    """Upsert, keeping the newest registry version: a replayed older event never overwrites."""
+    await apply_enterprise_events(uow, [event])
+
+
+async def record_updated_enterprise(uow: UnitOfWork, event: CloudEvent) -> None:
+    """A rename, region move, status change (e.g. 注销 deregistration) …: the same guarded upsert."""
+    await apply_enterprise_events(uow, [event])
 
 
 def directory_consumer(service: str) -> ConsumerSpec:
@@ -52,5 +120,10 @@ def directory_consumer(service: str) -> ConsumerSpec:
     return ConsumerSpec(
         name=f"{service}.enterprise-directory",
         topics=[ENTERPRISE_TOPIC],
-        handlers={REGISTERED_V1: record_registered_enterprise},
+        handlers={
+            REGISTERED_V1: record_registered_enterprise,
+            UPDATED_V1: record_updated_enterprise,
+        },
+        batch_handler=apply_enterprise_events,
+        rebuild_command=REBUILD_COMMAND,
     )

@@ -1,16 +1,22 @@
-"""Idempotent consumer runner.
+"""Idempotent consumer runner, applying events in batches.
 
-For each record, in partition order:
-1. read the CloudEvent (unreadable → dead letter);
+For the records of one partition returned by one poll, in partition order:
+1. read each CloudEvent (unreadable → dead letter) and accept it only from the service that owns its
+   type: the first segment of the type must name the service that owns the topic it arrived on and
+   the service its ``source`` names (``/sme/<service>``); anything else is dead-lettered and counted
+   (``sme_consumer_untrusted_events_total``). The broker's ACLs make the topic trustworthy in
+   production (docker-compose.yml); this check keeps a forged event off the read models anyway;
 2. pick the handler by type (types the consumer does not handle are skipped; a handled family with an
    unknown major version → dead letter); validate the data against its JSON Schema (→ dead letter);
-3. in one transaction: insert (consumer, event id) into the inbox — a duplicate stops here — then run
-   the handler, which calls the same service functions the routes call, then commit;
+3. in one transaction for the batch: insert (consumer, event id) of every event into the inbox in one
+   statement — the ids already there come back missing from ``RETURNING`` and are duplicates — then
+   run the handlers for the new ones (the spec's batch handler if it has one), then commit;
 4. only after the database commit, commit the Kafka offset.
 
 Transient failures (database or broker unreachable) are retried with backoff for as long as it takes:
-an outage is never dead-lettered. Anything else is permanent: the record goes to the consumer's
-dead-letter topic with the error in its headers, and the consumer moves on.
+an outage is never dead-lettered. Anything else is permanent: the batch is applied again one event
+per transaction, so that only the event that cannot be applied goes to the consumer's dead-letter
+topic (the error in its headers), and the consumer moves on.
 """
 
 from __future__ import annotations
@@ -18,9 +24,13 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import enum
-from collections.abc import Awaitable, Callable, Mapping, Sequence
-from dataclasses import dataclass
+import json
+import signal
+import sys
+from collections.abc import Awaitable, Callable, Iterator, Mapping, Sequence
+from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
+from typing import TypeVar
 
 import structlog
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRecord, TopicPartition
@@ -31,16 +41,22 @@ from sme_common.db.engine import Database, is_transient_failure
 from sme_common.db.uow import UnitOfWork
 from sme_common.events.envelope import CloudEvent, EnvelopeError, split_version
 from sme_common.events.relay import build_producer
-from sme_common.events.schemas import known_event_types, validate_event_data
+from sme_common.events.schemas import EventSchemaError, known_event_types, validate_event_data
 from sme_common.events.tables import inbox_message
 from sme_common.events.topics import dead_letter_topic, ensure_topics
-from sme_common.observability.metrics import CONSUMER_EVENTS
+from sme_common.observability.metrics import CONSUMER_EVENTS, CONSUMER_UNTRUSTED_EVENTS
 from sme_common.observability.tracing import continue_trace, request_id_var, traceparent_var
-from sme_common.settings import KafkaSettings
+from sme_common.settings import KafkaSettings, ServiceSettings
 
 log = structlog.get_logger(__name__)
 
 Handler = Callable[[UnitOfWork, CloudEvent], Awaitable[None]]
+BatchHandler = Callable[[UnitOfWork, Sequence[CloudEvent]], Awaitable[None]]
+T = TypeVar("T")
+
+# Producers set ``source`` to ``/sme/<service>`` (e.g. sme_registry.enterprises.events.SOURCE).
+SOURCE_PREFIX = "/sme/"
+MAX_BATCH = 1000
 
 
 class Outcome(enum.StrEnum):
@@ -54,6 +70,36 @@ class PermanentEventError(Exception):
     """Raised by a handler for an event it can never apply (it is dead-lettered, not retried)."""
 
 
+class UntrustedEventError(PermanentEventError):
+    """An event that did not come from the service owning its type: never applied."""
+
+    def __init__(self, reason: str, message: str) -> None:
+        super().__init__(message)
+        self.reason = reason
+
+
+def owner_of(name: str) -> str:
+    """The service owning an event type or a topic: its first segment (``registry.enterprise``)."""
+    return name.split(".", 1)[0]
+
+
+def check_origin(event: CloudEvent, topic: str | None) -> None:
+    """Refuse an event whose source, or whose topic (when known), is not the owner of its type."""
+    owner = owner_of(event.type)
+    expected = f"{SOURCE_PREFIX}{owner}"
+    if event.source != expected:
+        raise UntrustedEventError(
+            "source_not_owner",
+            f"{event.type} is accepted only from source {expected}, not {event.source!r}",
+        )
+    if topic is not None and owner_of(topic) != owner:
+        raise UntrustedEventError(
+            "topic_not_owner",
+            f"{event.type} belongs on a topic of {owner}, not on {topic!r} "
+            f"(owned by {owner_of(topic)})",
+        )
+
+
 @dataclass(frozen=True)
 class ConsumerSpec:
     """What a service declares: a consumer name (also its group), its topics and its handlers."""
@@ -61,6 +107,18 @@ class ConsumerSpec:
     name: str
     topics: Sequence[str]
     handlers: Mapping[str, Handler]
+    # Applies several new events (of types in ``handlers``, in partition order) with set-based
+    # statements; it must leave the same state as the handlers applied one by one.
+    batch_handler: BatchHandler | None = None
+    # CLI command that re-reads the topics from the beginning into this consumer (runtime.py).
+    rebuild_command: str | None = None
+
+
+@dataclass(frozen=True)
+class _Ready:
+    record: ConsumerRecord[bytes, bytes] | None
+    event: CloudEvent
+    handler: Handler
 
 
 class ConsumerRunner:
@@ -71,11 +129,16 @@ class ConsumerRunner:
         database: Database,
         kafka: KafkaSettings,
         max_backoff_s: float = 10.0,
+        max_batch: int = MAX_BATCH,
+        batched: bool = True,
     ) -> None:
         self.spec = spec
         self.database = database
         self.kafka = kafka
         self.max_backoff_s = max_backoff_s
+        self.max_batch = max_batch
+        # False applies one event per transaction (the behaviour before batching; bench/ compares).
+        self.batched = batched
         self._families = {split_version(t)[0] for t in spec.handlers}
         self._producer: AIOKafkaProducer | None = None
 
@@ -87,10 +150,10 @@ class ConsumerRunner:
     def dead_letter_topic(self) -> str:
         return self.kafka.topic(dead_letter_topic(self.spec.name))
 
-    def build_consumer(self, topics: Sequence[str], group_id: str) -> AIOKafkaConsumer:
+    def build_consumer(self, topics: Sequence[str], group_id: str | None) -> AIOKafkaConsumer:
         return AIOKafkaConsumer(
             *topics,
-            bootstrap_servers=self.kafka.bootstrap_servers,
+            **self.kafka.client_options(),
             group_id=group_id,
             enable_auto_commit=False,
             auto_offset_reset="earliest",
@@ -99,7 +162,7 @@ class ConsumerRunner:
             request_timeout_ms=max(
                 self.kafka.request_timeout_ms, self.kafka.session_timeout_ms + 1
             ),
-            max_poll_records=200,
+            max_poll_records=self.max_batch,
         )
 
     async def run(self, stop: asyncio.Event) -> None:
@@ -123,18 +186,14 @@ class ConsumerRunner:
         await consumer.start()
         try:
             while not stop.is_set():
-                batches = await consumer.getmany(timeout_ms=500, max_records=200)
+                batches = await consumer.getmany(timeout_ms=500, max_records=self.max_batch)
                 for tp, records in batches.items():
-                    next_offset: int | None = None
-                    for record in records:
-                        if stop.is_set():
-                            break
-                        await self.process_record(record, stop)
-                        next_offset = record.offset + 1
-                    if next_offset is not None:
-                        # After the database commits, never before: a crash in between only means
-                        # the records come again, and the inbox recognises them.
-                        await _commit(consumer, tp, next_offset)
+                    if stop.is_set():
+                        break
+                    await self.process_batch(records, stop)
+                    # After the database commits, never before: a crash in between only means
+                    # the records come again, and the inbox recognises them.
+                    await _commit(consumer, tp, records[-1].offset + 1)
         finally:
             with contextlib.suppress(Exception):
                 await consumer.stop()
@@ -143,75 +202,163 @@ class ConsumerRunner:
     async def process_record(
         self, record: ConsumerRecord[bytes, bytes], stop: asyncio.Event
     ) -> Outcome:
-        try:
-            event = CloudEvent.from_kafka(record.headers, record.value)
-        except EnvelopeError as exc:
-            return await self._dead_letter(record, exc)
-        handler = self.spec.handlers.get(event.type)
-        if handler is None:
-            if split_version(event.type)[0] in self._families:
-                unsupported = PermanentEventError(f"unsupported version of {event.type}")
-                return await self._dead_letter(record, unsupported)
-            CONSUMER_EVENTS.labels(self.spec.name, Outcome.SKIPPED).inc()
-            return Outcome.SKIPPED
-        backoff = 0.2
-        while True:
+        return (await self.process_batch([record], stop))[0]
+
+    async def process_batch(
+        self, records: Sequence[ConsumerRecord[bytes, bytes]], stop: asyncio.Event
+    ) -> list[Outcome]:
+        """Apply one partition's records (in order); one outcome per record."""
+        outcomes: list[Outcome | None] = [None] * len(records)
+        ready: list[tuple[int, _Ready]] = []
+        for position, record in enumerate(records):
             try:
-                outcome = await self.apply(event, handler)
-                CONSUMER_EVENTS.labels(self.spec.name, outcome).inc()
-                return outcome
+                item = self._prepare(record)
+            except Exception as exc:
+                outcomes[position] = await self._dead_letter(record, exc)
+                continue
+            if item is None:
+                CONSUMER_EVENTS.labels(self.spec.name, Outcome.SKIPPED).inc()
+                outcomes[position] = Outcome.SKIPPED
+            else:
+                ready.append((position, item))
+        if len(ready) > 1 and self.batched:
+            items = [item for _, item in ready]
+            try:
+                applied = await self._until_done(
+                    lambda: self._apply_in_transaction(items, use_batch_handler=True), stop
+                )
             except asyncio.CancelledError:
                 raise
             except Exception as exc:
-                if not is_transient_failure(exc):
-                    return await self._dead_letter(record, exc)
-                log.warning("consumer_transient_error", consumer=self.spec.name, error=repr(exc))
-                if stop.is_set():
+                if is_transient_failure(exc):
+                    raise  # only when stopping: the offsets stay where they were
+                log.warning(
+                    "consumer_batch_failed_applying_one_by_one",
+                    consumer=self.spec.name,
+                    events=len(items),
+                    error=repr(exc),
+                )
+            else:
+                for (position, _), outcome in zip(ready, applied, strict=True):
+                    outcomes[position] = outcome
+                    CONSUMER_EVENTS.labels(self.spec.name, outcome).inc()
+                ready = []
+        for position, item in ready:
+            outcomes[position] = await self._apply_one_or_dead_letter(item, stop)
+        return [outcome or Outcome.SKIPPED for outcome in outcomes]
+
+    def _prepare(self, record: ConsumerRecord[bytes, bytes]) -> _Ready | None:
+        """Read, authenticate, route and validate a record; raises for a permanent failure."""
+        event = CloudEvent.from_kafka(record.headers, record.value)
+        check_origin(event, self._logical_topic(record.topic))
+        handler = self.spec.handlers.get(event.type)
+        if handler is None:
+            if split_version(event.type)[0] in self._families:
+                raise PermanentEventError(f"unsupported version of {event.type}")
+            return None
+        if event.type in known_event_types():
+            validate_event_data(event.type, event.data)
+        return _Ready(record, event, handler)
+
+    def _logical_topic(self, topic: str) -> str:
+        return topic.removeprefix(self.kafka.topic_prefix)
+
+    async def _apply_one_or_dead_letter(self, item: _Ready, stop: asyncio.Event) -> Outcome:
+        try:
+            (outcome,) = await self._until_done(
+                lambda: self._apply_in_transaction([item], use_batch_handler=False), stop
+            )
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:
+            if is_transient_failure(exc) or item.record is None:
+                raise
+            return await self._dead_letter(item.record, exc)
+        CONSUMER_EVENTS.labels(self.spec.name, outcome).inc()
+        return outcome
+
+    async def _until_done(self, attempt: Callable[[], Awaitable[T]], stop: asyncio.Event) -> T:
+        """Retry transient failures with backoff until they pass (or the runner stops)."""
+        backoff = 0.2
+        while True:
+            try:
+                return await attempt()
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:
+                if not is_transient_failure(exc) or stop.is_set():
                     raise
+                log.warning("consumer_transient_error", consumer=self.spec.name, error=repr(exc))
                 await _sleep_or_stop(stop, backoff)
                 backoff = min(backoff * 2, self.max_backoff_s)
 
     async def apply(self, event: CloudEvent, handler: Handler) -> Outcome:
         """Validate and apply one event exactly once (the inbox row and the effect commit together)."""
+        check_origin(event, None)
         if event.type in known_event_types():
             validate_event_data(event.type, event.data)
-        # Logs and any events the handler publishes continue the producer's trace.
-        trace_token = traceparent_var.set(continue_trace(event.traceparent).traceparent)
-        correlation_token = request_id_var.set(event.correlationid or event.id)
-        try:
-            return await self._apply_in_transaction(event, handler)
-        finally:
-            traceparent_var.reset(trace_token)
-            request_id_var.reset(correlation_token)
+        (outcome,) = await self._apply_in_transaction(
+            [_Ready(None, event, handler)], use_batch_handler=False
+        )
+        return outcome
 
-    async def _apply_in_transaction(self, event: CloudEvent, handler: Handler) -> Outcome:
+    async def _apply_in_transaction(
+        self, items: Sequence[_Ready], *, use_batch_handler: bool
+    ) -> list[Outcome]:
         async with UnitOfWork(self.database) as uow:
-            inserted = await uow.session.execute(
-                pg_insert(inbox_message)
-                .values(
-                    consumer=self.spec.name,
-                    event_id=event.id,
-                    event_type=event.type,
-                    source=event.source,
-                )
-                .on_conflict_do_nothing()
-                .returning(inbox_message.c.event_id)
+            inserted = set(
+                (
+                    await uow.session.execute(
+                        pg_insert(inbox_message)
+                        .values(
+                            [
+                                {
+                                    "consumer": self.spec.name,
+                                    "event_id": item.event.id,
+                                    "event_type": item.event.type,
+                                    "source": item.event.source,
+                                }
+                                for item in items
+                            ]
+                        )
+                        .on_conflict_do_nothing()
+                        .returning(inbox_message.c.event_id)
+                    )
+                ).scalars()
             )
-            if inserted.first() is None:
-                return Outcome.DUPLICATE
-            await handler(uow, event)
+            outcomes: list[Outcome] = []
+            new: list[_Ready] = []
+            for item in items:
+                if item.event.id in inserted:
+                    # A second copy of the same event in this batch is a duplicate of the first.
+                    inserted.discard(item.event.id)
+                    new.append(item)
+                    outcomes.append(Outcome.APPLIED)
+                else:
+                    outcomes.append(Outcome.DUPLICATE)
+            if not new:
+                return outcomes
+            batch_handler = self.spec.batch_handler if use_batch_handler else None
+            if batch_handler is not None:
+                await batch_handler(uow, [item.event for item in new])
+            else:
+                for item in new:
+                    with _event_context(item.event):
+                        await item.handler(uow, item.event)
             await uow.commit()
-        return Outcome.APPLIED
+        return outcomes
 
     async def _dead_letter(
         self, record: ConsumerRecord[bytes, bytes], exc: BaseException
     ) -> Outcome:
+        reason = _dead_letter_reason(exc)
         headers = [(k, v) for k, v in (record.headers or ()) if not k.startswith("x-")]
         headers += [
             ("x-original-topic", record.topic.encode()),
             ("x-original-partition", str(record.partition).encode()),
             ("x-original-offset", str(record.offset).encode()),
             ("x-consumer-group", self.group_id.encode()),
+            ("x-dead-letter-reason", reason.encode()),
             ("x-exception-type", type(exc).__name__.encode()),
             ("x-exception-message", str(exc)[:2000].encode()),
             ("x-failed-at", datetime.now(UTC).isoformat().encode()),
@@ -225,8 +372,11 @@ class ConsumerRunner:
             consumer=self.spec.name,
             topic=record.topic,
             offset=record.offset,
+            reason=reason,
             error=repr(exc),
         )
+        if isinstance(exc, UntrustedEventError):
+            CONSUMER_UNTRUSTED_EVENTS.labels(self.spec.name, exc.reason).inc()
         CONSUMER_EVENTS.labels(self.spec.name, Outcome.DEAD_LETTERED).inc()
         return Outcome.DEAD_LETTERED
 
@@ -261,6 +411,8 @@ class ConsumerRunner:
                     for record in records:
                         try:
                             event = CloudEvent.from_kafka(record.headers, record.value)
+                            # Where the dead letter first arrived decides whom it came from.
+                            check_origin(event, self._logical_topic(_original_topic(record)))
                             handler = self.spec.handlers.get(event.type)
                             if handler is None:
                                 raise PermanentEventError(f"no handler for {event.type}")
@@ -274,6 +426,61 @@ class ConsumerRunner:
         finally:
             with contextlib.suppress(Exception):
                 await consumer.stop()
+        return report
+
+    async def rebuild(
+        self,
+        stop: asyncio.Event,
+        *,
+        progress: Callable[[RebuildReport], None] | None = None,
+        progress_every_s: float = 2.0,
+        idle_s: float = 15.0,
+    ) -> RebuildReport:
+        """Re-read the topics from the beginning, without a consumer group (the service's own
+        group keeps its offsets), applying every record with the same handlers: the inbox skips
+        what was applied already, the version guards keep the newest state. Ends when every
+        partition is read up to its high watermark (as the fetches report it: Tansu's
+        ``end_offsets`` undercounts, kafka-broker.md)."""
+        report = RebuildReport()
+        await ensure_topics(self.kafka, [*self.spec.topics, dead_letter_topic(self.spec.name)])
+        consumer = self.build_consumer([], None)
+        await consumer.start()
+        loop = asyncio.get_running_loop()
+        try:
+            await consumer.topics()  # loads the metadata of every topic
+            partitions = [
+                TopicPartition(self.kafka.topic(topic), partition)
+                for topic in self.spec.topics
+                for partition in sorted(
+                    consumer.partitions_for_topic(self.kafka.topic(topic)) or ()
+                )
+            ]
+            consumer.assign(partitions)
+            await consumer.seek_to_beginning(*partitions)
+            started = last_report = idle_since = loop.time()
+            while not stop.is_set():
+                batches = await consumer.getmany(timeout_ms=500, max_records=self.max_batch)
+                now = loop.time()
+                if batches:
+                    idle_since = now
+                for records in batches.values():
+                    for outcome in await self.process_batch(records, stop):
+                        report.count(outcome)
+                report.records_total = sum(consumer.highwater(tp) or 0 for tp in partitions)
+                report.elapsed_s = round(now - started, 1)
+                if await _read_to_end(consumer, partitions):
+                    report.caught_up = True
+                    break
+                if now - idle_since > idle_s:
+                    break
+                if progress is not None and now - last_report >= progress_every_s:
+                    last_report = now
+                    progress(report)
+            report.elapsed_s = round(loop.time() - started, 1)
+        finally:
+            with contextlib.suppress(Exception):
+                await consumer.stop()
+            await self._stop_producer()
         return report
 
 
@@ -291,6 +498,103 @@ class ReplayReport:
             self.duplicates += 1
 
 
+@dataclass
+class RebuildReport:
+    read: int = 0
+    applied: int = 0
+    duplicates: int = 0
+    skipped: int = 0
+    dead_lettered: int = 0
+    records_total: int = 0
+    elapsed_s: float = 0.0
+    caught_up: bool = False
+
+    def count(self, outcome: Outcome) -> None:
+        self.read += 1
+        if outcome is Outcome.APPLIED:
+            self.applied += 1
+        elif outcome is Outcome.DUPLICATE:
+            self.duplicates += 1
+        elif outcome is Outcome.SKIPPED:
+            self.skipped += 1
+        else:
+            self.dead_lettered += 1
+
+    def line(self, name: str) -> str:
+        total = f"/{self.records_total:,}" if self.records_total else ""
+        rate = self.read / self.elapsed_s if self.elapsed_s else 0.0
+        return (
+            f"{name}: read {self.read:,}{total} records in {self.elapsed_s:.0f}s ({rate:,.0f}/s): "
+            f"{self.applied:,} applied, {self.duplicates:,} already there, "
+            f"{self.skipped:,} not for this consumer, {self.dead_lettered:,} dead-lettered"
+        )
+
+
+def rebuild_command(spec: ConsumerSpec, settings: ServiceSettings) -> int:
+    """``python -m sme_<service> <spec.rebuild_command>``: progress on stderr, a JSON report on
+    stdout; exit status 0 only if every partition was read to its end and nothing failed."""
+
+    async def main() -> RebuildReport:
+        database = Database.from_url(settings.database_url.get_secret_value())
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            loop.add_signal_handler(sig, stop.set)
+        runner = ConsumerRunner(spec=spec, database=database, kafka=settings.kafka)
+        try:
+            return await runner.rebuild(stop, progress=lambda r: _say(r.line(spec.name)))
+        finally:
+            await database.dispose()
+
+    report = asyncio.run(main())
+    _say(report.line(spec.name))
+    sys.stdout.write(json.dumps(asdict(report)) + "\n")
+    return 0 if report.caught_up and report.dead_lettered == 0 else 1
+
+
+def _say(line: str) -> None:
+    sys.stderr.write(line + "\n")
+    sys.stderr.flush()
+
+
+def _original_topic(record: ConsumerRecord[bytes, bytes]) -> str:
+    for name, value in record.headers or ():
+        if name == "x-original-topic" and value:
+            return bytes(value).decode()
+    raise UntrustedEventError("no_original_topic", "dead letter without x-original-topic")
+
+
+def _dead_letter_reason(exc: BaseException) -> str:
+    """A stable code in the ``x-dead-letter-reason`` header, for alerts and the replay decision."""
+    if isinstance(exc, UntrustedEventError):
+        return exc.reason
+    if isinstance(exc, EnvelopeError):
+        return "unreadable_envelope"
+    if isinstance(exc, EventSchemaError):
+        return "schema_invalid"
+    return "handler_failed"
+
+
+async def _read_to_end(consumer: AIOKafkaConsumer, partitions: Sequence[TopicPartition]) -> bool:
+    for tp in partitions:
+        highwater = consumer.highwater(tp)
+        if highwater is None or await consumer.position(tp) < highwater:
+            return False
+    return True
+
+
+@contextlib.contextmanager
+def _event_context(event: CloudEvent) -> Iterator[None]:
+    # Logs and any events the handler publishes continue the producer's trace.
+    trace_token = traceparent_var.set(continue_trace(event.traceparent).traceparent)
+    correlation_token = request_id_var.set(event.correlationid or event.id)
+    try:
+        yield
+    finally:
+        traceparent_var.reset(trace_token)
+        request_id_var.reset(correlation_token)
+
+
 async def _commit(consumer: AIOKafkaConsumer, tp: TopicPartition, offset: int) -> None:
     try:
         await consumer.commit({tp: offset})
@@ -306,10 +610,15 @@ async def _sleep_or_stop(stop: asyncio.Event, seconds: float) -> None:
 
 
 __all__ = [
+    "BatchHandler",
     "ConsumerRunner",
     "ConsumerSpec",
     "Handler",
     "Outcome",
     "PermanentEventError",
+    "RebuildReport",
     "ReplayReport",
+    "UntrustedEventError",
+    "check_origin",
+    "rebuild_command",
 ]

@@ -34,7 +34,7 @@ log = structlog.get_logger(__name__)
 
 def build_producer(kafka: KafkaSettings) -> AIOKafkaProducer:
     return AIOKafkaProducer(
-        bootstrap_servers=kafka.bootstrap_servers,
+        **kafka.client_options(),
         acks="all",
         enable_idempotence=kafka.enable_idempotence,
         linger_ms=5,

@@ -17,7 +17,7 @@ def dead_letter_topic(consumer_name: str) -> str:
 async def ensure_topics(kafka: KafkaSettings, logical_names: list[str]) -> None:
     """Create the topics that do not exist yet; existing ones are left as they are."""
     admin = AIOKafkaAdminClient(
-        bootstrap_servers=kafka.bootstrap_servers, request_timeout_ms=kafka.request_timeout_ms
+        **kafka.client_options(), request_timeout_ms=kafka.request_timeout_ms
     )
     await admin.start()
     try:

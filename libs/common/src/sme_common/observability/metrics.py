@@ -21,3 +21,8 @@ OUTBOX_RELAY_FAILURES = Counter(
 CONSUMER_EVENTS = Counter(
     "sme_consumer_events_total", "Events handled by consumers, by outcome", ["consumer", "outcome"]
 )
+CONSUMER_UNTRUSTED_EVENTS = Counter(
+    "sme_consumer_untrusted_events_total",
+    "Events refused because they did not come from the service owning their type",
+    ["consumer", "reason"],
+)
