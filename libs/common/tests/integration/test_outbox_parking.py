@@ -123,7 +123,7 @@ async def test_an_oversized_event_is_parked_and_holds_only_its_own_key(
     producer = build_producer(kafka)
     await producer.start()
     try:
-        await relay.check_broker_epoch(producer)
+        await relay.check_broker_epoch()
         while await relay.publish_batch(producer):
             pass
     finally:
@@ -205,7 +205,7 @@ async def test_rows_of_other_keys_in_the_same_batch_are_published_beside_a_parke
     producer = build_producer(kafka)
     await producer.start()
     try:
-        await relay.check_broker_epoch(producer)
+        await relay.check_broker_epoch()
         assert await relay.publish_batch(producer) == 7, "6 published and 1 parked, in one batch"
         assert await relay.publish_batch(producer) == 0, "the parked key's second row waits"
     finally:

@@ -159,7 +159,7 @@ class OutboxRelay:
             await producer.start()
             try:
                 # At every (re)start, i.e. also after any failure: has the broker kept its log?
-                await self.check_broker_epoch(producer)
+                await self.check_broker_epoch()
                 await self._publish_loop(stop, listener, producer)
             finally:
                 self.is_leader = False
@@ -176,7 +176,7 @@ class OutboxRelay:
         next_check = loop.time() + self.kafka.broker_check_interval_s
         while not stop.is_set():
             if loop.time() >= next_check:
-                await self.check_broker_epoch(producer)
+                await self.check_broker_epoch()
                 next_check = loop.time() + self.kafka.broker_check_interval_s
             published = await self.publish_batch(producer)
             if published == 0:
@@ -184,7 +184,7 @@ class OutboxRelay:
                 async for _ in listener.notifies(timeout=self.poll_interval_s, stop_after=1):
                     pass
 
-    async def check_broker_epoch(self, producer: AIOKafkaProducer) -> bool:
+    async def check_broker_epoch(self) -> bool:
         """Ensure the topics and the epoch topic exist; if the epoch topic was gone, queue every
         published row again. Returns whether rows were queued again.
 
@@ -204,8 +204,7 @@ class OutboxRelay:
             return False
         requeued = await self.requeue_published()
         await ensure_topics(self.kafka, [*self.topics, epoch_topic(self.service)])
-        record = {"service": self.service, "started_at": datetime.now(UTC).isoformat()}
-        await producer.send_and_wait(self.epoch_topic, json.dumps(record).encode())
+        await self._write_epoch_record()
         if requeued:
             self.broker_losses += 1
             BROKER_STATE_LOST.labels(self.service).inc()
@@ -221,6 +220,21 @@ class OutboxRelay:
         else:
             log.info("relay_epoch_started", service=self.service, epoch_topic=self.epoch_topic)
         return requeued > 0
+
+    async def _write_epoch_record(self) -> None:
+        """One record saying when this epoch began (for whoever inspects the broker).
+
+        Sent by a producer of its own: a producer that once sent to a topic keeps asking the broker
+        for its metadata, and a broker that auto-creates topics (Tansu does) would then bring the
+        epoch topic back, empty, right after losing it — and the loss would go unnoticed.
+        """
+        record = {"service": self.service, "started_at": datetime.now(UTC).isoformat()}
+        producer = build_producer(self.kafka)
+        await producer.start()
+        try:
+            await producer.send_and_wait(self.epoch_topic, json.dumps(record).encode())
+        finally:
+            await producer.stop()
 
     async def requeue_published(self) -> int:
         """Mark every published row unpublished again; feed positions stay (the change feed reads
