@@ -10,6 +10,7 @@ the outbox is the log and every directory still ends up equal to the register.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import csv
 import io
 import os
@@ -19,6 +20,7 @@ import sys
 from pathlib import Path
 
 import httpx
+import psycopg
 import pytest
 from prometheus_client import REGISTRY
 
@@ -33,6 +35,7 @@ from tests.harness import CONSUMING_SERVICES, Platform, embedded_platform, event
 
 pytestmark = pytest.mark.slow
 REPO = Path(__file__).resolve().parents[2]
+IMPORTED_ROWS = 300
 
 
 async def digests(database_urls: dict[str, str]) -> tuple[Digest, dict[str, Digest]]:
@@ -168,19 +171,27 @@ async def test_every_directory_equals_the_register_after_the_whole_run_is_killed
             started = await client.post(
                 "/api/registry/v1/imports",
                 headers=headers,
-                files={"file": ("enterprises.csv", import_file(1, 3000))},
+                files={"file": ("enterprises.csv", import_file(1, IMPORTED_ROWS))},
             )
             assert started.status_code == 202, started.text
 
-            async def directories_started() -> bool:
-                result = await asyncio.to_thread(check_convergence, state, env)
-                return "count=0 " not in result.stdout.split("\n", 2)[1]
+            certification = (
+                f"postgresql://postgres@127.0.0.1:{env['SME_EMBEDDED_PG_PORT']}/sme_certification"
+            )
 
-            await eventually(directories_started, timeout_s=40, interval_s=0.3)
+            def directory_started() -> bool:
+                with psycopg.connect(certification) as conn:
+                    row = conn.execute("SELECT count(*) FROM enterprise_directory").fetchone()
+                return bool(row and row[0] > 0)
+
+            # The kill lands while the events are on their way: acknowledged by the broker, some
+            # applied, most not yet read by the consumers (as in the issue: acked 0.75 s before).
+            await eventually(directory_started, timeout_s=40, interval_s=0.02)
+        # pg_ctl starts PostgreSQL in a session of its own, so it outlives the run (as it does
+        # after a kill -9 of `make run`); Tansu and the platform die with the process group.
         os.killpg(run.pid, signal.SIGKILL)
         run.wait(10)
-        killed = await asyncio.to_thread(check_convergence, state, env)
-        assert killed.returncode == 2, "PostgreSQL died with the run"
+        print(await asyncio.to_thread(check_convergence, state, env))
 
         run = start_run(state, env, workdir / "run-2.log")
         await asyncio.to_thread(wait_for_port, "127.0.0.1", port, 90)
@@ -194,8 +205,7 @@ async def test_every_directory_equals_the_register_after_the_whole_run_is_killed
             await eventually(converged, timeout_s=60, interval_s=1)
         finally:
             print(last[0].stdout if last else "no check ran")
-        register_line = last[0].stdout.splitlines()[0]
-        assert "count=0 " not in register_line
+        assert f"count={IMPORTED_ROWS} " in last[0].stdout.splitlines()[0]
     finally:
         if run.poll() is None:
             os.killpg(run.pid, signal.SIGTERM)
@@ -203,3 +213,10 @@ async def test_every_directory_equals_the_register_after_the_whole_run_is_killed
                 run.wait(30)
             except subprocess.TimeoutExpired:
                 os.killpg(run.pid, signal.SIGKILL)
+        stop_postgres(state / "postgres")
+
+
+def stop_postgres(data_dir: Path) -> None:
+    """Fast shutdown of a PostgreSQL left running by a killed run (SIGINT to its postmaster)."""
+    with contextlib.suppress(OSError, ValueError):
+        os.kill(int((data_dir / "postmaster.pid").read_text().split("\n", 1)[0]), signal.SIGINT)
