@@ -267,7 +267,7 @@ class Supervisor:
     leaving a platform whose readiness stays 503 forever.
 
     A restarted Tansu (memory storage) has lost its log; the relays notice by their epoch topics and
-    publish again (docs/adr/0002-republish-after-broker-loss.md).
+    publish again (docs/adr/0009-republish-after-broker-loss.md).
     """
 
     def __init__(

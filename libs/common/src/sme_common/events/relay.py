@@ -13,7 +13,7 @@
   on the broker (``_sme.relay-epoch.<service>``) and checks it at start, after every failure and
   every ``broker_check_interval_s``. If it is gone, the broker has lost its log (Tansu with memory
   storage after a restart): every row published so far is queued again, keeping its feed position,
-  and consumers' inboxes make the repeats harmless (docs/adr/0002-republish-after-broker-loss.md).
+  and consumers' inboxes make the repeats harmless (docs/adr/0009-republish-after-broker-loss.md).
 """
 
 from __future__ import annotations
