@@ -3,10 +3,20 @@ and one that keeps dying stops the run instead of leaving it 503 forever (issue 
 
 from __future__ import annotations
 
+import os
 import signal
+import time
 from pathlib import Path
 
-from sme_common.devstack import EmbeddedKafka, Supervisor, free_port, port_is_free
+import psycopg
+
+from sme_common.devstack import (
+    EmbeddedKafka,
+    EmbeddedPostgres,
+    Supervisor,
+    free_port,
+    port_is_free,
+)
 
 
 def kill(kafka: EmbeddedKafka) -> None:
@@ -65,3 +75,28 @@ def test_deaths_outside_the_window_are_forgiven(tmp_path: Path) -> None:
         assert kafka.is_alive()
     finally:
         kafka.stop()
+
+
+def test_a_dead_postgres_is_restarted_on_its_port_with_its_data(tmp_path: Path) -> None:
+    postgres = EmbeddedPostgres(data_dir=tmp_path / "pg", port=free_port())
+    postgres.start()
+    gave_up: list[str] = []
+    supervisor = Supervisor([postgres], gave_up.append, clock=lambda: 0.0)
+    try:
+        with psycopg.connect(postgres.url, autocommit=True) as conn:
+            conn.execute("CREATE TABLE kept (n int)")
+            conn.execute("INSERT INTO kept VALUES (42)")
+        pid = int((postgres.data_dir / "postmaster.pid").read_text().split("\n", 1)[0])
+        os.kill(pid, signal.SIGKILL)
+        for _ in range(100):
+            if not postgres.is_alive():
+                break
+            time.sleep(0.05)
+        supervisor.check()
+        assert postgres.is_alive(), "restarted"
+        with psycopg.connect(postgres.url) as conn:
+            assert conn.execute("SELECT n FROM kept").fetchall() == [(42,)]
+        assert supervisor.restarts == {"postgres": 1}
+        assert gave_up == []
+    finally:
+        postgres.stop()
