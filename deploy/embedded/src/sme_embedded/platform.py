@@ -26,7 +26,7 @@ import sme_registry.app as registry
 from sme_common.auth.cli import CLIENTS_FILE
 from sme_common.auth.issuer import create_issuer_app
 from sme_common.auth.keys import SIGNING_KEY_FILE, ensure_signing_key
-from sme_common.devstack import EmbeddedKafka, EmbeddedPostgres
+from sme_common.devstack import EmbeddedKafka, EmbeddedPostgres, Supervisor
 from sme_common.runtime import ServiceDefinition, migrate
 from sme_common.settings import AuthSettings, KafkaSettings, ServiceSettings
 from sme_embedded.dispatcher import PrefixDispatcher, not_found_root
@@ -100,9 +100,16 @@ def build_platform_app(
 
 
 @contextlib.contextmanager
-def infrastructure(settings: PlatformSettings) -> Iterator[tuple[str, str]]:
-    """Start embedded PostgreSQL and Tansu unless external ones were given; yield their addresses."""
+def infrastructure(
+    settings: PlatformSettings, on_give_up: Callable[[str], None] | None = None
+) -> Iterator[tuple[str, str]]:
+    """Start embedded PostgreSQL and Tansu unless external ones were given; yield their addresses.
+
+    With ``on_give_up``, the embedded ones are supervised while the run lasts: one that dies is
+    restarted (same port, same data directory); one that keeps dying calls ``on_give_up``.
+    """
     started: list[EmbeddedPostgres | EmbeddedKafka] = []
+    supervisor: Supervisor | None = None
     try:
         server_url = settings.database_url
         if server_url is None:
@@ -121,10 +128,24 @@ def infrastructure(settings: PlatformSettings) -> Iterator[tuple[str, str]]:
             kafka.start()
             started.append(kafka)
             bootstrap = kafka.bootstrap_servers
+        if on_give_up is not None and started:
+            supervisor = Supervisor(started, on_give_up)
+            supervisor.start()
         yield server_url, bootstrap
     finally:
+        if supervisor is not None:
+            supervisor.stop()
         for component in reversed(started):
             component.stop()
+
+
+def server_url_of(settings: PlatformSettings) -> str:
+    """The PostgreSQL server of a run: the one given, or the embedded one on its port."""
+    if settings.database_url is not None:
+        return settings.database_url
+    return EmbeddedPostgres(
+        data_dir=settings.state_dir / "postgres", port=settings.embedded_pg_port
+    ).url
 
 
 def configure(

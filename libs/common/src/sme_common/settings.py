@@ -58,6 +58,11 @@ class KafkaSettings(BaseSettings):
     session_timeout_ms: int = 10_000
     heartbeat_interval_ms: int = 3_000
     request_timeout_ms: int = 10_000
+    # The largest record the relay may send (aiokafka refuses bigger ones before sending); keep it
+    # at or below the broker's ``message.max.bytes``. A refused row is parked (``outbox parked``).
+    max_request_size: int = 1_048_576
+    # How often the relay checks that the broker still has its epoch topic (i.e. kept its state).
+    broker_check_interval_s: float = 5.0
 
     @model_validator(mode="after")
     def _require_complete_sasl(self) -> KafkaSettings:

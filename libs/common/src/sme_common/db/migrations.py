@@ -133,3 +133,17 @@ def add_outbox_feed_position_v2() -> None:
     op.create_index(
         "ix_outbox_message_feed_position", "outbox_message", ["feed_position"], unique=True
     )
+
+
+def add_outbox_parking_v3() -> None:
+    """Parking: a row the broker refuses for good (too large, invalid topic …) is set aside with its
+    reason instead of blocking the relay; later rows of the same key wait behind it (the partial
+    index finds them cheaply, there are normally none) until an operator re-sends it."""
+    op.add_column("outbox_message", sa.Column("parked_at", sa.DateTime(timezone=True)))
+    op.add_column("outbox_message", sa.Column("park_reason", sa.Text))
+    op.create_index(
+        "ix_outbox_message_parked_key",
+        "outbox_message",
+        ["key", "id"],
+        postgresql_where=sa.text("parked_at IS NOT NULL"),
+    )

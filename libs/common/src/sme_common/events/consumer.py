@@ -163,6 +163,9 @@ class ConsumerRunner:
                 self.kafka.request_timeout_ms, self.kafka.session_timeout_ms + 1
             ),
             max_poll_records=self.max_batch,
+            # A record as large as the producers may send (a parked row re-sent after raising
+            # KAFKA__MAX_REQUEST_SIZE) must fit in one fetch.
+            max_partition_fetch_bytes=max(1_048_576, self.kafka.max_request_size),
         )
 
     async def run(self, stop: asyncio.Event) -> None:

@@ -40,8 +40,18 @@ outbox_message = Table(
     Column("attempts", Integer, nullable=False, server_default="0"),
     Column("last_error", Text),
     Column("feed_position", BigInteger),
+    # Set when the broker refused the row for a reason a retry cannot cure (e.g. too large); the
+    # row and the later rows of its key wait until ``outbox resend`` (see ``add_outbox_parking_v3``).
+    Column("parked_at", DateTime(timezone=True)),
+    Column("park_reason", Text),
     Index("ix_outbox_message_unpublished", "id", postgresql_where=text("published_at IS NULL")),
     Index("ix_outbox_message_feed_position", "feed_position", unique=True),
+    Index(
+        "ix_outbox_message_parked_key",
+        "key",
+        "id",
+        postgresql_where=text("parked_at IS NOT NULL"),
+    ),
 )
 
 inbox_message = Table(

@@ -18,6 +18,21 @@ OUTBOX_PUBLISHED = Counter("sme_outbox_published_total", "Outbox rows published"
 OUTBOX_RELAY_FAILURES = Counter(
     "sme_outbox_relay_failures_total", "Outbox relay failures (retried)", ["service"]
 )
+OUTBOX_PARKED = Counter(
+    "sme_outbox_parked_total",
+    "Outbox rows parked because the broker refused them for good (see `outbox parked`)",
+    ["service"],
+)
+BROKER_STATE_LOST = Counter(
+    "sme_broker_state_lost_total",
+    "Times a relay found its epoch topic gone (the broker lost its log) and re-published",
+    ["service"],
+)
+OUTBOX_REPUBLISHED = Counter(
+    "sme_outbox_republished_total",
+    "Published outbox rows queued again after the broker lost its log",
+    ["service"],
+)
 CONSUMER_EVENTS = Counter(
     "sme_consumer_events_total", "Events handled by consumers, by outcome", ["consumer", "outcome"]
 )
