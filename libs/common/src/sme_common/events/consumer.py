@@ -27,6 +27,7 @@ from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRecord, TopicPa
 from aiokafka.errors import CommitFailedError, KafkaError
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 
+from sme_common.audit.context import Actor, acting_as
 from sme_common.db.engine import Database, is_transient_failure
 from sme_common.db.uow import UnitOfWork
 from sme_common.events.envelope import CloudEvent, EnvelopeError, split_version
@@ -179,7 +180,8 @@ class ConsumerRunner:
         trace_token = traceparent_var.set(continue_trace(event.traceparent).traceparent)
         correlation_token = request_id_var.set(event.correlationid or event.id)
         try:
-            return await self._apply_in_transaction(event, handler)
+            with acting_as(Actor.service(event.source)):
+                return await self._apply_in_transaction(event, handler)
         finally:
             traceparent_var.reset(trace_token)
             request_id_var.reset(correlation_token)
