@@ -188,9 +188,7 @@ def create_audit_v1() -> None:
     op.create_table(
         "audit_change",
         sa.Column("id", sa.BigInteger, sa.Identity(), primary_key=True),
-        sa.Column(
-            "txid", sa.BigInteger, nullable=False, server_default=sa.text("txid_current()")
-        ),
+        sa.Column("txid", sa.BigInteger, nullable=False, server_default=sa.text("txid_current()")),
         sa.Column("changes", postgresql.JSONB, nullable=False),
     )
     op.create_index("ix_audit_change_txid", "audit_change", ["txid"])

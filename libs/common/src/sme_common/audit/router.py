@@ -4,8 +4,7 @@ For the province officer, the platform admin, and machine clients holding ``<ser
 Querying the audit is itself recorded (it shows personal data in before/after).
 """
 
-from __future__ import annotations
-
+# No ``from __future__ import annotations``: FastAPI must see ``auditor`` (a local) in the signature.
 from datetime import datetime
 from typing import Annotated
 

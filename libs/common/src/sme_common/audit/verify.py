@@ -47,7 +47,9 @@ class ChainReport:
         )
 
 
-async def verify_chain(database: Database, *, expect_head: tuple[int, str] | None = None) -> ChainReport:
+async def verify_chain(
+    database: Database, *, expect_head: tuple[int, str] | None = None
+) -> ChainReport:
     expected, previous, checked = 1, GENESIS_HASH, 0
     seen_expected_head = expect_head is None
     async with database.engine.connect() as connection:
@@ -57,7 +59,9 @@ async def verify_chain(database: Database, *, expect_head: tuple[int, str] | Non
             if position != expected:
                 reason = f"record {expected} is missing (next is {position}): records were deleted"
             elif prev_hash != previous:
-                reason = "it does not follow the record before it: a record was deleted or moved"
+                reason = (
+                    "it does not follow the record before it: that one was edited, deleted or moved"
+                )
             elif hashlib.sha256((prev_hash + canonical).encode()).hexdigest() != stored_hash:
                 reason = "its content does not match its hash: the record was edited or moved"
             elif expect_head is not None and position == expect_head[0]:

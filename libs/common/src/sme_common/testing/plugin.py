@@ -19,8 +19,8 @@ from typing import Any
 import psycopg
 import pytest
 from psycopg import sql
-from sqlalchemy.engine import make_url
 from sqlalchemy import text
+from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from sme_common.audit.migrations import APP_ROLE

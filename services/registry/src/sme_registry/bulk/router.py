@@ -9,6 +9,7 @@ from fastapi import APIRouter, Depends, Path, Query, Request, UploadFile
 from fastapi.responses import FileResponse, JSONResponse, Response, StreamingResponse
 from starlette.background import BackgroundTask
 
+from sme_common.audit.recorder import audit_read
 from sme_common.auth import Principal
 from sme_registry.bulk import service
 from sme_registry.bulk.schemas import ImportJobRead
@@ -78,7 +79,9 @@ async def import_errors(
     )
 
 
-@router.get("/exports/enterprises")
+@router.get(
+    "/exports/enterprises", dependencies=[audit_read("enterprise_export", reader, id_param=None)]
+)
 async def export_enterprises(
     request: Request,
     principal: Annotated[Principal, Depends(reader)],

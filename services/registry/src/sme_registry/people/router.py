@@ -4,6 +4,7 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Path, Request
 
+from sme_common.audit.recorder import audit_read
 from sme_common.auth import Principal
 from sme_registry.enterprises.router import UsccPath, reader, writer
 from sme_registry.people import service
@@ -30,7 +31,11 @@ async def create_person(
     return await service.create_person(request.app.state.database, command=body, actor=principal)
 
 
-@router.get("/people", response_model=PersonPage)
+@router.get(
+    "/people",
+    response_model=PersonPage,
+    dependencies=[audit_read("service_person", reader, id_param=None)],
+)
 async def list_people(
     request: Request,
     principal: Annotated[Principal, Depends(reader)],
@@ -68,7 +73,11 @@ async def end_assignment(
     )
 
 
-@router.get("/enterprises/{uscc}/people", response_model=EnterprisePeople)
+@router.get(
+    "/enterprises/{uscc}/people",
+    response_model=EnterprisePeople,
+    dependencies=[audit_read("enterprise_people", reader)],
+)
 async def enterprise_people(
     request: Request, uscc: UsccPath, principal: Annotated[Principal, Depends(reader)]
 ) -> EnterprisePeople:
