@@ -108,4 +108,5 @@ def audit_read(
             ),
         )
 
-    return Depends(dependency)
+    marker: DependsParam = Depends(dependency)
+    return marker
