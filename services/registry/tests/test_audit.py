@@ -6,13 +6,17 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import contextvars
+import io
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
+from sqlalchemy import text
 
+from sme_common.auth.principal import Principal
 from sme_common.db import Database
 from sme_common.events.consumer import ConsumerRunner
 from sme_common.events.envelope import CloudEvent
@@ -21,6 +25,7 @@ from sme_common.settings import AuthSettings, KafkaSettings
 from sme_common.testing.plugin import DatabaseFactory, TokenFactory
 from sme_registry.activity.consumers import certification_consumer
 from sme_registry.app import create_app
+from sme_registry.bulk import service as bulk_service
 from sme_registry.config import Settings
 from sme_registry.reference.service import load_reference_data
 
@@ -342,3 +347,36 @@ async def test_an_import_audits_the_job_and_every_row_it_wrote(
         assert ("import_job", job_id, "insert") in rows
         [row_a] = [r for r in by_importer if r["resource_id"] == a]
         assert row_a["after"]["legal_representative"] == "王五"
+
+
+async def test_an_import_run_by_a_worker_names_the_jobs_owner(
+    database_factory: DatabaseFactory, tmp_path: Path
+) -> None:
+    url = database_factory.create("audit_worker", "sme_registry")
+    load_reference_data(url)
+    database = Database.from_url(url, role="sme_app")
+    uscc = make_uscc(region="620102", body="MA300001")
+    owner = Principal(subject="owner-7", roles=frozenset({"province_officer"}), region="620000")
+    try:
+        job = await bulk_service.create_job(
+            database,
+            upload=io.BytesIO(f"uscc,name,region_code\r\n{uscc},工作进程,620102\r\n".encode()),
+            file_name="e.csv",
+            directory=tmp_path,
+            actor=owner,
+        )
+        # As a worker runs it: no request, so no actor in the context.
+        await asyncio.create_task(
+            bulk_service.run_job(database, job_id=job.id, directory=tmp_path),
+            context=contextvars.Context(),
+        )
+        async with database.engine.connect() as connection:
+            actors = (
+                await connection.execute(
+                    text("SELECT DISTINCT actor_subject FROM audit_record WHERE resource_id = :u"),
+                    {"u": uscc},
+                )
+            ).scalars()
+            assert list(actors) == ["owner-7"]
+    finally:
+        await database.dispose()

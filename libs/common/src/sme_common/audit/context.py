@@ -46,6 +46,14 @@ def current_actor() -> Actor:
     return actor_var.get() or UNATTRIBUTED
 
 
+def act_for_job(owner_subject: str) -> None:
+    """In a background job: keep the actor its request handed over (a task copies the context),
+    or else name the job's owner, so the job's writes are never unattributed."""
+    current = actor_var.get()
+    if current is None or current.subject != owner_subject:
+        actor_var.set(Actor(owner_subject))
+
+
 @contextlib.contextmanager
 def acting_as(actor: Actor) -> Iterator[Actor]:
     token = actor_var.set(actor)

@@ -19,6 +19,7 @@ import structlog
 import xlsxwriter
 from sqlalchemy import and_, select, update
 
+from sme_common.audit.context import act_for_job
 from sme_common.auth.principal import Principal, RegionScope
 from sme_common.db import Database, UnitOfWork, utcnow
 from sme_common.errors import InvalidInput, NotFound
@@ -127,6 +128,7 @@ async def run_job(database: Database, *, job_id: str, directory: Path) -> None:
         job.status = "running"
         path = directory / f"{job.id}.{job.file_format}"
         file_format, scope, actor = job.file_format, _scope_of(job.region_scope), job.created_by
+        act_for_job(actor)  # the audit's actor when no request handed one over (a worker)
         await uow.commit()
     try:
         total = await asyncio.to_thread(readers.count_rows, path, file_format)
