@@ -11,9 +11,10 @@ import contextlib
 from collections.abc import Iterator
 from contextvars import ContextVar
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from sme_common.auth.principal import Principal
+if TYPE_CHECKING:  # at run time this module imports nothing of ``auth``, which imports it
+    from sme_common.auth.principal import Principal
 
 
 @dataclass(frozen=True)
