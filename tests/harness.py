@@ -24,6 +24,7 @@ import psycopg
 import uvicorn
 from sqlalchemy.engine import make_url
 
+from sme_common.audit.migrations import APP_ROLE
 from sme_common.db.engine import to_sync_url
 from sme_common.devstack import free_port, wait_for_port
 from sme_common.settings import AuthSettings, KafkaSettings, ServiceSettings
@@ -52,6 +53,7 @@ def service_settings(
 ) -> ServiceSettings:
     return module.settings_class(
         database_url=database_url,  # type: ignore[arg-type]
+        database_role=APP_ROLE,
         kafka=kafka,
         auth=AuthSettings(jwks_file=auth_dir / "jwks.json"),
     )
@@ -108,6 +110,8 @@ def service_environment(settings: ServiceSettings) -> dict[str, str]:
         f"{prefix}KAFKA__REQUEST_TIMEOUT_MS": str(kafka.request_timeout_ms),
         f"{prefix}ENVIRONMENT": "test",
     }
+    if settings.database_role is not None:
+        env[f"{prefix}DATABASE_ROLE"] = settings.database_role
     if settings.auth.jwks_file is not None:
         env[f"{prefix}AUTH__JWKS_FILE"] = str(settings.auth.jwks_file)
     return env

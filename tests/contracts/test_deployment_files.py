@@ -12,10 +12,12 @@ from pathlib import Path
 import httpx
 import pytest
 import yaml
+from sqlalchemy.engine import make_url
 
 from sme_common.devstack import free_port
 from sme_common.events.consumer import owner_of
 from sme_common.events.topics import dead_letter_topic
+from sme_common.audit.migrations import APP_ROLE
 from sme_embedded.platform import SERVICES
 from tests.harness import GATEWAY_TEMPLATE, REPO, render_gateway_config, wait_for_port
 
@@ -136,3 +138,35 @@ def test_gateway_refuses_large_bodies_except_on_the_import_upload(tmp_path: Path
     finally:
         gateway.terminate()
         gateway.wait(15)
+
+
+@pytest.mark.parametrize("module", SERVICES, ids=lambda m: m.definition.name)
+def test_services_log_in_as_the_application_role_and_migrate_as_the_owner(
+    module: object, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The services never run as the superuser: ``sme_app`` may only append to the audit;
+    ``migrate`` uses the role that owns the database."""
+    definition = module.definition  # type: ignore[attr-defined]
+    for name, value in COMPOSE["services"][definition.name]["environment"].items():
+        monkeypatch.setenv(name, compose_value(value))
+    settings = module.settings_class()  # type: ignore[attr-defined]
+    database = "sme_" + definition.name.replace("-", "_")
+    app_url = make_url(settings.database_url.get_secret_value())
+    migration_url = make_url(settings.migration_url())
+    assert (app_url.username, app_url.database) == (APP_ROLE, database)
+    assert (migration_url.username, migration_url.database) == ("sme_migrator", database)
+    command = " ".join(COMPOSE["services"][definition.name]["command"])
+    assert command.index(f"{definition.package} migrate") < command.index("serve")
+
+
+def test_the_database_roles_and_every_service_database_are_created_at_first_start() -> None:
+    postgres = COMPOSE["services"]["postgres"]
+    script_mount = next(v for v in postgres["volumes"] if "docker-entrypoint-initdb.d" in v)
+    script = (REPO / script_mount.split(":")[0]).read_text()
+    assert f"CREATE ROLE {APP_ROLE} LOGIN" in script
+    assert "CREATE ROLE sme_migrator LOGIN" in script
+    assert "SUPERUSER" not in script and "CREATEROLE" not in script
+    for module in SERVICES:
+        database = "sme_" + module.definition.name.replace("-", "_")
+        assert f"CREATE DATABASE {database} OWNER sme_migrator;" in script
+    assert {"SME_APP_DB_PASSWORD", "SME_MIGRATOR_DB_PASSWORD"} <= set(postgres["environment"])

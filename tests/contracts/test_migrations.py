@@ -9,6 +9,7 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import MetaData, create_engine
 
+import sme_common.audit.tables
 import sme_common.directory.models  # noqa: F401  (registers the directory tables)
 from sme_common.db.engine import to_async_url
 from sme_common.events.tables import platform_metadata

@@ -23,6 +23,7 @@ import sme_complaints.app as complaints
 import sme_finance_matching.app as finance_matching
 import sme_funding.app as funding
 import sme_registry.app as registry
+from sme_common.audit.migrations import APP_ROLE
 from sme_common.auth.cli import CLIENTS_FILE
 from sme_common.auth.issuer import create_issuer_app
 from sme_common.auth.keys import SIGNING_KEY_FILE, ensure_signing_key
@@ -72,6 +73,9 @@ def service_settings(
 ) -> ServiceSettings:
     return module.settings_class(
         database_url=SecretStr(database_url_for(server_url, module.definition.name)),
+        # One login serves migrations and services here; the services still run as the
+        # application role, which may only append to the audit (docs/audit.md).
+        database_role=APP_ROLE,
         kafka=kafka,
         auth=AuthSettings(jwks_file=auth_dir / "jwks.json"),
     )

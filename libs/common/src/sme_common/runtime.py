@@ -22,6 +22,8 @@ import structlog
 from fastapi import APIRouter, Depends, FastAPI
 
 from sme_common.api import reject_unknown_query_parameters
+from sme_common.audit.router import audit_router
+from sme_common.audit.verify import ChainReport, parse_head, verify_chain
 from sme_common.auth.dependencies import Authenticator
 from sme_common.auth.verify import JwtVerifier
 from sme_common.db.engine import Database
@@ -115,7 +117,9 @@ def create_service_app(
 ) -> FastAPI:
     """Build one service's app. ``database`` lets tests bind it to an isolated transaction."""
     db = database or Database.from_url(
-        settings.database_url.get_secret_value(), pool_size=settings.database_pool_size
+        settings.database_url.get_secret_value(),
+        pool_size=settings.database_pool_size,
+        role=settings.database_role,
     )
 
     @contextlib.asynccontextmanager
@@ -157,7 +161,7 @@ def create_service_app(
     )
     app.add_middleware(ObservabilityMiddleware, service=definition.name)
     app.include_router(health_router(prefix))
-    for router in definition.routers:
+    for router in [*definition.routers, audit_router(definition.name)]:
         app.include_router(
             router,
             prefix=f"{prefix}/v1",
@@ -167,7 +171,7 @@ def create_service_app(
 
 
 def migrate(definition: ServiceDefinition, settings: ServiceSettings) -> None:
-    url = settings.database_url.get_secret_value()
+    url = settings.migration_url()
     ensure_database(url)
     upgrade(definition.package, url)
 
@@ -175,7 +179,9 @@ def migrate(definition: ServiceDefinition, settings: ServiceSettings) -> None:
 async def run_workers_until_signalled(
     definition: ServiceDefinition, settings: ServiceSettings
 ) -> None:
-    database = Database.from_url(settings.database_url.get_secret_value())
+    database = Database.from_url(
+        settings.database_url.get_secret_value(), role=settings.database_role
+    )
     workers = Workers(definition, settings, database)
     stopped = asyncio.Event()
     loop = asyncio.get_running_loop()
@@ -191,7 +197,9 @@ async def run_workers_until_signalled(
 async def replay_dead_letters(
     definition: ServiceDefinition, settings: ServiceSettings, consumer_name: str
 ) -> dict[str, Any]:
-    database = Database.from_url(settings.database_url.get_secret_value())
+    database = Database.from_url(
+        settings.database_url.get_secret_value(), role=settings.database_role
+    )
     try:
         specs = {spec.name: spec for spec in definition.consumers}
         if consumer_name not in specs:
@@ -241,6 +249,11 @@ async def digest_of(definition: ServiceDefinition, settings: ServiceSettings) ->
             if any(spec.name.endswith(".enterprise-directory") for spec in definition.consumers):
                 report["directory"] = (await directory_digest(session)).as_json()
             return report
+async def verify_audit(settings: ServiceSettings, expect_head: str | None) -> ChainReport:
+    database = Database.from_url(settings.database_url.get_secret_value(), pool_size=1)
+    try:
+        head = parse_head(expect_head) if expect_head else None
+        return await verify_chain(database, expect_head=head)
     finally:
         await database.dispose()
 
@@ -276,6 +289,12 @@ def service_cli(
     sub.add_parser(
         "directory-digest",
         help="count and digest of the register (registry) or of this service's directory",
+    audit = sub.add_parser("audit", help="the tamper-evident audit").add_subparsers(
+        dest="audit_command", required=True
+    )
+    verify = audit.add_parser("verify", help="recompute the hash chain; non-zero if broken")
+    verify.add_argument(
+        "--expect-head", metavar="POSITION:SHA256", help="a head printed by an earlier verify"
     )
     for name in definition.extra_commands:
         sub.add_parser(name)
@@ -310,6 +329,10 @@ def service_cli(
         return 0 if all(v == "published" for v in result["status"].values()) else 1
     elif args.command == "directory-digest":
         print(json.dumps(asyncio.run(digest_of(definition, settings))))
+    elif args.command == "audit":
+        chain = asyncio.run(verify_audit(settings, args.expect_head))
+        print(chain.summary())
+        return 0 if chain.ok else 1
     else:
         return definition.extra_commands[args.command](settings)
     return 0

@@ -114,6 +114,13 @@ class ServiceSettings(BaseSettings):
     environment: Environment = Environment.DEV
     database_url: SecretStr = SecretStr("postgresql+psycopg://postgres@127.0.0.1:5432/sme")
     database_pool_size: int = 10
+    # ``migrate`` connects with this URL when set (docker-compose: the role owning the schema); the
+    # service itself uses ``database_url`` (the application role, which may only append to the audit).
+    migration_database_url: SecretStr | None = None
+    # A role every connection of the service switches to (``SET ROLE``) where the server offers one
+    # login for everything: the embedded run and the tests use ``sme_app``, so that the application
+    # runs with exactly the privileges it has in production.
+    database_role: str | None = Field(default=None, pattern=r"^[a-z_][a-z0-9_]{0,62}$")
     kafka: KafkaSettings = Field(default_factory=KafkaSettings)
     auth: AuthSettings = Field(default_factory=AuthSettings)
     # Run the outbox relay and event consumers inside the API process (embedded default, one uvicorn
@@ -147,7 +154,14 @@ class ServiceSettings(BaseSettings):
         found.append(("database_url password", SecretStr(str(password or ""))))
         if self.kafka.sasl_password is not None:
             found.append(("kafka.sasl_password", self.kafka.sasl_password))
+        if self.migration_database_url is not None:
+            password = make_url(self.migration_database_url.get_secret_value()).password
+            found.append(("migration_database_url password", SecretStr(str(password or ""))))
         return found
+
+    def migration_url(self) -> str:
+        chosen = self.migration_database_url or self.database_url
+        return chosen.get_secret_value()
 
     @property
     def sync_database_url(self) -> str:

@@ -6,6 +6,7 @@ from collections.abc import Awaitable, Callable, Iterable
 
 from fastapi import Request
 
+from sme_common.audit.context import Actor, actor_var
 from sme_common.auth.principal import Principal
 from sme_common.auth.verify import JwtVerifier
 from sme_common.errors import Forbidden, Unauthorized
@@ -49,6 +50,7 @@ def require(
                 f"客户端缺少授权范围 {scope}",
             )
         request.state.principal = principal
+        actor_var.set(Actor.of(principal))  # the audit's actor for what this request writes
         return principal
 
     return dependency

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import AsyncIterator
+from typing import Any
 
-from sqlalchemy import text
+from sqlalchemy import event, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from sqlalchemy.ext.asyncio import (
@@ -27,6 +28,19 @@ def to_sync_url(url: str) -> str:
     """Any PostgreSQL URL → a plain libpq URL (for psycopg.connect and LISTEN/NOTIFY)."""
     parsed = make_url(url)
     return parsed.set(drivername="postgresql").render_as_string(hide_password=False)
+
+
+def set_role_on_connect(engine: AsyncEngine, role: str) -> None:
+    statement = f'SET ROLE "{role}"'
+
+    @event.listens_for(engine.sync_engine, "connect")
+    def _set_role(dbapi_connection: Any, _record: Any) -> None:
+        autocommit = dbapi_connection.autocommit
+        dbapi_connection.autocommit = True
+        cursor = dbapi_connection.cursor()
+        cursor.execute(statement)
+        cursor.close()
+        dbapi_connection.autocommit = autocommit
 
 
 _TRANSIENT = (OperationalError, InterfaceError, ConnectionError, TimeoutError, OSError)
@@ -59,9 +73,12 @@ class Database:
         self._bound = bound
 
     @classmethod
-    def from_url(cls, url: str, *, pool_size: int = 10, pre_ping: bool = False) -> Database:
+    def from_url(
+        cls, url: str, *, pool_size: int = 10, pre_ping: bool = False, role: str | None = None
+    ) -> Database:
         """``pre_ping`` costs a round trip per checkout; without it a connection the server
-        dropped fails one request (a 503 the caller retries) and is replaced.
+        dropped fails one request (a 503 the caller retries) and is replaced. ``role``: every
+        connection ``SET ROLE``s to it once, when it is opened.
 
         ``hide_parameters``: SQLAlchemy errors would otherwise carry the bound values (names,
         phone numbers, ID numbers) into every log line and exception that mentions them."""
@@ -72,6 +89,8 @@ class Database:
             pool_pre_ping=pre_ping,
             hide_parameters=True,
         )
+        if role is not None:
+            set_role_on_connect(engine, role)
         return cls(engine, async_sessionmaker(engine, expire_on_commit=False))
 
     @classmethod

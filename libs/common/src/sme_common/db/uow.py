@@ -2,16 +2,19 @@
 
 Routes and consumers never commit (conventions.md). Events are written to the outbox inside the same
 transaction (``uow.publish``), so a state change and its event are committed together or not at all.
+The audit is sealed in that transaction too (``sme_common.audit``): rows the triggers captured and
+items queued with ``uow.audit(...)`` join the service's hash chain just before the commit.
 """
 
 from __future__ import annotations
 
 from types import TracebackType
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 if TYPE_CHECKING:
+    from sme_common.audit.recorder import AuditItem
     from sme_common.db.engine import Database
     from sme_common.events.envelope import CloudEvent
 
@@ -21,6 +24,7 @@ class UnitOfWork:
         self._database = database
         self._session: AsyncSession | None = None
         self._pending_events: list[tuple[str, CloudEvent]] = []
+        self._pending_audit: list[AuditItem] = []
 
     @property
     def session(self) -> AsyncSession:
@@ -31,6 +35,7 @@ class UnitOfWork:
     async def __aenter__(self) -> UnitOfWork:
         self._session = self._database.sessionmaker()
         self._pending_events = []
+        self._pending_audit = []
         return self
 
     async def __aexit__(
@@ -50,13 +55,35 @@ class UnitOfWork:
         """Queue an event for the outbox; it is written by ``commit`` in the same transaction."""
         self._pending_events.append((topic, event))
 
+    def audit(
+        self,
+        action: str,
+        resource_type: str,
+        resource_id: str | None,
+        before: Any = None,
+        after: Any = None,
+        *,
+        detail: Any = None,
+    ) -> None:
+        """Queue an audit item beyond what the row triggers capture (a domain verb, a summary)."""
+        from sme_common.audit.recorder import AuditItem
+
+        self.audit_item(AuditItem(action, resource_type, resource_id, before, after, detail))
+
+    def audit_item(self, item: AuditItem) -> None:
+        self._pending_audit.append(item)
+
     async def flush(self) -> None:
         await self.session.flush()
 
     async def commit(self) -> None:
+        from sme_common.audit.recorder import seal
         from sme_common.events.outbox import write_outbox_rows
 
         if self._pending_events:
             await write_outbox_rows(self.session, self._pending_events)
             self._pending_events = []
+        # Last statement before the commit: the chain lock it takes is held only until then.
+        await seal(self.session, self._pending_audit)
+        self._pending_audit = []
         await self.session.commit()

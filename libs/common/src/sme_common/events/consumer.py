@@ -37,6 +37,7 @@ from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRecord, TopicPa
 from aiokafka.errors import CommitFailedError, KafkaError
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 
+from sme_common.audit.context import Actor, acting_as
 from sme_common.db.engine import Database, is_transient_failure
 from sme_common.db.uow import UnitOfWork
 from sme_common.events.envelope import CloudEvent, EnvelopeError, split_version
@@ -306,6 +307,14 @@ class ConsumerRunner:
         return outcome
 
     async def _apply_in_transaction(
+        self, items: Sequence[_Ready], *, use_batch_handler: bool
+    ) -> list[Outcome]:
+        # The audit's actor is the producing service (one per batch: the origin check has tied
+        # every event of a topic to its owner).
+        with acting_as(Actor.service(items[0].event.source)):
+            return await self._apply_and_commit(items, use_batch_handler=use_batch_handler)
+
+    async def _apply_and_commit(
         self, items: Sequence[_Ready], *, use_batch_handler: bool
     ) -> list[Outcome]:
         async with UnitOfWork(self.database) as uow:

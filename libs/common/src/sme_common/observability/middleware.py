@@ -10,6 +10,8 @@ import structlog
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from sme_common.errors import error_fields, unexpected_error_response
+from sme_common.audit.context import actor_var
+from sme_common.db.engine import is_transient_failure
 from sme_common.observability.metrics import HTTP_LATENCY, HTTP_REQUESTS
 from sme_common.observability.tracing import continue_trace, request_id_var, traceparent_var
 
@@ -32,6 +34,7 @@ class ObservabilityMiddleware:
         trace = continue_trace(headers.get("traceparent"))
         rid_token = request_id_var.set(request_id)
         tp_token = traceparent_var.set(trace.traceparent)
+        actor_token = actor_var.set(None)  # set by ``require`` once the caller is authorised
         status = 500
         response_started = False
         started = time.perf_counter()
@@ -73,6 +76,7 @@ class ObservabilityMiddleware:
                 )
             request_id_var.reset(rid_token)
             traceparent_var.reset(tp_token)
+            actor_var.reset(actor_token)
 
 
 def _route_template(scope: Scope) -> str:

@@ -19,9 +19,11 @@ from typing import Any
 import psycopg
 import pytest
 from psycopg import sql
+from sqlalchemy import text
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import create_async_engine
 
+from sme_common.audit.migrations import APP_ROLE
 from sme_common.auth.keys import SIGNING_KEY_FILE, ensure_signing_key
 from sme_common.auth.tokens import mint_token_from_file
 from sme_common.db.engine import Database, to_async_url, to_sync_url
@@ -152,10 +154,14 @@ def kafka_settings_for_tests(bootstrap: str, prefix: str | None = None) -> Kafka
 
 
 async def isolated_database(url: str) -> AsyncIterator[Database]:
-    """A Database whose every commit is a savepoint inside one outer transaction, rolled back after."""
+    """A Database whose every commit is a savepoint inside one outer transaction, rolled back after.
+
+    The code under test runs as the application role (``sme_app``), with its production privileges.
+    """
     engine = create_async_engine(to_async_url(url))
     async with engine.connect() as connection:
         transaction = await connection.begin()
+        await connection.execute(text(f"SET LOCAL ROLE {APP_ROLE}"))
         try:
             yield Database.bound_to(connection)
         finally:

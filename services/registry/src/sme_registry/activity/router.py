@@ -5,6 +5,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Request
 from sqlalchemy import select
 
+from sme_common.audit.recorder import audit_read
 from sme_common.auth import Principal, Role
 from sme_common.db import UnitOfWork
 from sme_registry.activity.models import EnterpriseActivity, HeldCertificate
@@ -29,7 +30,11 @@ router = APIRouter(tags=["enterprise profile"])
 SEES_COMPLAINANTS = (Role.PROVINCE_OFFICER, Role.PLATFORM_ADMIN)
 
 
-@router.get("/enterprises/{uscc}/profile", response_model=Profile)
+@router.get(
+    "/enterprises/{uscc}/profile",
+    response_model=Profile,
+    dependencies=[audit_read("enterprise_profile", reader)],
+)
 async def profile(
     request: Request, uscc: UsccPath, principal: Annotated[Principal, Depends(reader)]
 ) -> Profile:

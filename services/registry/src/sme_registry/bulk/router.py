@@ -11,6 +11,7 @@ from fastapi import APIRouter, Depends, Path, Request
 from fastapi.responses import FileResponse, JSONResponse, Response, StreamingResponse
 from starlette.background import BackgroundTask
 
+from sme_common.audit.recorder import audit_read
 from sme_common.auth import Principal
 from sme_registry.bulk import service
 from sme_registry.bulk.schemas import ImportJobRead
@@ -125,7 +126,9 @@ def _search_filters() -> Callable[..., EnterpriseFilters]:
 SearchFilters = Annotated[EnterpriseFilters, Depends(_search_filters())]
 
 
-@router.get("/exports/enterprises")
+@router.get(
+    "/exports/enterprises", dependencies=[audit_read("enterprise_export", reader, id_param=None)]
+)
 async def export_enterprises(
     request: Request,
     principal: Annotated[Principal, Depends(reader)],

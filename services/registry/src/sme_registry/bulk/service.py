@@ -20,6 +20,7 @@ import xlsxwriter
 from sqlalchemy import and_, select, text, update
 from sqlalchemy.exc import IntegrityError
 
+from sme_common.audit.context import act_for_job
 from sme_common.auth.principal import Principal, RegionLevel, RegionScope
 from sme_common.db import Database, UnitOfWork, utcnow
 from sme_common.errors import InvalidInput, NotFound
@@ -181,6 +182,7 @@ async def run_job(
     """Process a claimed job chunk by chunk; each chunk is one transaction that also records the
     progress, so a job interrupted between chunks resumes after the last committed one. Returns
     early, leaving the job running for the next worker, when ``stop`` is set."""
+    act_for_job(job.actor)  # the audit's actor when no request handed one over (a worker)
     path = upload_path(settings.import_dir, job.id, job.file_format)
     try:
         if not path.exists():

@@ -10,6 +10,7 @@ from fastapi import APIRouter, Depends, Header, Path, Query, Request
 from fastapi.responses import JSONResponse
 from pydantic import BeforeValidator
 
+from sme_common.audit.recorder import audit_read
 from sme_common.auth import Principal, Role, require
 from sme_common.errors import InvalidInput
 from sme_common.idempotency import idempotency_key_from
@@ -97,7 +98,11 @@ async def update_enterprise(
     )
 
 
-@router.get("/enterprises/{uscc}", response_model=EnterpriseRead)
+@router.get(
+    "/enterprises/{uscc}",
+    response_model=EnterpriseRead,
+    dependencies=[audit_read("enterprise", reader)],
+)
 async def get_enterprise(
     request: Request,
     uscc: UsccPath,
@@ -114,14 +119,22 @@ async def get_enterprise(
     )
 
 
-@router.get("/enterprises/{uscc}/history", response_model=RevisionPage)
+@router.get(
+    "/enterprises/{uscc}/history",
+    response_model=RevisionPage,
+    dependencies=[audit_read("enterprise_history", reader)],
+)
 async def enterprise_history(
     request: Request, uscc: UsccPath, principal: Annotated[Principal, Depends(reader)]
 ) -> RevisionPage:
     return await service.enterprise_history(request.app.state.database, uscc=uscc, actor=principal)
 
 
-@router.get("/enterprises", response_model=EnterprisePage)
+@router.get(
+    "/enterprises",
+    response_model=EnterprisePage,
+    dependencies=[audit_read("enterprise_search", reader, id_param=None)],
+)
 async def search_enterprises(
     request: Request,
     principal: Annotated[Principal, Depends(reader)],
@@ -163,7 +176,11 @@ async def search_enterprises(
     )
 
 
-@router.get("/changes", response_model=ChangePage)
+@router.get(
+    "/changes",
+    response_model=ChangePage,
+    dependencies=[audit_read("enterprise_changes", reader, id_param=None)],
+)
 async def changes(
     request: Request,
     principal: Annotated[Principal, Depends(reader)],

@@ -5,6 +5,7 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import JSONResponse
 
+from sme_common.audit.recorder import audit_read
 from sme_common.auth import Principal
 from sme_common.idempotency import idempotency_key_from
 from sme_registry.enterprises.router import IdPath, UsccPath, reader, writer
@@ -39,7 +40,11 @@ async def create_person(
     return outcome.response()
 
 
-@router.get("/people", response_model=PersonPage)
+@router.get(
+    "/people",
+    response_model=PersonPage,
+    dependencies=[audit_read("service_person", reader, id_param=None)],
+)
 async def list_people(
     request: Request,
     principal: Annotated[Principal, Depends(reader)],
@@ -77,7 +82,11 @@ async def end_assignment(
     )
 
 
-@router.get("/enterprises/{uscc}/people", response_model=EnterprisePeople)
+@router.get(
+    "/enterprises/{uscc}/people",
+    response_model=EnterprisePeople,
+    dependencies=[audit_read("enterprise_people", reader)],
+)
 async def enterprise_people(
     request: Request, uscc: UsccPath, principal: Annotated[Principal, Depends(reader)]
 ) -> EnterprisePeople:

@@ -1,0 +1,112 @@
+"""Recording audit items: appended to the service's chain in the transaction of the write.
+
+``UnitOfWork.commit`` calls ``seal`` just before it commits: one statement that takes the chain lock,
+chains what the row triggers captured in this transaction plus the items queued with
+``uow.audit(...)``, and returns; the commit follows at once, so the lock is held for that statement
+and the commit only. Reads of personal data are recorded by ``audit_read`` (a route dependency).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from fastapi import Depends, Request
+from fastapi.params import Depends as DependsParam
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from sme_common.audit.context import current_actor
+from sme_common.auth.principal import Principal
+from sme_common.db.engine import Database
+from sme_common.db.uow import UnitOfWork
+from sme_common.observability.tracing import request_id_var
+
+_SEAL = text("SELECT audit_seal(CAST(:actor AS jsonb), :request_id, CAST(:items AS jsonb))")
+# What a read record keeps of the request: enough to say what was asked, bounded in size.
+_MAX_VALUE_CHARS = 200
+
+
+@dataclass(frozen=True)
+class AuditItem:
+    action: str  # insert / update / delete (row triggers), read, or a domain verb
+    resource_type: str
+    resource_id: str | None
+    before: Any = None
+    after: Any = None
+    detail: Any = None
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "action": self.action,
+            "resource_type": self.resource_type,
+            "resource_id": self.resource_id,
+            "before": _plain(self.before),
+            "after": _plain(self.after),
+            "detail": _plain(self.detail),
+        }
+
+
+def _plain(value: Any) -> Any:
+    dump = getattr(value, "model_dump", None)
+    return dump(mode="json") if callable(dump) else value
+
+
+async def seal(session: AsyncSession, items: Sequence[AuditItem]) -> None:
+    """Chain this transaction's audit items (captured rows first, then ``items``)."""
+    request_id = request_id_var.get()
+    await session.execute(
+        _SEAL,
+        {
+            "actor": json.dumps(current_actor().as_json()),
+            "request_id": _bounded(request_id) if request_id else None,
+            "items": json.dumps([item.as_json() for item in items], default=str),
+        },
+    )
+
+
+async def record_read(database: Database, item: AuditItem) -> None:
+    """A read of personal data, recorded in its own transaction before the answer is sent."""
+    async with UnitOfWork(database) as uow:
+        uow.audit_item(item)
+        await uow.commit()
+
+
+def _bounded(value: str) -> str:
+    # PostgreSQL text refuses NUL; a caller's request must never turn into a 500 here.
+    return value.replace("\x00", "\ufffd")[:_MAX_VALUE_CHARS]
+
+
+def audit_read(
+    resource_type: str,
+    guard: Callable[..., Awaitable[Principal]],
+    *,
+    id_param: str | None = "uscc",
+) -> DependsParam:
+    """A route dependency recording that the authorised caller read ``resource_type``.
+
+    ``guard`` is the route's own ``require(...)``: it runs first (FastAPI runs it once per request),
+    so refused callers are not recorded; authorised attempts are, whether or not the resource
+    exists in the caller's scope. The resource id is the path parameter ``id_param``; the query is
+    kept as the detail (an export's filters say what was exported).
+    """
+
+    async def dependency(request: Request, _principal: Principal = Depends(guard)) -> None:
+        raw_id = request.path_params.get(id_param) if id_param else None
+        query: dict[str, str] = {
+            _bounded(k): _bounded(v) for k, v in list(request.query_params.items())[:20]
+        }
+        await record_read(
+            request.app.state.database,
+            AuditItem(
+                action="read",
+                resource_type=resource_type,
+                resource_id=_bounded(str(raw_id)) if raw_id is not None else None,
+                detail={"method": request.method, "query": query},
+            ),
+        )
+
+    marker: DependsParam = Depends(dependency)
+    return marker
