@@ -1,14 +1,14 @@
 """Tamper-evident audit: the chain, the application role, and row capture on the register's tables.
 
 Revision ID: 0007
-Revises: 0003
+Revises: 0006
 Create Date: 2026-11-26
 """
 
 from sme_common.audit.migrations import audit_tables_v1, create_audit_v1
 
 revision = "0007"
-down_revision = "0003"
+down_revision = "0006"
 branch_labels = None
 depends_on = None
 
