@@ -1,4 +1,4 @@
-"""Tamper-evident audit, the same in every service (ADR 0009, docs/audit.md).
+"""Tamper-evident audit, the same in every service (ADR 0010, docs/audit.md).
 
 - ``context``: who is acting (set by ``require``, the consumer runner, or ``acting_as``);
 - ``migrations``: the chain tables, the seal, the append-only guards, the application role, and
