@@ -14,10 +14,10 @@ import pytest
 import yaml
 from sqlalchemy.engine import make_url
 
+from sme_common.audit.migrations import APP_ROLE
 from sme_common.devstack import free_port
 from sme_common.events.consumer import owner_of
 from sme_common.events.topics import dead_letter_topic
-from sme_common.audit.migrations import APP_ROLE
 from sme_embedded.platform import SERVICES
 from tests.harness import GATEWAY_TEMPLATE, REPO, render_gateway_config, wait_for_port
 

@@ -249,6 +249,10 @@ async def digest_of(definition: ServiceDefinition, settings: ServiceSettings) ->
             if any(spec.name.endswith(".enterprise-directory") for spec in definition.consumers):
                 report["directory"] = (await directory_digest(session)).as_json()
             return report
+    finally:
+        await database.dispose()
+
+
 async def verify_audit(settings: ServiceSettings, expect_head: str | None) -> ChainReport:
     database = Database.from_url(settings.database_url.get_secret_value(), pool_size=1)
     try:
@@ -289,6 +293,7 @@ def service_cli(
     sub.add_parser(
         "directory-digest",
         help="count and digest of the register (registry) or of this service's directory",
+    )
     audit = sub.add_parser("audit", help="the tamper-evident audit").add_subparsers(
         dest="audit_command", required=True
     )

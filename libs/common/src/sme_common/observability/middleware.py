@@ -9,9 +9,8 @@ import uuid
 import structlog
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from sme_common.errors import error_fields, unexpected_error_response
 from sme_common.audit.context import actor_var
-from sme_common.db.engine import is_transient_failure
+from sme_common.errors import error_fields, unexpected_error_response
 from sme_common.observability.metrics import HTTP_LATENCY, HTTP_REQUESTS
 from sme_common.observability.tracing import continue_trace, request_id_var, traceparent_var
 
