@@ -23,7 +23,7 @@ class Settings(ServiceSettings):
     # Where XLSX exports are assembled before they are streamed (removed once sent).
     export_dir: Path = Field(default_factory=lambda: _state_dir() / "registry" / "exports")
     # Largest upload accepted by POST /imports (bytes); more is a 413 payload_too_large.
-    import_max_upload_bytes: int = Field(default=100 * 1024 * 1024, ge=1)
+    import_max_upload_bytes: int = Field(default=50 * 1024 * 1024, ge=1)
     # Largest total uncompressed size an XLSX may declare (zip bomb guard); more fails the job
     # with file_too_large before the workbook is opened.
     import_max_xlsx_uncompressed_bytes: int = Field(default=512 * 1024 * 1024, ge=1)
