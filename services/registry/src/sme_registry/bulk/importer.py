@@ -138,6 +138,7 @@ def _rule_error(
 
 
 def validate_row(
+    row_number: int,
     values: Mapping[str, Any],
     scope: RegionScope,
     today: date,
@@ -190,7 +191,7 @@ def validate_row(
         except facts_domain.FactsRuleError as exc:
             return [_rule_error(exc)]
     return ValidRow(
-        0,
+        row_number,
         identity.uscc,
         {
             "name": command.name,
@@ -213,7 +214,7 @@ def validate(
     errors: list[tuple[int, CellError]] = []
     seen_years: set[tuple[str, int | None]] = set()
     for row_number, values in rows:
-        checked = validate_row(values, scope, today, regions, industries)
+        checked = validate_row(row_number, values, scope, today, regions, industries)
         if isinstance(checked, list):
             errors.extend((row_number, e) for e in checked)
             continue
@@ -232,7 +233,6 @@ def validate(
             )
             continue
         seen_years.add(key)
-        checked.row_number = row_number
         valid.append(checked)
     return valid, errors
 

@@ -23,6 +23,7 @@ from sqlalchemy.exc import IntegrityError
 from sme_common.audit.context import act_for_job
 from sme_common.auth.principal import Principal, RegionLevel, RegionScope
 from sme_common.db import Database, UnitOfWork, utcnow
+from sme_common.db.engine import is_transient_failure
 from sme_common.errors import InvalidInput, NotFound
 from sme_registry.bulk import columns, readers, upload
 from sme_registry.bulk.importer import ChunkResult, ValidRow, apply_chunk, validate
@@ -208,19 +209,26 @@ async def run_job(
 
         # The next chunk is read and validated in a thread while this one is written.
         upcoming = asyncio.create_task(asyncio.to_thread(read_and_prepare))
-        while (prepared := await upcoming) is not None:
-            if stop.is_set():
-                log.info("import_paused", job_id=job.id)
-                return
-            upcoming = asyncio.create_task(asyncio.to_thread(read_and_prepare))
-            count, valid, errors = prepared
-            await _write_chunk(database, job, valid, errors, count, today)
+        try:
+            while (prepared := await upcoming) is not None:
+                if stop.is_set():
+                    log.info("import_paused", job_id=job.id)
+                    return
+                upcoming = asyncio.create_task(asyncio.to_thread(read_and_prepare))
+                count, valid, errors = prepared
+                await _write_chunk(database, job, valid, errors, count, today)
+        finally:
+            upcoming.cancel()
         await _finish(database, job.id)
     except readers.FileFormatError as exc:
         await _finish(database, job.id, code=exc.code, failure=f"{exc.detail} / {exc.detail_zh}")
     except asyncio.CancelledError:
         raise
-    except Exception:
+    except Exception as exc:
+        if is_transient_failure(exc):
+            # The database went away: the job stays running, and once this worker lets go of
+            # it a worker resumes it after its last committed chunk.
+            raise
         # Never the caller's data (that becomes row errors): say so without internals, and log
         # the error under an id the caller can quote.
         error_id = secrets.token_hex(6)
