@@ -210,3 +210,29 @@ async def test_feed_cursors_that_are_not_positions_we_issued_are_refused(
         response = await client.get(f"{URL}/changes", params={"cursor": cursor}, headers=province)
         assert response.status_code == 422, (cursor, response.text)
         assert response.json()["code"] in ("cursor_invalid", "request_invalid"), cursor
+
+
+async def test_the_migration_backfill_derives_the_regions_the_trigger_records(
+    client: httpx.AsyncClient, bearer: TokenFactory
+) -> None:
+    """Events written before migration 0006 get their regions from the same rule."""
+    import importlib
+
+    from sqlalchemy import text
+
+    migration = importlib.import_module("sme_registry.migrations.versions.0006_integrity_and_text")
+    province = bearer("province_officer", region="620000")
+    await _move_lanzhou_firm_to_tianshui(client, province, "MJ000014")
+    await _move_lanzhou_firm_to_tianshui(client, province, "MJ000015")
+    query = text(
+        "SELECT event_id, outbox_id, uscc, region_code_before, reporting_unit_code_before, "
+        "region_code_after, reporting_unit_code_after FROM enterprise_change_scope ORDER BY 1"
+    )
+    async with client.app.state.database.sessionmaker() as session:  # type: ignore[attr-defined]
+        recorded = (await session.execute(query)).all()
+        await session.execute(text("DELETE FROM enterprise_change_scope"))
+        await session.execute(text(migration.SCOPE_INSERT.format(source="outbox_message")))
+        backfilled = (await session.execute(query)).all()
+        await session.rollback()
+    assert len(recorded) == 10
+    assert backfilled == recorded
