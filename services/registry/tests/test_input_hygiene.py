@@ -223,6 +223,18 @@ class TestCodes:
             "C3411",
         )
 
+    async def test_search_filters_read_codes_in_any_width_and_case(
+        self, client: httpx.AsyncClient, officer: dict[str, str]
+    ) -> None:
+        await register(client, officer, "MT000012", "筛选企业", industry_code="C3411")
+        response = await client.get(
+            f"{URL}/enterprises",
+            params={"region_code": "６２０１０２", "industry": "c34", "q": "筛选"},
+            headers=officer,
+        )
+        assert response.status_code == 200, response.text
+        assert [e["name"] for e in response.json()["items"]] == ["筛选企业"]
+
     async def test_a_lowercase_uscc_reads_the_enterprise_post_accepted(
         self, client: httpx.AsyncClient, officer: dict[str, str]
     ) -> None:
