@@ -139,6 +139,10 @@ async def test_a_city_sees_the_move_out_of_its_region_and_nothing_after_it(
     items = (await client.get(f"{URL}/changes", headers=lanzhou)).json()["items"]
     move = next(i for i in items if i["uscc"] == uscc and i["type"] == "updated")
     assert move["data"]["region_code"] == "620502"
+    assert (move["reporting_unit_code_before"], move["reporting_unit_code_after"]) == (
+        "620100",
+        "620500",
+    )
 
 
 async def test_a_new_city_reads_changes_from_the_move_on_not_the_old_citys_history(

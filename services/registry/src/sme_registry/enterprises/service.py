@@ -429,6 +429,10 @@ async def changes(
             occurred_at=row.created_at,
             event_id=row.event_id,
             data=json.loads(row.payload),
+            region_code_before=row.region_code_before,
+            reporting_unit_code_before=row.reporting_unit_code_before,
+            region_code_after=row.region_code_after,
+            reporting_unit_code_after=row.reporting_unit_code_after,
         )
         for row in rows
     ]
