@@ -139,6 +139,10 @@ async def test_a_city_sees_the_move_out_of_its_region_and_nothing_after_it(
     items = (await client.get(f"{URL}/changes", headers=lanzhou)).json()["items"]
     move = next(i for i in items if i["uscc"] == uscc and i["type"] == "updated")
     assert move["data"]["region_code"] == "620502"
+    assert (move["reporting_unit_code_before"], move["reporting_unit_code_after"]) == (
+        "620100",
+        "620500",
+    )
 
 
 async def test_a_new_city_reads_changes_from_the_move_on_not_the_old_citys_history(
@@ -210,3 +214,29 @@ async def test_feed_cursors_that_are_not_positions_we_issued_are_refused(
         response = await client.get(f"{URL}/changes", params={"cursor": cursor}, headers=province)
         assert response.status_code == 422, (cursor, response.text)
         assert response.json()["code"] in ("cursor_invalid", "request_invalid"), cursor
+
+
+async def test_the_migration_backfill_derives_the_regions_the_trigger_records(
+    client: httpx.AsyncClient, bearer: TokenFactory
+) -> None:
+    """Events written before migration 0006 get their regions from the same rule."""
+    import importlib
+
+    from sqlalchemy import text
+
+    migration = importlib.import_module("sme_registry.migrations.versions.0006_integrity_and_text")
+    province = bearer("province_officer", region="620000")
+    await _move_lanzhou_firm_to_tianshui(client, province, "MJ000014")
+    await _move_lanzhou_firm_to_tianshui(client, province, "MJ000015")
+    query = text(
+        "SELECT event_id, outbox_id, uscc, region_code_before, reporting_unit_code_before, "
+        "region_code_after, reporting_unit_code_after FROM enterprise_change_scope ORDER BY 1"
+    )
+    async with client.app.state.database.sessionmaker() as session:  # type: ignore[attr-defined]
+        recorded = (await session.execute(query)).all()
+        await session.execute(text("DELETE FROM enterprise_change_scope"))
+        await session.execute(text(migration.SCOPE_INSERT.format(source="outbox_message")))
+        backfilled = (await session.execute(query)).all()
+        await session.rollback()
+    assert len(recorded) == 10
+    assert backfilled == recorded

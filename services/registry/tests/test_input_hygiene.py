@@ -223,6 +223,18 @@ class TestCodes:
             "C3411",
         )
 
+    async def test_search_filters_read_codes_in_any_width_and_case(
+        self, client: httpx.AsyncClient, officer: dict[str, str]
+    ) -> None:
+        await register(client, officer, "MT000012", "筛选企业", industry_code="C3411")
+        response = await client.get(
+            f"{URL}/enterprises",
+            params={"region_code": "６２０１０２", "industry": "c34", "q": "筛选"},
+            headers=officer,
+        )
+        assert response.status_code == 200, response.text
+        assert [e["name"] for e in response.json()["items"]] == ["筛选企业"]
+
     async def test_a_lowercase_uscc_reads_the_enterprise_post_accepted(
         self, client: httpx.AsyncClient, officer: dict[str, str]
     ) -> None:
@@ -333,3 +345,26 @@ class TestNoServerErrors:
             method, URL + path.replace("{uscc}", uscc), json=body, headers=officer
         )
         assert response.status_code == 422, response.text
+
+
+JSON = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats() | st.text(max_size=20),
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.sampled_from("upx"), inner),
+    max_leaves=6,
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    raw=st.text(max_size=200)
+    | JSON.map(lambda v: base64.urlsafe_b64encode(json.dumps(v).encode()).decode())
+)
+def test_any_cursor_is_read_as_a_position_or_refused_as_cursor_invalid(raw: str) -> None:
+    from sme_common.errors import InvalidInput
+    from sme_registry.enterprises.service import feed_after, search_after
+
+    for read in (search_after, feed_after):
+        try:
+            read(raw)
+        except InvalidInput as exc:
+            assert exc.code == "cursor_invalid"

@@ -451,3 +451,35 @@ class TestFacts:
             "employees": 20,
             "operating_revenue_wan": 300,
         }
+
+    async def test_explanations_recorded_before_the_fix_get_their_units_by_migration(
+        self, client: httpx.AsyncClient, officer: dict[str, str]
+    ) -> None:
+        import importlib
+        import json
+
+        migration = importlib.import_module(
+            "sme_registry.migrations.versions.0006_integrity_and_text"
+        )
+        uscc = await register(client, officer, "MH000010")
+        old = {"figures": {"employees": 120, "operating_revenue_wan": 8000 * WAN + 123}}
+        async with client.app.state.database.sessionmaker() as session:  # type: ignore[attr-defined]
+            await session.execute(
+                text(
+                    "INSERT INTO size_class_record (uscc, size_class, basis_year, rule_version,"
+                    " explanation, decided_at) VALUES (:u, 'small', 2025, 'r', "
+                    "CAST(:e AS jsonb), now())"
+                ),
+                {"u": uscc, "e": json.dumps(old)},
+            )
+            for metric in ("operating_revenue", "total_assets"):
+                await session.execute(text(migration.EXPLANATION_UNITS.format(metric=metric)))
+            fixed = await session.scalar(
+                text("SELECT explanation FROM size_class_record WHERE uscc = :u"), {"u": uscc}
+            )
+            await session.rollback()
+        assert fixed["figures"] == {
+            "employees": 120,
+            "operating_revenue_fen": 8000 * WAN + 123,
+            "operating_revenue_wan": pytest.approx(8000.000123),
+        }

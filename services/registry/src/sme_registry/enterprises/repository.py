@@ -174,7 +174,7 @@ async def changes(
     limit: int,
     since: datetime | None,
     event_types: list[str],
-) -> Sequence[Row[Any, Any, Any, Any, Any, Any]]:
+) -> Sequence[Row[Any]]:
     # A change is seen where it happened: in the region the enterprise was in before it or the
     # one it is in after it (a move is seen by both), never by where the enterprise is today.
     change = EnterpriseChangeScope
@@ -196,6 +196,10 @@ async def changes(
             outbox_message.c.created_at,
             outbox_message.c.event_id,
             outbox_message.c.payload,
+            change.region_code_before,
+            change.reporting_unit_code_before,
+            change.region_code_after,
+            change.reporting_unit_code_after,
         )
         .join(change, change.event_id == outbox_message.c.event_id)
         .where(and_(*conditions))

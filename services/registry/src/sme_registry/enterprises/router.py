@@ -138,9 +138,15 @@ async def enterprise_history(
 async def search_enterprises(
     request: Request,
     principal: Annotated[Principal, Depends(reader)],
-    region_code: Annotated[str | None, Query(pattern=r"^[0-9]{6}$")] = None,
-    reporting_unit_code: Annotated[str | None, Query(pattern=r"^[0-9]{6}$")] = None,
-    industry: Annotated[str | None, Query(pattern=r"^[A-T]([0-9]{2,4})?$")] = None,
+    region_code: Annotated[
+        str | None, BeforeValidator(as_code), Query(pattern=r"^[0-9]{6}$")
+    ] = None,
+    reporting_unit_code: Annotated[
+        str | None, BeforeValidator(as_code), Query(pattern=r"^[0-9]{6}$")
+    ] = None,
+    industry: Annotated[
+        str | None, BeforeValidator(as_code), Query(pattern=r"^[A-T]([0-9]{2,4})?$")
+    ] = None,
     size_class: Literal["micro", "small", "medium", "large"] | None = None,
     tier: Literal["innovative", "specialised", "little_giant"] | None = None,
     pool: Literal["innovative", "specialised", "little_giant", "scale_up", "listing_reserve"]

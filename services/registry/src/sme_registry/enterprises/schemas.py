@@ -112,6 +112,10 @@ class ChangeEntry(BaseModel):
     occurred_at: datetime
     event_id: str
     data: dict[str, Any]
+    region_code_before: str = Field(description="where the enterprise was before this change")
+    reporting_unit_code_before: str
+    region_code_after: str = Field(description="where it is after it (differs on a move)")
+    reporting_unit_code_after: str
 
 
 class ChangePage(BaseModel):

@@ -275,8 +275,6 @@ def check_not_future(day: date, field: str) -> None:
 async def get_enterprise(
     database: Database, *, uscc: str, actor: Principal, as_of: date | None = None
 ) -> EnterpriseRead:
-    if as_of is not None:
-        check_not_future(as_of, "as_of")
     if as_of is None:
         # The hot path (agency systems look enterprises up one by one): one statement, one trip.
         async with database.reading() as reader:
@@ -284,6 +282,7 @@ async def get_enterprise(
         if row is None:
             raise not_found(uscc)
         return EnterpriseRead.model_validate(dict(row))
+    check_not_future(as_of, "as_of")
     async with UnitOfWork(database) as uow:
         enterprise = await repository.get(uow.session, uscc, actor.region_scope())
         if enterprise is None:
@@ -311,10 +310,11 @@ def encode_cursor(payload: dict[str, Any]) -> str:
     return base64.urlsafe_b64encode(json.dumps(payload, separators=(",", ":")).encode()).decode()
 
 
-CURSOR_INVALID = InvalidInput(
-    "cursor_invalid", "cursor is not one we issued", "游标无效", field="cursor"
-)
 MAX_POSITION = 2**63 - 1  # feed positions are PostgreSQL bigints
+
+
+def cursor_invalid() -> InvalidInput:
+    return InvalidInput("cursor_invalid", "cursor is not one we issued", "游标无效", field="cursor")
 
 
 def decode_cursor(cursor: str) -> dict[str, Any]:
@@ -324,7 +324,7 @@ def decode_cursor(cursor: str) -> dict[str, Any]:
     except ValueError:  # binascii.Error, UnicodeError and JSONDecodeError are all ValueErrors
         value = None
     if not isinstance(value, dict):
-        raise CURSOR_INVALID
+        raise cursor_invalid()
     return value
 
 
@@ -334,7 +334,7 @@ def search_after(cursor: str | None) -> str | None:
         return None
     after = decode_cursor(cursor).get("u")
     if not isinstance(after, str) or not USCC_SHAPE.match(after):
-        raise CURSOR_INVALID
+        raise cursor_invalid()
     return after
 
 
@@ -345,7 +345,7 @@ def feed_after(cursor: str | None) -> int:
     position = decode_cursor(cursor).get("p")
     # bool is an int in Python; floats and strings are not positions; nor is anything beyond bigint.
     if type(position) is not int or not 0 <= position <= MAX_POSITION:
-        raise CURSOR_INVALID
+        raise cursor_invalid()
     return position
 
 
@@ -429,6 +429,10 @@ async def changes(
             occurred_at=row.created_at,
             event_id=row.event_id,
             data=json.loads(row.payload),
+            region_code_before=row.region_code_before,
+            reporting_unit_code_before=row.reporting_unit_code_before,
+            region_code_after=row.region_code_after,
+            reporting_unit_code_after=row.reporting_unit_code_after,
         )
         for row in rows
     ]

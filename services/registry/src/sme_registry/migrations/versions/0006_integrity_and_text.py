@@ -79,6 +79,24 @@ WHERE region_after IS NOT NULL AND unit_after IS NOT NULL
 WINDOW previous AS (PARTITION BY key ORDER BY id)
 """
 
+# Size-class explanations labelled fen figures "_wan" (defect 12): keep the fen value under a "_fen"
+# key and put the 万元 value under the old key, as the code now writes them.
+EXPLANATION_UNITS = """
+UPDATE size_class_record
+SET explanation = jsonb_set(
+    explanation, '{{figures}}',
+    (explanation -> 'figures')
+    || jsonb_build_object(
+        '{metric}_fen', explanation -> 'figures' -> '{metric}_wan',
+        '{metric}_wan', CASE
+            WHEN jsonb_typeof(explanation -> 'figures' -> '{metric}_wan') = 'number'
+            THEN to_jsonb(trim_scale(
+                (explanation -> 'figures' ->> '{metric}_wan')::numeric / 1000000))
+            ELSE 'null'::jsonb END))
+WHERE explanation -> 'figures' ? '{metric}_wan'
+  AND NOT explanation -> 'figures' ? '{metric}_fen'
+"""
+
 
 def upgrade() -> None:
     # Name search on the fold (defect 10, ADR 0008): a generated column, so that the COPY import
@@ -168,26 +186,9 @@ def upgrade() -> None:
     op.add_column("service_assignment", sa.Column("ended_at", TS))
     op.add_column("service_assignment", sa.Column("ended_by", sa.Text))
 
-    # Size-class explanations labelled fen figures "_wan" (defect 12): keep the fen value under a
-    # "_fen" key and put the 万元 value under the old key, as the code now writes them.
+    # Size-class explanations that labelled fen "_wan" (defect 12).
     for metric in ("operating_revenue", "total_assets"):
-        op.execute(
-            f"""
-            UPDATE size_class_record
-            SET explanation = jsonb_set(
-                explanation, '{{figures}}',
-                (explanation -> 'figures')
-                || jsonb_build_object(
-                    '{metric}_fen', explanation -> 'figures' -> '{metric}_wan',
-                    '{metric}_wan', CASE
-                        WHEN jsonb_typeof(explanation -> 'figures' -> '{metric}_wan') = 'number'
-                        THEN to_jsonb(trim_scale(
-                            (explanation -> 'figures' ->> '{metric}_wan')::numeric / 1000000))
-                        ELSE 'null'::jsonb END))
-            WHERE explanation -> 'figures' ? '{metric}_wan'
-              AND NOT explanation -> 'figures' ? '{metric}_fen'
-            """
-        )
+        op.execute(EXPLANATION_UNITS.format(metric=metric))
 
 
 def downgrade() -> None:
