@@ -151,12 +151,6 @@ def _cursor(value: object) -> str:
     return base64.urlsafe_b64encode(json.dumps(value).encode()).decode()
 
 
-def _registry_defect(reason: str) -> Any:
-    """Issue 6, defect 8, fixed on the registry's branch: strict, so the merge that fixes it must
-    remove the mark."""
-    return pytest.mark.xfail(reason=f"issue 6 defect 8 (registry): {reason}", strict=True)
-
-
 USCC = make_uscc(region="620102", body="MF000001")
 NUL = "a\x00b"
 
@@ -193,7 +187,6 @@ NUL = "a\x00b"
             {"cursor": _cursor({"x": 1})},
             None,
             id="search cursor without its key",
-            marks=_registry_defect("KeyError 'u', enterprises/repository.py:160 in search"),
         ),
         pytest.param(
             "GET /api/registry/v1/enterprises",
@@ -201,7 +194,6 @@ NUL = "a\x00b"
             {"cursor": _cursor({"u": 5})},
             None,
             id="search cursor of the wrong type",
-            marks=_registry_defect("UndefinedFunction (42883), enterprises/repository.py:161"),
         ),
         pytest.param(
             "GET /api/registry/v1/changes",
@@ -209,7 +201,6 @@ NUL = "a\x00b"
             {"cursor": _cursor({"p": "a"})},
             None,
             id="change-feed cursor not an integer",
-            marks=_registry_defect("ValueError int('a'), enterprises/service.py:344 in changes"),
         ),
         pytest.param(
             "GET /api/registry/v1/changes",
@@ -217,7 +208,6 @@ NUL = "a\x00b"
             {"cursor": _cursor({"p": 10**30})},
             None,
             id="change-feed cursor out of range",
-            marks=_registry_defect("NumericValueOutOfRange, enterprises/repository.py:195"),
         ),
         pytest.param(
             "GET /api/registry/v1/enterprises/{uscc}",
@@ -225,7 +215,6 @@ NUL = "a\x00b"
             {"as_of": "9999-12-31"},
             None,
             id="as_of the last day of the calendar",
-            marks=_registry_defect("OverflowError, enterprises/service.py:53 end_of_business_day"),
         ),
     ],
 )

@@ -73,7 +73,20 @@ def _pydantic_clean_text(value: str) -> str:
         raise PydanticCustomError(exc.code, exc.detail) from None
 
 
-CleanText = Annotated[str, AfterValidator(_pydantic_clean_text)]
-"""A request field of free text under the rules above (use with ``Field(max_length=…)``)."""
+CLEAN_TEXT = AfterValidator(_pydantic_clean_text)
+"""The rules above as a pydantic validator, for an optional field whose length is limited: the
+limit must come first, ``Annotated[str, Field(max_length=100), CLEAN_TEXT] | None``, or pydantic
+checks it as a generic length after validation (error ``too_long`` counting "items")."""
 
-__all__ = ["CleanText", "TextError", "clean_text", "fold", "normalize_code", "refused_character"]
+CleanText = Annotated[str, CLEAN_TEXT]
+"""A required request field of free text under the rules above (``CleanText = Field(max_length=…)``)."""
+
+__all__ = [
+    "CLEAN_TEXT",
+    "CleanText",
+    "TextError",
+    "clean_text",
+    "fold",
+    "normalize_code",
+    "refused_character",
+]

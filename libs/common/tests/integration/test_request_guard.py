@@ -74,7 +74,8 @@ DEFINITION = ServiceDefinition(
 
 @pytest.fixture(scope="module")
 def database_url(database_factory: DatabaseFactory) -> str:
-    url = database_factory.create("guard")
+    # A service database (outbox, inbox, audit) with one table of the test's own.
+    url = database_factory.create("guard", "sme_certification")
     with psycopg.connect(to_sync_url(url), autocommit=True) as conn:
         conn.execute("CREATE TABLE thing (name text PRIMARY KEY)")
     return url

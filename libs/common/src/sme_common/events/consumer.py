@@ -310,8 +310,10 @@ class ConsumerRunner:
         self, items: Sequence[_Ready], *, use_batch_handler: bool
     ) -> list[Outcome]:
         # The audit's actor is the producing service (one per batch: the origin check has tied
-        # every event of a topic to its owner).
-        with acting_as(Actor.service(items[0].event.source)):
+        # every event of a topic to its owner); one event alone also gives the audit its request
+        # id (the event's correlation id), which a batch of many cannot have.
+        single = _event_context(items[0].event) if len(items) == 1 else contextlib.nullcontext()
+        with acting_as(Actor.service(items[0].event.source)), single:
             return await self._apply_and_commit(items, use_batch_handler=use_batch_handler)
 
     async def _apply_and_commit(

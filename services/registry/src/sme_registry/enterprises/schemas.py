@@ -7,7 +7,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 
-from sme_common.text import CleanText, normalize_code
+from sme_common.text import CLEAN_TEXT, CleanText, normalize_code
 from sme_registry.enterprises.domain import OperatingStatus
 
 
@@ -28,7 +28,9 @@ class EnterpriseCreate(BaseModel):
 
     uscc: Code = Field(min_length=1, max_length=40, description="统一社会信用代码 (GB 32100-2015)")
     name: CleanText = Field(min_length=1, max_length=200)
-    legal_representative: CleanText | None = Field(default=None, max_length=100)
+    legal_representative: Annotated[str, Field(max_length=100), CLEAN_TEXT] | None = Field(
+        default=None
+    )
     region_code: RegionCode = Field(description="Registration region, GB/T 2260")
     reporting_unit_code: RegionCode | None = Field(
         default=None,
@@ -47,8 +49,12 @@ class EnterpriseUpdate(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
     version: int = Field(ge=1, description="The version you read; a stale one is a 409")
-    name: CleanText | None = Field(default=None, min_length=1, max_length=200)
-    legal_representative: CleanText | None = Field(default=None, max_length=100)
+    name: Annotated[str, Field(min_length=1, max_length=200), CLEAN_TEXT] | None = Field(
+        default=None
+    )
+    legal_representative: Annotated[str, Field(max_length=100), CLEAN_TEXT] | None = Field(
+        default=None
+    )
     region_code: RegionCode | None = None
     reporting_unit_code: RegionCode | None = None
     industry_code: Code | None = Field(default=None, max_length=5)

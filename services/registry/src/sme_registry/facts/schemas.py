@@ -8,7 +8,7 @@ from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, field_serializer
 
-from sme_common.text import CleanText
+from sme_common.text import CLEAN_TEXT, CleanText
 
 Count = Field(default=None, ge=0, le=10_000_000)
 Fen = Field(default=None, ge=0)
@@ -41,11 +41,13 @@ class FactsWrite(BaseModel):
     qualified_equity_raised_fen: int | None = Fen
     niche_market_years: int | None = Field(default=None, ge=0, le=200)
     digital_level: int | None = Field(default=None, ge=1, le=4)
-    quality_certifications: list[Annotated[CleanText, Field(max_length=200)]] = Field(
+    quality_certifications: list[Annotated[str, Field(max_length=200), CLEAN_TEXT]] = Field(
         default_factory=list, max_length=50
     )
-    leading_product: CleanText | None = Field(default=None, max_length=200)
-    leading_product_field: CleanText | None = Field(default=None, max_length=200)
+    leading_product: Annotated[str, Field(max_length=200), CLEAN_TEXT] | None = Field(default=None)
+    leading_product_field: Annotated[str, Field(max_length=200), CLEAN_TEXT] | None = Field(
+        default=None
+    )
 
 
 class Ratios(BaseModel):

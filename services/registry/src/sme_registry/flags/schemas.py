@@ -1,10 +1,11 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from sme_common.text import CleanText
+from sme_common.text import CLEAN_TEXT, CleanText
 from sme_registry.flags.domain import FlagKind
 
 
@@ -13,12 +14,12 @@ class FlagCreate(BaseModel):
 
     kind: FlagKind
     source: CleanText = Field(min_length=1, max_length=100, description="e.g. 市场监管局, 信用中国")
-    reference: CleanText | None = Field(
-        default=None, max_length=200, description="the source's own id"
+    reference: Annotated[str, Field(max_length=200), CLEAN_TEXT] | None = Field(
+        default=None, description="the source's own id"
     )
     started_on: date
     ended_on: date | None = None
-    note: CleanText | None = Field(default=None, max_length=1000)
+    note: Annotated[str, Field(max_length=1000), CLEAN_TEXT] | None = Field(default=None)
 
 
 class FlagUpdate(BaseModel):
@@ -26,7 +27,7 @@ class FlagUpdate(BaseModel):
 
     version: int = Field(ge=1)
     ended_on: date | None = None
-    note: CleanText | None = Field(default=None, max_length=1000)
+    note: Annotated[str, Field(max_length=1000), CLEAN_TEXT] | None = Field(default=None)
 
 
 class FlagRead(BaseModel):

@@ -1,11 +1,11 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from sme_common.text import CleanText
+from sme_common.text import CLEAN_TEXT, CleanText
 from sme_registry.enterprises.schemas import RegionCode, Uscc
 
 Role = Literal["service_commissioner", "financial_adviser"]
@@ -19,7 +19,7 @@ class PersonCreate(BaseModel):
         description="服务专员 (service_commissioner) or 金融顾问 (financial_adviser)"
     )
     region_code: RegionCode = Field(description="the county or 市州 they serve")
-    organisation: CleanText | None = Field(default=None, max_length=200)
+    organisation: Annotated[str, Field(max_length=200), CLEAN_TEXT] | None = Field(default=None)
     phone: str | None = Field(default=None, pattern=r"^[0-9+\- ]{5,20}$")
 
 

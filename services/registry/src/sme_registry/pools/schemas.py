@@ -1,11 +1,11 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from sme_common.text import CleanText
+from sme_common.text import CLEAN_TEXT, CleanText
 from sme_registry.pools.domain import Pool
 
 
@@ -18,8 +18,8 @@ class PoolMove(BaseModel):
     pool: Pool
     on: date
     reason: CleanText = Field(min_length=1, max_length=500)
-    source_ref: CleanText | None = Field(
-        default=None, max_length=200, description="e.g. a document number"
+    source_ref: Annotated[str, Field(max_length=200), CLEAN_TEXT] | None = Field(
+        default=None, description="e.g. a document number"
     )
 
 
