@@ -12,7 +12,7 @@ import httpx
 import psycopg
 import pytest
 import pytest_asyncio
-from fastapi import APIRouter, Depends, Request, UploadFile
+from fastapi import APIRouter, Depends, Form, Request, UploadFile
 from pydantic import BaseModel
 from sqlalchemy import text
 from structlog.testing import capture_logs
@@ -47,6 +47,13 @@ async def create_thing(
         await uow.session.execute(text("INSERT INTO thing (name) VALUES (:n)"), {"n": body.name})
         await uow.commit()
     return {"name": body.name}
+
+
+@router.post("/things/form", status_code=201)
+async def create_thing_from_a_form(
+    request: Request, name: Annotated[str, Form()], _p: Annotated[Principal, Depends(officer)]
+) -> dict[str, str]:
+    return await create_thing(request, Thing(name=name), _p)
 
 
 @router.get("/things/{name}")
@@ -125,6 +132,16 @@ async def test_a_nul_character_anywhere_in_a_json_body_is_a_422_naming_the_field
     response = await client.post(f"{URL}/things", json=payload, headers=officer_token)
     body = assert_problem(response, 422, "text_nul_character")
     assert body["field"] == field
+
+
+async def test_a_nul_character_the_guard_does_not_read_is_still_a_422_not_a_500(
+    client: httpx.AsyncClient, officer_token: dict[str, str]
+) -> None:
+    """Form fields and upload file names reach the handler unread; psycopg refuses the NUL."""
+    response = await client.post(
+        f"{URL}/things/form", data={"name": "a\x00b"}, headers=officer_token
+    )
+    assert_problem(response, 422, "text_nul_character")
 
 
 async def test_an_unpaired_surrogate_in_a_json_body_is_a_422(
