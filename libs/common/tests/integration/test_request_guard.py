@@ -15,11 +15,12 @@ import pytest_asyncio
 from fastapi import APIRouter, Depends, Form, Request, UploadFile
 from pydantic import BaseModel
 from sqlalchemy import text
+from sqlalchemy.exc import DBAPIError
 from structlog.testing import capture_logs
 
 from sme_common.auth import Principal
 from sme_common.auth.dependencies import require
-from sme_common.db import UnitOfWork
+from sme_common.db import Database, UnitOfWork
 from sme_common.db.engine import to_sync_url
 from sme_common.runtime import ServiceDefinition, create_service_app
 from sme_common.settings import AuthSettings, KafkaSettings, ServiceSettings
@@ -200,6 +201,18 @@ async def test_error_logs_carry_neither_sql_parameters_nor_the_server_detail(
     assert SECRET not in repr(logs)
     assert not any("exc_info" in entry for entry in logged)  # no rendering of the message
     assert all("test_request_guard.py" in entry["traceback"] for entry in logged)
+
+
+async def test_database_errors_do_not_carry_their_sql_parameters(database_url: str) -> None:
+    database = Database.from_url(database_url)
+    try:
+        with pytest.raises(DBAPIError) as raised:
+            async with database.engine.connect() as connection:
+                await connection.execute(text("SELECT CAST(:p AS text), 1 / 0"), {"p": SECRET})
+        assert "division by zero" in str(raised.value)
+        assert SECRET not in str(raised.value)
+    finally:
+        await database.dispose()
 
 
 async def test_a_body_without_a_token_is_refused_before_it_is_read(
