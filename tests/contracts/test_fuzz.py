@@ -70,17 +70,18 @@ WAIVED_CHECKS: dict[str, dict[str, str]] = {
 def _operations() -> Iterator[Any]:
     """Every operation of every service, read from the apps' own OpenAPI documents (a new
     endpoint is fuzzed the day it is added). The apps built here only describe themselves."""
-    keys = Path(tempfile.mkdtemp(prefix="sme-fuzz-keys-"))
-    ensure_signing_key(keys)
-    for module in SERVICES:
-        settings = module.settings_class(
-            auth=AuthSettings(jwks_file=keys / "jwks.json"), run_workers=False
-        )
-        document = module.create_app(settings).openapi()
-        for path, operations in sorted(document["paths"].items()):
-            for method in sorted(operations):
-                label = f"{method.upper()} {path}"
-                yield pytest.param(module, label, id=label)
+    with tempfile.TemporaryDirectory(prefix="sme-fuzz-keys-") as directory:
+        keys = Path(directory)
+        ensure_signing_key(keys)
+        for module in SERVICES:
+            settings = module.settings_class(
+                auth=AuthSettings(jwks_file=keys / "jwks.json"), run_workers=False
+            )
+            document = module.create_app(settings).openapi()
+            for path, operations in sorted(document["paths"].items()):
+                for method in sorted(operations):
+                    label = f"{method.upper()} {path}"
+                    yield pytest.param(module, label, id=label)
 
 
 @pytest.fixture(scope="module")
