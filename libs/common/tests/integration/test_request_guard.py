@@ -76,7 +76,7 @@ async def upload(file: UploadFile, _p: Annotated[Principal, Depends(officer)]) -
 
 
 DEFINITION = ServiceDefinition(
-    name="guard", package="sme_common", title="guard", routers=[router], settings_factory=dict
+    name="guard", package="sme_common", title="guard", routers=[router], settings_factory=ServiceSettings
 )
 
 
