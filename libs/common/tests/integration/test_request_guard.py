@@ -76,7 +76,11 @@ async def upload(file: UploadFile, _p: Annotated[Principal, Depends(officer)]) -
 
 
 DEFINITION = ServiceDefinition(
-    name="guard", package="sme_common", title="guard", routers=[router], settings_factory=ServiceSettings
+    name="guard",
+    package="sme_common",
+    title="guard",
+    routers=[router],
+    settings_factory=ServiceSettings,
 )
 
 
