@@ -212,11 +212,19 @@ def _sqlstate(exc: BaseException) -> str | None:
     return getattr(orig, "sqlstate", None) if isinstance(orig, psycopg.Error) else None
 
 
+def _is_nul_refused(exc: BaseException) -> bool:
+    """psycopg refuses to send a NUL character (PostgreSQL text cannot hold one), before the query."""
+    orig = exc.orig if isinstance(exc, DBAPIError) else exc
+    return isinstance(orig, psycopg.DataError) and "NUL (0x00)" in str(orig)
+
+
 def unexpected_error_response(exc: Exception, *, path: str) -> JSONResponse:
     """The answer to an exception no handler claimed, logged without what the caller sent.
 
     A unique violation that slipped past a service's own check (two concurrent inserts of one key)
-    is the caller's conflict, not a server error; a database that is away is a 503 to retry.
+    is the caller's conflict, not a server error; so is a NUL character that reached a query by a
+    way the request guard does not read (a multipart form field or file name). A database that is
+    away is a 503 to retry.
     """
     if _sqlstate(exc) == UNIQUE_VIOLATION:
         log.warning("unhandled_unique_violation", path=path, **error_fields(exc))
@@ -226,6 +234,15 @@ def unexpected_error_response(exc: Exception, *, path: str) -> JSONResponse:
             title="Conflict",
             detail="The resource already exists (a concurrent request created it); read it or retry.",
             detail_zh="资源已存在（并发请求已创建），请查询后重试",
+        )
+    if _is_nul_refused(exc):
+        log.warning("unhandled_nul_character", path=path, **error_fields(exc))
+        return problem(
+            status=422,
+            code="text_nul_character",
+            title="Invalid input",
+            detail="A text value holds the NUL character (U+0000), which is not allowed",
+            detail_zh="文本中含有空字符（U+0000），不允许出现",
         )
     log.error("unhandled_error", path=path, **error_fields(exc))
     if is_transient_failure(exc):

@@ -12,14 +12,15 @@ import httpx
 import psycopg
 import pytest
 import pytest_asyncio
-from fastapi import APIRouter, Depends, Request, UploadFile
+from fastapi import APIRouter, Depends, Form, Request, UploadFile
 from pydantic import BaseModel
 from sqlalchemy import text
+from sqlalchemy.exc import DBAPIError
 from structlog.testing import capture_logs
 
 from sme_common.auth import Principal
 from sme_common.auth.dependencies import require
-from sme_common.db import UnitOfWork
+from sme_common.db import Database, UnitOfWork
 from sme_common.db.engine import to_sync_url
 from sme_common.runtime import ServiceDefinition, create_service_app
 from sme_common.settings import AuthSettings, KafkaSettings, ServiceSettings
@@ -49,6 +50,13 @@ async def create_thing(
     return {"name": body.name}
 
 
+@router.post("/things/form", status_code=201)
+async def create_thing_from_a_form(
+    request: Request, name: Annotated[str, Form()], _p: Annotated[Principal, Depends(officer)]
+) -> dict[str, str]:
+    return await create_thing(request, Thing(name=name), _p)
+
+
 @router.get("/things/{name}")
 async def read_thing(
     request: Request, name: str, _p: Annotated[Principal, Depends(officer)], length: str = "0"
@@ -68,7 +76,11 @@ async def upload(file: UploadFile, _p: Annotated[Principal, Depends(officer)]) -
 
 
 DEFINITION = ServiceDefinition(
-    name="guard", package="sme_common", title="guard", routers=[router], settings_factory=dict
+    name="guard",
+    package="sme_common",
+    title="guard",
+    routers=[router],
+    settings_factory=ServiceSettings,
 )
 
 
@@ -128,6 +140,16 @@ async def test_a_nul_character_anywhere_in_a_json_body_is_a_422_naming_the_field
     assert body["field"] == field
 
 
+async def test_a_nul_character_the_guard_does_not_read_is_still_a_422_not_a_500(
+    client: httpx.AsyncClient, officer_token: dict[str, str]
+) -> None:
+    """Form fields and upload file names reach the handler unread; psycopg refuses the NUL."""
+    response = await client.post(
+        f"{URL}/things/form", data={"name": "a\x00b"}, headers=officer_token
+    )
+    assert_problem(response, 422, "text_nul_character")
+
+
 async def test_an_unpaired_surrogate_in_a_json_body_is_a_422(
     client: httpx.AsyncClient, officer_token: dict[str, str]
 ) -> None:
@@ -184,6 +206,18 @@ async def test_error_logs_carry_neither_sql_parameters_nor_the_server_detail(
     assert SECRET not in repr(logs)
     assert not any("exc_info" in entry for entry in logged)  # no rendering of the message
     assert all("test_request_guard.py" in entry["traceback"] for entry in logged)
+
+
+async def test_database_errors_do_not_carry_their_sql_parameters(database_url: str) -> None:
+    database = Database.from_url(database_url)
+    try:
+        with pytest.raises(DBAPIError) as raised:
+            async with database.engine.connect() as connection:
+                await connection.execute(text("SELECT CAST(:p AS text), 1 / 0"), {"p": SECRET})
+        assert "division by zero" in str(raised.value)
+        assert SECRET not in str(raised.value)
+    finally:
+        await database.dispose()
 
 
 async def test_a_body_without_a_token_is_refused_before_it_is_read(
