@@ -2,9 +2,31 @@
 
 from __future__ import annotations
 
+import re
+from datetime import datetime
+from typing import Annotated
+
 from fastapi import Request
+from pydantic import BeforeValidator
+from pydantic_core import PydanticCustomError
 
 from sme_common.errors import InvalidInput
+
+_RFC3339_START = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}[Tt ][0-9]{2}:[0-9]{2}")
+
+
+def _rfc3339_only(value: object) -> object:
+    if isinstance(value, str) and not _RFC3339_START.match(value):
+        raise PydanticCustomError(
+            "datetime_not_rfc3339",
+            "expected an RFC 3339 instant such as 2026-11-26T08:00:00+08:00",
+        )
+    return value
+
+
+Instant = Annotated[datetime, BeforeValidator(_rfc3339_only)]
+"""A query parameter that is an instant, written as RFC 3339 (api-guidelines.md). Pydantic alone
+would read ``updated_since=0`` as Unix time 0 and answer everything: fail closed instead."""
 
 
 async def reject_unknown_query_parameters(request: Request) -> None:

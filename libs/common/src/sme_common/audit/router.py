@@ -5,11 +5,11 @@ Querying the audit is itself recorded (it shows personal data in before/after).
 """
 
 # No ``from __future__ import annotations``: FastAPI must see ``auditor`` (a local) in the signature.
-from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Request
 
+from sme_common.api import Instant
 from sme_common.audit.recorder import audit_read
 from sme_common.audit.schemas import AuditRecordPage
 from sme_common.audit.service import AuditFilters, query_records
@@ -40,9 +40,9 @@ def audit_router(service: str) -> APIRouter:
         resource_id: Annotated[str | None, Query(pattern=_TEXT)] = None,
         actor: Annotated[str | None, Query(pattern=_TEXT, description="the subject")] = None,
         recorded_from: Annotated[
-            datetime | None, Query(alias="from", description="recorded at or after")
+            Instant | None, Query(alias="from", description="recorded at or after")
         ] = None,
-        recorded_to: Annotated[datetime | None, Query(alias="to", description="before")] = None,
+        recorded_to: Annotated[Instant | None, Query(alias="to", description="before")] = None,
         cursor: Annotated[str | None, Query(pattern=r"^[0-9]{1,18}$")] = None,
         limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = 100,
     ) -> AuditRecordPage:

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import re
-from datetime import date, datetime
+from datetime import date
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Header, Path, Query, Request
 from fastapi.responses import JSONResponse
 from pydantic import BeforeValidator
 
+from sme_common.api import Instant
 from sme_common.audit.recorder import audit_read
 from sme_common.auth import Principal, Role, require
 from sme_common.errors import InvalidInput
@@ -160,7 +161,7 @@ async def search_enterprises(
         str | None,
         Query(min_length=2, max_length=50, description="part of the name, at least two characters"),
     ] = None,
-    updated_since: datetime | None = None,
+    updated_since: Instant | None = None,
     limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = 50,
     cursor: Annotated[str | None, Query(max_length=200)] = None,
 ) -> EnterprisePage:
@@ -192,7 +193,7 @@ async def changes(
     principal: Annotated[Principal, Depends(reader)],
     cursor: Annotated[str | None, Query(max_length=200)] = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 200,
-    updated_since: datetime | None = None,
+    updated_since: Instant | None = None,
 ) -> ChangePage:
     """The change feed: typed entries in commit order. Keep ``next_cursor`` and come back with it."""
     return await service.changes(
