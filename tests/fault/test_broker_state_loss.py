@@ -178,9 +178,11 @@ def check_convergence(state_dir: Path, env: dict[str, str]) -> subprocess.Comple
 
 
 async def test_every_directory_equals_the_register_after_the_whole_run_is_killed_mid_import(
-    workdir: Path,
+    workdir: Path, state_dir: Path
 ) -> None:
-    state = workdir / "var"
+    # PostgreSQL runs as an unprivileged user when we are root; pytest resets its own base
+    # directory (where workdir lives) to 0700, so the run's state goes under the session's.
+    state = state_dir / f"run-{free_port()}"
     port = free_port()
     env = {
         "SME_PORT": str(port),
