@@ -3,7 +3,8 @@
 Settings (environment): ``SME_STATE_DIR`` (default ``var``), ``SME_HOST``/``SME_PORT`` (127.0.0.1:8000),
 ``SME_DATABASE_URL`` (a PostgreSQL server to use instead of the embedded one; each service gets its
 own database on it, ``sme_<service>``), ``SME_KAFKA_BOOTSTRAP_SERVERS`` (a broker to use instead of
-the embedded Tansu), ``SME_EMBEDDED_PG_PORT`` and ``SME_EMBEDDED_KAFKA_PORT``.
+the embedded Tansu), ``SME_KAFKA_MAX_REQUEST_SIZE`` (largest event a relay may send),
+``SME_EMBEDDED_PG_PORT`` and ``SME_EMBEDDED_KAFKA_PORT``.
 """
 
 from __future__ import annotations
@@ -55,6 +56,8 @@ class PlatformSettings(BaseSettings):
     database_url: str | None = None
     kafka_bootstrap_servers: str | None = None
     kafka_topic_prefix: str = ""
+    # The largest event the relays may send (raise it, restart, then `outbox resend` parked rows).
+    kafka_max_request_size: int = 1_048_576
     embedded_pg_port: int = 54329
     embedded_kafka_port: int = 19092
 
@@ -156,7 +159,11 @@ def configure(
     settings: PlatformSettings, server_url: str, bootstrap: str
 ) -> dict[str, ServiceSettings]:
     ensure_signing_key(settings.auth_dir)
-    kafka = KafkaSettings(bootstrap_servers=bootstrap, topic_prefix=settings.kafka_topic_prefix)
+    kafka = KafkaSettings(
+        bootstrap_servers=bootstrap,
+        topic_prefix=settings.kafka_topic_prefix,
+        max_request_size=settings.kafka_max_request_size,
+    )
     return {
         module.definition.name: service_settings(
             module, server_url=server_url, kafka=kafka, auth_dir=settings.auth_dir

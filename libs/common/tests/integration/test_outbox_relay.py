@@ -1,5 +1,8 @@
 """The outbox relay on real PostgreSQL and a real broker: order per key, at-least-once across a crash
-between send and mark, and one active relay per database."""
+between send and mark, one active relay per database, and the outbox sent again, at the same feed
+positions, to a broker that lost its log (issue 6, defect 13). The loss is simulated by deleting the
+relay's topics, which is what a restarted Tansu with memory storage looks like to a client
+(tests/fault/test_broker_state_loss.py does it with a real SIGKILL)."""
 
 from __future__ import annotations
 
@@ -8,6 +11,8 @@ from collections import defaultdict
 
 import pytest
 from aiokafka import AIOKafkaConsumer
+from aiokafka.admin import AIOKafkaAdminClient
+from prometheus_client import REGISTRY
 from sqlalchemy import func, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -178,3 +183,80 @@ async def test_only_one_relay_per_database_is_active(
         stop.set()
         await asyncio.gather(*tasks)
         await database.dispose()
+
+
+async def positions(database: Database) -> dict[int, tuple[int | None, bool]]:
+    async with database.sessionmaker() as session:
+        rows = await session.execute(
+            select(
+                outbox_message.c.id,
+                outbox_message.c.feed_position,
+                outbox_message.c.published_at.is_not(None),
+            )
+        )
+        return {row[0]: (row[1], row[2]) for row in rows}
+
+
+async def publish_everything(relay: OutboxRelay, kafka: KafkaSettings) -> None:
+    producer = build_producer(kafka)
+    await producer.start()
+    try:
+        while await relay.publish_batch(producer):
+            pass
+    finally:
+        await producer.stop()
+
+
+def losses() -> float:
+    return REGISTRY.get_sample_value("sme_broker_state_lost_total", {"service": "epoch"}) or 0.0
+
+
+async def test_a_broker_that_lost_its_log_gets_every_published_row_again_at_the_same_position(
+    database_factory: DatabaseFactory, kafka_bootstrap: str
+) -> None:
+    kafka = kafka_settings_for_tests(kafka_bootstrap)
+    database = Database.from_url(database_factory.create("epoch", "sme_certification"))
+    keys = [make_uscc(body=f"ME00000{n}") for n in range(3)]
+
+    async def write(version: int) -> None:
+        async with UnitOfWork(database) as uow:
+            for key in keys:
+                uow.publish(TOPIC, registered(key, version))
+            await uow.commit()
+
+    relay = OutboxRelay(service="epoch", database=database, kafka=kafka, topics=[TOPIC])
+    await write(1)
+    assert await relay.check_broker_epoch() is False, "a first start has nothing to send again"
+    await publish_everything(relay, kafka)
+    published = await positions(database)
+    assert all(done for _, done in published.values())
+    assert await relay.check_broker_epoch() is False, "the broker kept its log"
+
+    admin = AIOKafkaAdminClient(bootstrap_servers=kafka.bootstrap_servers)
+    await admin.start()
+    try:
+        await admin.delete_topics([kafka.topic(TOPIC), relay.epoch_topic])
+    finally:
+        await admin.close()
+
+    before = losses()
+    assert await relay.check_broker_epoch() is True
+    assert losses() == before + 1
+    assert all(not done for _, done in (await positions(database)).values())
+    await publish_everything(relay, kafka)
+    assert await positions(database) == published, "same feed positions, published again"
+
+    await write(2)
+    await publish_everything(relay, kafka)
+    after = await positions(database)
+    newest = max(p for p, _ in published.values() if p is not None)
+    assert sorted(p for i, (p, _) in after.items() if i not in published) == [
+        newest + 1,
+        newest + 2,
+        newest + 3,
+    ]
+    received = await read_topic(kafka, 6)
+    assert sorted((e.subject, e.data["version"]) for e in received) == sorted(
+        (key, version) for key in keys for version in (1, 2)
+    ), "the topic holds what was sent again and what came after, each once"
+    await database.dispose()

@@ -77,8 +77,10 @@ def test_deaths_outside_the_window_are_forgiven(tmp_path: Path) -> None:
         kafka.stop()
 
 
-def test_a_dead_postgres_is_restarted_on_its_port_with_its_data(tmp_path: Path) -> None:
-    postgres = EmbeddedPostgres(data_dir=tmp_path / "pg", port=free_port())
+def test_a_dead_postgres_is_restarted_on_its_port_with_its_data(state_dir: Path) -> None:
+    # Under the session's state directory, not tmp_path: pytest resets its own base directory to
+    # 0700 (any concurrent pytest run does), which locks out the unprivileged postgres user.
+    postgres = EmbeddedPostgres(data_dir=state_dir / f"supervised-{free_port()}", port=free_port())
     postgres.start()
     gave_up: list[str] = []
     supervisor = Supervisor([postgres], gave_up.append, clock=lambda: 0.0)

@@ -201,6 +201,9 @@ class OutboxRelay:
         finally:
             await admin.close()
         if self.epoch_topic in existing:
+            # The broker kept its log; a topic this release produces for the first time is new.
+            if any(self.kafka.topic(name) not in existing for name in self.topics):
+                await ensure_topics(self.kafka, self.topics)
             return False
         requeued = await self.requeue_published()
         await ensure_topics(self.kafka, [*self.topics, epoch_topic(self.service)])
