@@ -81,3 +81,23 @@ async def test_an_owner_without_superuser_migrates_and_the_service_runs_as_the_a
             owner_db.execute(sql.SQL("REASSIGN OWNED BY {} TO CURRENT_USER").format(role))
             owner_db.execute(sql.SQL("DROP OWNED BY {}").format(role))
             owner_db.execute(sql.SQL("DROP ROLE {}").format(role))
+
+
+def test_a_write_outside_the_services_is_still_chained_and_names_the_database_user(
+    database_factory: DatabaseFactory,
+) -> None:
+    url = database_factory.create("bypass", "sme_registry")
+    with psycopg.connect(to_sync_url(url)) as conn:
+        conn.execute(
+            "INSERT INTO service_person (id, name, role, region_code, reporting_unit_code, "
+            "active, created_at, created_by) VALUES ('p1', '手工', 'service_commissioner', "
+            "'620102', '620100', true, now(), 'psql')"
+        )
+        conn.commit()
+        rows = conn.execute(
+            "SELECT actor_subject, action, resource_type, resource_id FROM audit_record"
+        ).fetchall()
+        left = conn.execute("SELECT count(*) FROM audit_change").fetchone()
+    user = make_url(url).username
+    assert rows == [(f"database:{user}", "insert", "service_person", "p1")]
+    assert left == (0,)
