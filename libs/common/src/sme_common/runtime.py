@@ -33,7 +33,7 @@ from sme_common.events.relay import OutboxRelay
 from sme_common.health import health_router
 from sme_common.observability.logging import configure_logging
 from sme_common.observability.middleware import ObservabilityMiddleware
-from sme_common.settings import ServiceSettings
+from sme_common.settings import Environment, ServiceSettings
 
 log = structlog.get_logger(__name__)
 
@@ -96,6 +96,18 @@ class Workers:
         self._tasks.clear()
 
 
+async def refuse_superuser_login(settings: ServiceSettings, database: Database) -> None:
+    """Outside dev and test a service never logs in as a superuser: it could rewrite the audit
+    (docs/audit.md). The embedded run and the tests share one login and ``SET ROLE sme_app``."""
+    if settings.environment in (Environment.DEV, Environment.TEST):
+        return
+    if await database.logs_in_as_superuser():
+        raise RuntimeError(
+            "the service logs in to PostgreSQL as a superuser; give it the application role "
+            "(sme_app) in its database URL"
+        )
+
+
 def create_service_app(
     definition: ServiceDefinition,
     settings: ServiceSettings,
@@ -112,9 +124,10 @@ def create_service_app(
     @contextlib.asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         workers = Workers(definition, settings, db) if settings.run_workers else None
-        if workers:
-            await workers.start()
         try:
+            await refuse_superuser_login(settings, db)
+            if workers:
+                await workers.start()
             yield
         finally:
             if workers:
