@@ -203,11 +203,12 @@ async def replay_dead_letters(
         await database.dispose()
 
 
-async def verify_audit(settings: ServiceSettings, expect_head: str | None) -> ChainReport:
+async def verify_audit(
+    settings: ServiceSettings, expect_head: tuple[int, str] | None
+) -> ChainReport:
     database = Database.from_url(settings.database_url.get_secret_value(), pool_size=1)
     try:
-        head = parse_head(expect_head) if expect_head else None
-        return await verify_chain(database, expect_head=head)
+        return await verify_chain(database, expect_head=expect_head)
     finally:
         await database.dispose()
 
@@ -253,7 +254,11 @@ def service_cli(
         print(json.dumps(report))
         return 0 if report["error"] is None else 1
     elif args.command == "audit":
-        chain = asyncio.run(verify_audit(settings, args.expect_head))
+        try:
+            head = parse_head(args.expect_head) if args.expect_head else None
+        except ValueError as exc:
+            parser.error(f"--expect-head: {exc}")
+        chain = asyncio.run(verify_audit(settings, head))
         print(chain.summary())
         return 0 if chain.ok else 1
     else:
