@@ -140,3 +140,21 @@ async def test_enterprise_endpoints_hide_enterprises_outside_the_region(
         outside = await client.request(method, path, headers=outsider)
         assert outside.status_code == 404, (path, outside.text)
         assert inside.status_code != 404 or inside.json()["code"] != "enterprise_not_found", path
+
+
+async def test_every_service_opens_its_audit_to_the_province_and_its_own_audit_clients(
+    service_client: tuple[ServiceModule, httpx.AsyncClient], bearer: TokenFactory
+) -> None:
+    module, client = service_client
+    name = module.definition.name
+    path = f"{module.definition.api_prefix}/v1/audit-records"
+    other = "complaints" if name != "complaints" else "registry"
+    for headers, status in (
+        (bearer("province_officer", region="620000"), 200),
+        (bearer("platform_admin"), 200),
+        (bearer("agency_system", region="620000", scopes=(f"{name}:audit",)), 200),
+        (bearer("agency_system", region="620000", scopes=(f"{other}:audit",)), 403),
+        (bearer("city_officer", region="620100"), 403),
+    ):
+        response = await client.get(path, headers=headers)
+        assert response.status_code == status, (name, response.text)

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import httpx
 import psycopg
+import pytest
 from psycopg import sql
 from sqlalchemy.engine import make_url
 
@@ -81,3 +82,41 @@ async def test_an_owner_without_superuser_migrates_and_the_service_runs_as_the_a
             owner_db.execute(sql.SQL("REASSIGN OWNED BY {} TO CURRENT_USER").format(role))
             owner_db.execute(sql.SQL("DROP OWNED BY {}").format(role))
             owner_db.execute(sql.SQL("DROP ROLE {}").format(role))
+
+
+def test_a_write_outside_the_services_is_still_chained_and_names_the_database_user(
+    database_factory: DatabaseFactory,
+) -> None:
+    url = database_factory.create("bypass", "sme_registry")
+    with psycopg.connect(to_sync_url(url)) as conn:
+        conn.execute(
+            "INSERT INTO service_person (id, name, role, region_code, reporting_unit_code, "
+            "active, created_at, created_by) VALUES ('p1', '手工', 'service_commissioner', "
+            "'620102', '620100', true, now(), 'psql')"
+        )
+        conn.commit()
+        rows = conn.execute(
+            "SELECT actor_subject, action, resource_type, resource_id FROM audit_record"
+        ).fetchall()
+        left = conn.execute("SELECT count(*) FROM audit_change").fetchone()
+    user = make_url(url).username
+    assert rows == [(f"database:{user}", "insert", "service_person", "p1")]
+    assert left == (0,)
+
+
+async def test_outside_dev_and_test_a_service_refuses_to_log_in_as_a_superuser(
+    database_factory: DatabaseFactory, auth_dir: Path
+) -> None:
+    url = make_url(database_factory.create("superuser", "sme_registry"))
+    settings = Settings(
+        environment="production",  # type: ignore[arg-type]
+        # The test server trusts local logins; the password only satisfies production settings.
+        database_url=url.set(password="Str0ng-Secret").render_as_string(hide_password=False),  # type: ignore[arg-type]
+        kafka=KafkaSettings(bootstrap_servers="127.0.0.1:1"),
+        auth=AuthSettings(jwks_file=auth_dir / "jwks.json"),
+        run_workers=False,
+    )
+    app = create_app(settings)
+    with pytest.raises(RuntimeError, match="superuser"):
+        async with app.router.lifespan_context(app):
+            pass

@@ -58,7 +58,7 @@ WAIVED_CHECKS: dict[str, dict[str, str]] = {
     "GET /api/registry/v1/imports/template": {
         "content_type_conformance": "XLSX and text/csv are not declared in the document",
     },
-        }
+}
 
 
 def _operations() -> Iterator[Any]:

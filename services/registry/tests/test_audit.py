@@ -16,6 +16,7 @@ import httpx
 import pytest
 from sqlalchemy import text
 
+from sme_common.audit.verify import verify_chain
 from sme_common.auth.principal import Principal
 from sme_common.db import Database
 from sme_common.events.consumer import ConsumerRunner
@@ -380,3 +381,32 @@ async def test_an_import_run_by_a_worker_names_the_jobs_owner(
             assert list(actors) == ["owner-7"]
     finally:
         await database.dispose()
+
+
+async def test_concurrent_reads_are_each_recorded_with_their_own_reader(
+    database_factory: DatabaseFactory, auth_dir: Path, tmp_path: Path, bearer: TokenFactory
+) -> None:
+    officer = bearer("province_officer", region="620000", subject="writer-1")
+    async with bulk_client(database_factory, auth_dir, tmp_path) as client:
+        uscc = await register(client, officer, "MA400001")
+        readers = [bearer("city_officer", region="620100", subject=f"r{n}") for n in range(12)]
+        responses = await asyncio.gather(
+            *(
+                client.get(f"{URL}/enterprises/{uscc}", headers={**h, "X-Request-Id": f"q{n}"})
+                for n, h in enumerate(readers)
+            )
+        )
+        assert [r.status_code for r in responses] == [200] * 12
+        database = client.app.state.database  # type: ignore[attr-defined]
+        async with database.engine.connect() as connection:
+            reads = (
+                await connection.execute(
+                    text(
+                        "SELECT actor_subject, request_id FROM audit_record "
+                        "WHERE action = 'read' AND resource_id = :u"
+                    ),
+                    {"u": uscc},
+                )
+            ).all()
+        assert sorted(reads) == sorted((f"r{n}", f"q{n}") for n in range(12))
+        assert (await verify_chain(database)).ok

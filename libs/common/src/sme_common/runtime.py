@@ -38,7 +38,7 @@ from sme_common.health import health_router
 from sme_common.observability.logging import configure_logging
 from sme_common.observability.middleware import ObservabilityMiddleware
 from sme_common.request_guard import RequestGuardMiddleware
-from sme_common.settings import ServiceSettings
+from sme_common.settings import Environment, ServiceSettings
 
 log = structlog.get_logger(__name__)
 
@@ -109,6 +109,18 @@ class Workers:
         self._tasks.clear()
 
 
+async def refuse_superuser_login(settings: ServiceSettings, database: Database) -> None:
+    """Outside dev and test a service never logs in as a superuser: it could rewrite the audit
+    (docs/audit.md). The embedded run and the tests share one login and ``SET ROLE sme_app``."""
+    if settings.environment in (Environment.DEV, Environment.TEST):
+        return
+    if await database.logs_in_as_superuser():
+        raise RuntimeError(
+            "the service logs in to PostgreSQL as a superuser; give it the application role "
+            "(sme_app) in its database URL"
+        )
+
+
 def create_service_app(
     definition: ServiceDefinition,
     settings: ServiceSettings,
@@ -125,9 +137,10 @@ def create_service_app(
     @contextlib.asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         workers = Workers(definition, settings, db) if settings.run_workers else None
-        if workers:
-            await workers.start()
         try:
+            await refuse_superuser_login(settings, db)
+            if workers:
+                await workers.start()
             yield
         finally:
             if workers:
@@ -253,11 +266,12 @@ async def digest_of(definition: ServiceDefinition, settings: ServiceSettings) ->
         await database.dispose()
 
 
-async def verify_audit(settings: ServiceSettings, expect_head: str | None) -> ChainReport:
+async def verify_audit(
+    settings: ServiceSettings, expect_head: tuple[int, str] | None
+) -> ChainReport:
     database = Database.from_url(settings.database_url.get_secret_value(), pool_size=1)
     try:
-        head = parse_head(expect_head) if expect_head else None
-        return await verify_chain(database, expect_head=head)
+        return await verify_chain(database, expect_head=expect_head)
     finally:
         await database.dispose()
 
@@ -335,7 +349,11 @@ def service_cli(
     elif args.command == "directory-digest":
         print(json.dumps(asyncio.run(digest_of(definition, settings))))
     elif args.command == "audit":
-        chain = asyncio.run(verify_audit(settings, args.expect_head))
+        try:
+            head = parse_head(args.expect_head) if args.expect_head else None
+        except ValueError as exc:
+            parser.error(f"--expect-head: {exc}")
+        chain = asyncio.run(verify_audit(settings, head))
         print(chain.summary())
         return 0 if chain.ok else 1
     else:

@@ -51,6 +51,7 @@ DECLARE
     v_hash text;
     v_at timestamptz;
     v_item jsonb;
+    v_actor jsonb;
     v_row audit_record;
     v_count integer := 0;
 BEGIN
@@ -77,10 +78,12 @@ BEGIN
         ) e ORDER BY e.batch, e.n
     LOOP
         v_position := v_position + 1;
+        -- An item may carry its own actor and request (reads recorded in a batch).
+        v_actor := coalesce(v_item->'actor', p_actor);
         v_row := ROW(
             v_position, v_at,
-            p_actor->>'subject', coalesce(p_actor->'roles', '[]'::jsonb), p_actor->>'client',
-            p_request_id,
+            v_actor->>'subject', coalesce(v_actor->'roles', '[]'::jsonb), v_actor->>'client',
+            coalesce(v_item->>'request_id', p_request_id),
             v_item->>'action', v_item->>'resource_type', v_item->>'resource_id',
             nullif(v_item->'before', 'null'::jsonb),
             nullif(v_item->'after', 'null'::jsonb),

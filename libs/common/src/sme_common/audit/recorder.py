@@ -8,7 +8,10 @@ and the commit only. Reads of personal data are recorded by ``audit_read`` (a ro
 
 from __future__ import annotations
 
+import asyncio
+import dataclasses
 import json
+import weakref
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -18,7 +21,7 @@ from fastapi.params import Depends as DependsParam
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from sme_common.audit.context import current_actor
+from sme_common.audit.context import Actor, current_actor
 from sme_common.auth.principal import Principal
 from sme_common.db.engine import Database
 from sme_common.db.uow import UnitOfWork
@@ -37,9 +40,13 @@ class AuditItem:
     before: Any = None
     after: Any = None
     detail: Any = None
+    # Set when the item is sealed apart from its request (reads recorded in a batch); otherwise
+    # the transaction's actor and request id apply.
+    actor: Actor | None = None
+    request_id: str | None = None
 
     def as_json(self) -> dict[str, Any]:
-        return {
+        item = {
             "action": self.action,
             "resource_type": self.resource_type,
             "resource_id": self.resource_id,
@@ -47,6 +54,11 @@ class AuditItem:
             "after": _plain(self.after),
             "detail": _plain(self.detail),
         }
+        if self.actor is not None:
+            item["actor"] = self.actor.as_json()
+        if self.request_id is not None:
+            item["request_id"] = self.request_id
+        return item
 
 
 def _plain(value: Any) -> Any:
@@ -68,10 +80,56 @@ async def seal(session: AsyncSession, items: Sequence[AuditItem]) -> None:
 
 
 async def record_read(database: Database, item: AuditItem) -> None:
-    """A read of personal data, recorded in its own transaction before the answer is sent."""
-    async with UnitOfWork(database) as uow:
-        uow.audit_item(item)
-        await uow.commit()
+    """A read of personal data, committed to the chain before the answer is sent.
+
+    Reads arriving together share one transaction (group commit): each waits for the commit that
+    holds its record, but one service's reads no longer queue one commit at a time on the chain
+    lock (lookup throughput fell to a fifth when every read sealed alone).
+    """
+    batcher = _read_batchers.get(database)
+    if batcher is None:
+        batcher = _read_batchers[database] = _ReadBatcher(database)
+    await batcher.record(item)
+
+
+class _ReadBatcher:
+    def __init__(self, database: Database) -> None:
+        self._database = database
+        self._waiting: list[tuple[AuditItem, asyncio.Future[None]]] = []
+        self._flushing: asyncio.Task[None] | None = None
+
+    async def record(self, item: AuditItem) -> None:
+        request_id = request_id_var.get()
+        attributed = dataclasses.replace(
+            item,
+            actor=current_actor(),
+            request_id=_bounded(request_id) if request_id else None,
+        )
+        done: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self._waiting.append((attributed, done))
+        if self._flushing is None or self._flushing.done():
+            self._flushing = asyncio.create_task(self._flush())
+        await done
+
+    async def _flush(self) -> None:
+        while self._waiting:
+            batch, self._waiting = self._waiting, []
+            try:
+                async with UnitOfWork(self._database) as uow:
+                    for item, _ in batch:
+                        uow.audit_item(item)
+                    await uow.commit()
+            except Exception as exc:  # every waiting request fails with it (a 503 if transient)
+                for _, done in batch:
+                    if not done.done():
+                        done.set_exception(exc)
+            else:
+                for _, done in batch:
+                    if not done.done():
+                        done.set_result(None)
+
+
+_read_batchers: weakref.WeakKeyDictionary[Database, _ReadBatcher] = weakref.WeakKeyDictionary()
 
 
 def _bounded(value: str) -> str:

@@ -112,6 +112,14 @@ class Database:
         async with self.engine.connect() as connection:
             yield await connection.execution_options(isolation_level="AUTOCOMMIT")
 
+    async def logs_in_as_superuser(self) -> bool:
+        """Whether the login (not a role set afterwards, which a superuser can undo) is a superuser."""
+        async with self.engine.connect() as connection:
+            found = await connection.execute(
+                text("SELECT rolsuper FROM pg_roles WHERE rolname = session_user")
+            )
+            return bool(found.scalar())
+
     async def ping(self) -> None:
         async with self.sessionmaker() as session:
             await session.execute(text("SELECT 1"))
