@@ -7,7 +7,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import contextvars
-import io
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
@@ -27,6 +26,7 @@ from sme_common.testing.plugin import DatabaseFactory, TokenFactory
 from sme_registry.activity.consumers import certification_consumer
 from sme_registry.app import create_app
 from sme_registry.bulk import service as bulk_service
+from sme_registry.bulk.worker import import_workers
 from sme_registry.config import Settings
 from sme_registry.reference.service import load_reference_data
 
@@ -69,6 +69,12 @@ async def bulk_client(
     )
     database = Database.from_url(url, role="sme_app")
     app = create_app(settings, database=database)
+    # The import workers run beside the API, as in a service process, in a context of their own
+    # (a worker never sees a request's actor).
+    stop = asyncio.Event()
+    workers = asyncio.create_task(
+        import_workers(settings, database, stop), context=contextvars.Context()
+    )
     try:
         async with httpx.AsyncClient(
             transport=httpx.ASGITransport(app=app), base_url="http://registry"
@@ -76,6 +82,8 @@ async def bulk_client(
             client.app = app  # type: ignore[attr-defined]
             yield client
     finally:
+        stop.set()
+        await workers
         await database.dispose()
 
 
@@ -358,19 +366,30 @@ async def test_an_import_run_by_a_worker_names_the_jobs_owner(
     database = Database.from_url(url, role="sme_app")
     uscc = make_uscc(region="620102", body="MA300001")
     owner = Principal(subject="owner-7", roles=frozenset({"province_officer"}), region="620000")
+    settings = Settings(
+        database_url=url,  # type: ignore[arg-type]
+        kafka=KafkaSettings(bootstrap_servers="127.0.0.1:1"),
+        run_workers=False,
+        import_dir=tmp_path / "imports",
+        import_poll_interval_s=0.1,
+    )
+    upload = tmp_path / "e.csv"
+    upload.write_bytes(f"uscc,name,region_code\r\n{uscc},工作进程,620102\r\n".encode())
     try:
-        job = await bulk_service.create_job(
-            database,
-            upload=io.BytesIO(f"uscc,name,region_code\r\n{uscc},工作进程,620102\r\n".encode()),
-            file_name="e.csv",
-            directory=tmp_path,
-            actor=owner,
-        )
+        job = await bulk_service.queue_file(database, path=upload, settings=settings, actor=owner)
         # As a worker runs it: no request, so no actor in the context.
-        await asyncio.create_task(
-            bulk_service.run_job(database, job_id=job.id, directory=tmp_path),
-            context=contextvars.Context(),
+        stop = asyncio.Event()
+        worker = asyncio.create_task(
+            import_workers(settings, database, stop), context=contextvars.Context()
         )
+        for _ in range(200):
+            status = (await bulk_service.get_job(database, job_id=job.id, actor=owner)).status
+            if status not in ("queued", "running"):
+                break
+            await asyncio.sleep(0.05)
+        stop.set()
+        await worker
+        assert status == "completed"
         async with database.engine.connect() as connection:
             actors = (
                 await connection.execute(
