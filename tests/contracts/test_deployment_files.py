@@ -99,3 +99,15 @@ def test_gateway_routes_every_service() -> None:
     rendered = render_gateway_config(upstreams, "8000", REPO / "var")
     for module in SERVICES:
         assert f"location {module.definition.api_prefix}/" in rendered
+
+
+def test_the_broker_authenticates_every_listener_and_enforces_acls() -> None:
+    broker = COMPOSE["services"]["kafka"]["environment"]
+    protocols = dict(
+        entry.split(":") for entry in broker["KAFKA_LISTENER_SECURITY_PROTOCOL_MAP"].split(",")
+    )
+    assert set(protocols.values()) == {"SASL_PLAINTEXT"}, "no listener without authentication"
+    assert broker["KAFKA_AUTHORIZER_CLASS_NAME"].endswith("StandardAuthorizer")
+    assert broker["KAFKA_ALLOW_EVERYONE_IF_NO_ACL_FOUND"] == "false"
+    assert broker["KAFKA_SUPER_USERS"] == "User:admin"
+    assert broker["KAFKA_AUTO_CREATE_TOPICS_ENABLE"] == "false"
