@@ -2,7 +2,8 @@
 
 Each service describes itself once with a ``ServiceDefinition``; ``create_service_app`` builds the
 app (nothing happens at import time), ``Workers`` runs its outbox relay and consumers, and
-``service_cli`` gives it ``serve``, ``worker``, ``migrate`` and ``replay-dlt`` commands.
+``service_cli`` gives it ``serve``, ``worker``, ``migrate``, ``replay-dlt`` and the rebuild command
+a consumer declares (``rebuild-directory``).
 """
 
 from __future__ import annotations
