@@ -230,11 +230,6 @@ class ConsumerRunner:
                 await consumer.stop()
             await self._stop_producer()
 
-    async def process_record(
-        self, record: ConsumerRecord[bytes, bytes], stop: asyncio.Event
-    ) -> Outcome:
-        return (await self.process_batch([record], stop))[0]
-
     async def process_batch(
         self, records: Sequence[ConsumerRecord[bytes, bytes]], stop: asyncio.Event
     ) -> list[Outcome]:
