@@ -17,6 +17,7 @@ from sqlalchemy.engine import make_url
 from sme_common.audit.migrations import APP_ROLE
 from sme_common.devstack import free_port
 from sme_common.events.consumer import owner_of
+from sme_common.events.relay import epoch_topic
 from sme_common.events.topics import dead_letter_topic
 from sme_embedded.platform import SERVICES
 from tests.harness import GATEWAY_TEMPLATE, REPO, render_gateway_config, wait_for_port
@@ -82,6 +83,10 @@ def test_kafka_acls_let_each_service_write_only_its_own_topics_and_read_what_it_
     name = definition.name
     dead_letters = {dead_letter_topic(c.name) for c in definition.consumers}
     writes = acl_list(name, "WRITES")
+    # The relay's epoch topic (ADR 0009) is created by kafka-init, so the relay never re-publishes
+    # on Apache Kafka; it holds no events.
+    assert epoch_topic(name) in writes
+    writes -= {epoch_topic(name)}
     assert {owner_of(topic) for topic in writes} <= {name}, "only its own topics"
     assert writes >= set(definition.produced_topics) | dead_letters
     assert writes >= {topic for topic in CONSUMED if owner_of(topic) == name}
@@ -170,3 +175,15 @@ def test_the_database_roles_and_every_service_database_are_created_at_first_star
         database = "sme_" + module.definition.name.replace("-", "_")
         assert f"CREATE DATABASE {database} OWNER sme_migrator;" in script
     assert {"SME_APP_DB_PASSWORD", "SME_MIGRATOR_DB_PASSWORD"} <= set(postgres["environment"])
+
+
+def test_the_broker_authenticates_every_listener_and_enforces_acls() -> None:
+    broker = COMPOSE["services"]["kafka"]["environment"]
+    protocols = dict(
+        entry.split(":") for entry in broker["KAFKA_LISTENER_SECURITY_PROTOCOL_MAP"].split(",")
+    )
+    assert set(protocols.values()) == {"SASL_PLAINTEXT"}, "no listener without authentication"
+    assert broker["KAFKA_AUTHORIZER_CLASS_NAME"].endswith("StandardAuthorizer")
+    assert broker["KAFKA_ALLOW_EVERYONE_IF_NO_ACL_FOUND"] == "false"
+    assert broker["KAFKA_SUPER_USERS"] == "User:admin"
+    assert broker["KAFKA_AUTO_CREATE_TOPICS_ENABLE"] == "false"

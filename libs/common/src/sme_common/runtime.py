@@ -2,8 +2,9 @@
 
 Each service describes itself once with a ``ServiceDefinition``; ``create_service_app`` builds the
 app (nothing happens at import time), ``Workers`` runs its outbox relay and consumers, and
-``service_cli`` gives it ``serve``, ``worker``, ``migrate``, ``replay-dlt``, ``outbox parked|resend``
-and ``directory-digest`` commands.
+``service_cli`` gives it ``serve``, ``worker``, ``migrate``, ``replay-dlt``, ``outbox parked|resend``,
+``directory-digest``, ``audit verify`` and the rebuild command a consumer declares
+(``rebuild-directory``).
 """
 
 from __future__ import annotations

@@ -16,8 +16,21 @@ from collections.abc import Sequence
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import case, func, insert, or_
+from sqlalchemy import (
+    Date,
+    DateTime,
+    Integer,
+    Text,
+    bindparam,
+    case,
+    cast,
+    func,
+    or_,
+    select,
+)
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.types import TypeEngine
 
 from sme_common.db.uow import UnitOfWork
 from sme_common.directory.models import enterprise_directory, enterprise_directory_change
@@ -39,6 +52,55 @@ _STATE_COLUMNS = (
     "operating_status",
     "registry_version",
 )
+_ENTRY_TYPES: dict[str, TypeEngine[Any]] = {
+    "uscc": Text(),
+    "name": Text(),
+    "region_code": Text(),
+    "reporting_unit_code": Text(),
+    "industry_code": Text(),
+    "founded_on": Date(),
+    "operating_status": Text(),
+    "registry_version": Integer(),
+    "registered_at": DateTime(timezone=True),
+}
+
+
+def _from_arrays(types: dict[str, TypeEngine[Any]]) -> Any:
+    """``SELECT unnest(:a), unnest(:b), …``: one row per array position, whatever the batch size,
+    so the statement is compiled once (a VALUES list would be a new statement per size)."""
+    return select(
+        *(
+            func.unnest(cast(bindparam(name, type_=ARRAY(type_)), ARRAY(type_)))
+            for name, type_ in types.items()
+        )
+    )
+
+
+def _directory_upsert() -> Any:
+    table = enterprise_directory
+    statement = pg_insert(table).from_select(list(_ENTRY_TYPES), _from_arrays(_ENTRY_TYPES))
+    incoming = statement.excluded
+    newer = table.c.registry_version < incoming.registry_version
+    return statement.on_conflict_do_update(
+        index_elements=[table.c.uscc],
+        set_={
+            **{name: case((newer, incoming[name]), else_=table.c[name]) for name in _STATE_COLUMNS},
+            "registered_at": func.least(table.c.registered_at, incoming.registered_at),
+        },
+        where=or_(newer, incoming.registered_at < table.c.registered_at),
+    )
+
+
+_CHANGE_TYPES: dict[str, TypeEngine[Any]] = {
+    "uscc": Text(),
+    "event_id": Text(),
+    "event_type": Text(),
+    "registry_version": Integer(),
+}
+_DIRECTORY_UPSERT = _directory_upsert()
+_CHANGE_INSERT = pg_insert(enterprise_directory_change).from_select(
+    list(_CHANGE_TYPES), _from_arrays(_CHANGE_TYPES)
+)
 
 
 def _entry(event: CloudEvent) -> dict[str, Any]:
@@ -55,6 +117,10 @@ def _entry(event: CloudEvent) -> dict[str, Any]:
         "registry_version": data["version"],
         "registered_at": datetime.fromisoformat(known_since),
     }
+
+
+def _columns(rows: Sequence[dict[str, Any]], names: Sequence[str]) -> dict[str, list[Any]]:
+    return {name: [row[name] for row in rows] for name in names}
 
 
 async def apply_enterprise_events(uow: UnitOfWork, events: Sequence[CloudEvent]) -> None:
@@ -74,35 +140,19 @@ async def apply_enterprise_events(uow: UnitOfWork, events: Sequence[CloudEvent])
         if entry["registry_version"] > seen["registry_version"]:
             newest[entry["uscc"]] = seen = entry
         seen["registered_at"] = earliest
-    table = enterprise_directory
-    statement = pg_insert(table).values(list(newest.values()))
-    incoming = statement.excluded
-    newer = table.c.registry_version < incoming.registry_version
     await uow.session.execute(
-        statement.on_conflict_do_update(
-            index_elements=[table.c.uscc],
-            set_={
-                **{
-                    name: case((newer, incoming[name]), else_=table.c[name])
-                    for name in _STATE_COLUMNS
-                },
-                "registered_at": func.least(table.c.registered_at, incoming.registered_at),
-            },
-            where=or_(newer, incoming.registered_at < table.c.registered_at),
-        )
+        _DIRECTORY_UPSERT, _columns(list(newest.values()), list(_ENTRY_TYPES))
     )
-    await uow.session.execute(
-        insert(enterprise_directory_change),
-        [
-            {
-                "uscc": event.data["uscc"],
-                "event_id": event.id,
-                "event_type": event.type,
-                "registry_version": event.data["version"],
-            }
-            for event in events
-        ],
-    )
+    changes = [
+        {
+            "uscc": event.data["uscc"],
+            "event_id": event.id,
+            "event_type": event.type,
+            "registry_version": event.data["version"],
+        }
+        for event in events
+    ]
+    await uow.session.execute(_CHANGE_INSERT, _columns(changes, list(_CHANGE_TYPES)))
 
 
 async def record_registered_enterprise(uow: UnitOfWork, event: CloudEvent) -> None:
