@@ -17,7 +17,10 @@ def listening_addresses(pid: int) -> set[str]:
     """Local addresses of the process's listening TCP sockets, from /proc (Linux)."""
     inodes = set()
     for fd in Path(f"/proc/{pid}/fd").iterdir():
-        target = os.readlink(fd)
+        try:
+            target = os.readlink(fd)
+        except FileNotFoundError:  # closed since the directory was listed
+            continue
         if target.startswith("socket:["):
             inodes.add(target[8:-1])
     found = set()
