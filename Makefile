@@ -33,6 +33,7 @@ test: install-dev gateway-deps
 lint: install-dev
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports
 
 typecheck: install-dev
 	$(BIN)/mypy libs/common/src services/*/src deploy/embedded/src

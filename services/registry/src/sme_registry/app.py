@@ -8,7 +8,6 @@ from sme_common.db.engine import Database
 from sme_common.runtime import ServiceDefinition, create_service_app
 from sme_common.settings import ServiceSettings
 from sme_registry.activity.consumers import certification_consumer, history_consumer
-from sme_registry.activity.router import router as profile_router
 from sme_registry.bulk.router import router as bulk_router
 from sme_registry.bulk.worker import import_workers
 from sme_registry.config import Settings
@@ -18,6 +17,7 @@ from sme_registry.facts.router import router as facts_router
 from sme_registry.flags.router import router as flags_router
 from sme_registry.people.router import router as people_router
 from sme_registry.pools.router import router as pools_router
+from sme_registry.profile.router import router as profile_router
 from sme_registry.reference.router import router as reference_router
 from sme_registry.reference.service import load_reference_command
 from sme_registry.sizing.router import router as sizing_router

@@ -5,13 +5,6 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict
 
-from sme_registry.enterprises.schemas import EnterpriseRead
-from sme_registry.facts.schemas import FactsRead
-from sme_registry.flags.schemas import FlagRead
-from sme_registry.people.schemas import PersonRead
-from sme_registry.pools.schemas import PoolPath
-from sme_registry.sizing.schemas import SizeClassRead
-
 
 class CertificateRead(BaseModel):
     model_config = ConfigDict(from_attributes=True)
@@ -34,18 +27,3 @@ class ActivityRead(BaseModel):
     kind: str
     occurred_at: datetime
     summary: dict[str, Any]
-
-
-class Profile(BaseModel):
-    """Everything the platform knows of one enterprise, in one call."""
-
-    enterprise: EnterpriseRead
-    latest_facts: FactsRead | None
-    size_class: SizeClassRead | None
-    pools: PoolPath
-    flags: list[FlagRead]
-    certificates: list[CertificateRead]
-    service_people: list[PersonRead]
-    support_history: list[ActivityRead]
-    financing_history: list[ActivityRead]
-    complaint_records: list[ActivityRead]

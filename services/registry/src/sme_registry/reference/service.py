@@ -5,10 +5,25 @@ from __future__ import annotations
 
 import psycopg
 
+from sme_common.db import Database
 from sme_common.db.engine import to_sync_url
 from sme_common.reference.industries import IndustryCatalog
 from sme_common.reference.regions import RegionCatalog
 from sme_common.settings import ServiceSettings
+from sme_registry.reference import repository
+from sme_registry.reference.schemas import IndustrySectionRead, RegionRead
+
+
+async def list_regions(database: Database, *, parent_code: str | None) -> list[RegionRead]:
+    async with database.sessionmaker() as session:
+        rows = await repository.regions(session, parent_code=parent_code)
+    return [RegionRead.model_validate(row) for row in rows]
+
+
+async def list_industry_sections(database: Database) -> list[IndustrySectionRead]:
+    async with database.sessionmaker() as session:
+        rows = await repository.industry_sections(session)
+    return [IndustrySectionRead.model_validate(row) for row in rows]
 
 
 def load_reference_data(database_url: str) -> tuple[int, int]:

@@ -1,0 +1,28 @@
+"""``GET /enterprises/{uscc}/profile``."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Request
+
+from sme_common.audit.recorder import audit_read
+from sme_common.auth import Principal
+from sme_registry.enterprises.router import UsccPath, reader
+from sme_registry.profile import service
+from sme_registry.profile.schemas import Profile
+
+router = APIRouter(tags=["enterprise profile"])
+
+
+@router.get(
+    "/enterprises/{uscc}/profile",
+    response_model=Profile,
+    dependencies=[audit_read("enterprise_profile", reader)],
+)
+async def profile(
+    request: Request, uscc: UsccPath, principal: Annotated[Principal, Depends(reader)]
+) -> Profile:
+    """The enterprise with its facts, size class, pools, flags, titles, service people, support,
+    financing and complaint records: the one call an agency system makes to see everything."""
+    return await service.profile(request.app.state.database, uscc, principal)

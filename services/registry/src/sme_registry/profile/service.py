@@ -1,0 +1,65 @@
+"""Assembling the profile (one read transaction, so its parts agree with each other)."""
+
+from __future__ import annotations
+
+from sme_common.auth import Principal, Role
+from sme_common.db import Database
+from sme_registry.activity.schemas import ActivityRead, CertificateRead
+from sme_registry.enterprises import repository as enterprises
+from sme_registry.enterprises.schemas import EnterpriseRead
+from sme_registry.enterprises.service import business_today, not_found
+from sme_registry.facts.service import facts_read
+from sme_registry.flags.service import flag_read
+from sme_registry.people.schemas import PersonRead
+from sme_registry.pools.schemas import PoolEntryRead, PoolPath
+from sme_registry.profile import repository
+from sme_registry.profile.domain import may_see_complaint
+from sme_registry.profile.schemas import Profile
+from sme_registry.sizing.schemas import SizeClassRead
+
+# Who sees complainants in a profile (``domain.may_see_complaint``): the province.
+SEES_COMPLAINANTS = (Role.PROVINCE_OFFICER, Role.PLATFORM_ADMIN)
+
+
+async def profile(database: Database, uscc: str, principal: Principal) -> Profile:
+    today = business_today()
+    async with database.sessionmaker() as session, session.begin():
+        enterprise = await enterprises.get(session, uscc, principal.region_scope())
+        if enterprise is None:
+            raise not_found(uscc)
+        facts = await repository.latest_two_facts(session, uscc)
+        size = await repository.latest_size_class(session, uscc)
+        entries = await repository.pool_entries(session, uscc)
+        flags = await repository.credit_flags(session, uscc)
+        certificates = await repository.held_certificates(session, uscc)
+        people = await repository.active_service_people(session, uscc)
+        activity = await repository.activity(session, uscc)
+        latest = facts[0] if facts else None
+        previous = (
+            facts[1] if len(facts) > 1 and latest and facts[1].year == latest.year - 1 else None
+        )
+
+        sees_complainants = principal.has_role(*SEES_COMPLAINANTS)
+
+        def of(service: str) -> list[ActivityRead]:
+            return [ActivityRead.model_validate(a) for a in activity if a.source_service == service]
+
+        return Profile(
+            enterprise=EnterpriseRead.model_validate(enterprise),
+            latest_facts=facts_read(latest, previous) if latest else None,
+            size_class=SizeClassRead.model_validate(size) if size else None,
+            pools=PoolPath(
+                current=[e.pool for e in entries if e.left_on is None],
+                path=[PoolEntryRead.model_validate(e) for e in entries],
+            ),
+            flags=[flag_read(f, today) for f in flags],
+            certificates=[CertificateRead.model_validate(c) for c in certificates],
+            service_people=[PersonRead.model_validate(p) for p in people],
+            support_history=of("funding"),
+            financing_history=of("finance-matching"),
+            complaint_records=[
+                record
+                for record in of("complaints")
+                if may_see_complaint(record.summary, sees_complainants=sees_complainants)
+            ],
+        )
