@@ -12,7 +12,7 @@ from sme_common.auth.dependencies import require
 from sme_common.auth.principal import Principal, Role
 from sme_common.db.engine import Database
 from sme_common.directory.models import enterprise_directory
-from sme_common.errors import InvalidInput, NotFound
+from sme_common.errors import InvalidInput, NotFound, problems
 
 USCC_PATH = Path(pattern=r"^[0-9A-HJ-NPQRTUWXY]{18}$", description="Unified social credit code")
 MAX_LIMIT = 200
@@ -61,7 +61,11 @@ def directory_router(service: str) -> APIRouter:
     router = APIRouter(tags=["enterprise directory"])
     reader = require(roles=READ_ROLES, scope=f"{service}:read")
 
-    @router.get("/enterprises/{uscc}", response_model=DirectoryEntry)
+    @router.get(
+        "/enterprises/{uscc}",
+        response_model=DirectoryEntry,
+        responses=problems(404, codes={404: ("enterprise_not_found",)}),
+    )
     async def get_enterprise(
         request: Request,
         uscc: Annotated[str, USCC_PATH],
@@ -83,7 +87,11 @@ def directory_router(service: str) -> APIRouter:
             )
         return DirectoryEntry.model_validate(row)
 
-    @router.get("/enterprises", response_model=DirectoryPage)
+    @router.get(
+        "/enterprises",
+        response_model=DirectoryPage,
+        responses=problems(codes={422: ("cursor_invalid",)}),
+    )
     async def list_enterprises(
         request: Request,
         principal: Annotated[Principal, Depends(reader)],

@@ -8,6 +8,7 @@ from sqlalchemy import select
 from sme_common.audit.recorder import audit_read
 from sme_common.auth import Principal, Role
 from sme_common.db import UnitOfWork
+from sme_common.errors import problems
 from sme_registry.activity.models import EnterpriseActivity, HeldCertificate
 from sme_registry.activity.schemas import ActivityRead, CertificateRead, Profile
 from sme_registry.enterprises import repository as enterprises
@@ -34,8 +35,9 @@ SEES_COMPLAINANTS = (Role.PROVINCE_OFFICER, Role.PLATFORM_ADMIN)
     "/enterprises/{uscc}/profile",
     response_model=Profile,
     dependencies=[audit_read("enterprise_profile", reader)],
+    responses=problems(404, codes={404: ("enterprise_not_found",)}),
 )
-async def profile(
+async def get_profile(
     request: Request, uscc: UsccPath, principal: Annotated[Principal, Depends(reader)]
 ) -> Profile:
     """The enterprise with its facts, size class, pools, flags, titles, service people, support,
