@@ -13,6 +13,7 @@ import httpx
 import pytest
 import pytest_asyncio
 
+from sme_common.auth.issuer import create_issuer_app
 from sme_common.auth.keys import ensure_signing_key
 from sme_common.ids import make_uscc
 from sme_common.settings import AuthSettings, KafkaSettings
@@ -206,3 +207,20 @@ async def test_if_none_match_with_the_current_etag_answers_304(
     assert weak.status_code == 304
     stale = await client.get(url, headers={**officer, "If-None-Match": '"999"'})
     assert stale.status_code == 200 and stale.json()["uscc"] == USCC
+
+
+def test_the_token_endpoint_is_public_and_declares_its_own_errors(tmp_path: Path) -> None:
+    ensure_signing_key(tmp_path)
+    issuer = create_issuer_app(
+        signing_key_file=tmp_path / "signing-key.pem",
+        clients_file=tmp_path / "clients.json",
+        issuer="https://issuer.test",
+        audience="sme-platform",
+    )
+    document = issuer.openapi()
+    token = document["paths"]["/api/auth/v1/token"]["post"]
+    assert token["operationId"] == "issue_token"
+    assert token["security"] == []
+    assert token["responses"]["401"]["x-error-codes"] == ["client_invalid"]
+    assert token["responses"]["400"]["x-error-codes"] == ["unsupported_grant_type", "scope_invalid"]
+    assert "access_token" in document["components"]["schemas"]["TokenAnswer"]["required"]

@@ -390,15 +390,16 @@ STATUS_MEANINGS: dict[int, tuple[str, tuple[str, ...]]] = {
 
 
 def problems(
-    *statuses: int, codes: Mapping[int, Sequence[str]] | None = None
+    *statuses: int, codes: Mapping[int, Sequence[str]] | None = None, generic: bool = True
 ) -> dict[int | str, dict[str, Any]]:
     """The ``responses=`` of a route for the error statuses it answers, typed ``Problem``, each
-    listing its codes in ``x-error-codes`` (the generic ones of the status and ``codes``)."""
+    listing its codes in ``x-error-codes`` (the generic ones of the status unless ``generic`` is
+    false, and ``codes``)."""
     codes = codes or {}
     declared: dict[int | str, dict[str, Any]] = {}
     for status in sorted({*statuses, *codes}):
-        meaning, generic = STATUS_MEANINGS.get(status, ("Error", ()))
-        listed = list(dict.fromkeys([*generic, *codes.get(status, ())]))
+        meaning, common = STATUS_MEANINGS.get(status, ("Error", ()))
+        listed = list(dict.fromkeys([*(common if generic else ()), *codes.get(status, ())]))
         description = meaning + (": " + ", ".join(f"`{c}`" for c in listed) if listed else "")
         declared[status] = {
             "description": description,

@@ -69,10 +69,10 @@ def _add_problem_schemas(document: dict[str, Any]) -> None:
 
 
 def _complete_operation(
-    operation: dict[str, Any], route: APIRoute, protected_prefix: str
+    operation: dict[str, Any], route: APIRoute, protected_prefix: str | None
 ) -> set[str]:
     """Security and the generic error answers of one operation; returns the scopes it needs."""
-    protected = route.path_format.startswith(protected_prefix)
+    protected = protected_prefix is not None and route.path_format.startswith(protected_prefix)
     requirements = _requirements(route.dependant)
     scopes = {r.scope for r in requirements if r.scope is not None}
     statuses = {422}
@@ -106,8 +106,9 @@ def _complete_operation(
     return scopes
 
 
-def complete_openapi(app: FastAPI, protected_prefix: str) -> dict[str, Any]:
-    """The app's OpenAPI document (built once), completed as the module docstring says."""
+def complete_openapi(app: FastAPI, protected_prefix: str | None) -> dict[str, Any]:
+    """The app's OpenAPI document (built once), completed as the module docstring says. Operations
+    under ``protected_prefix`` need a token; ``None``: none does (the token issuer)."""
     if app.openapi_schema:
         return app.openapi_schema
     document = get_openapi(
