@@ -12,10 +12,11 @@ from typing import Any
 import httpx
 import pytest
 import pytest_asyncio
+from jsonschema import Draft202012Validator
 
 from sme_common.auth.issuer import create_issuer_app
 from sme_common.auth.keys import ensure_signing_key
-from sme_common.ids import make_uscc
+from sme_common.ids import is_valid_uscc, make_uscc
 from sme_common.settings import AuthSettings, KafkaSettings
 from sme_common.testing.plugin import DatabaseFactory, TokenFactory, isolated_database
 from sme_embedded.platform import SERVICES
@@ -224,3 +225,66 @@ def test_the_token_endpoint_is_public_and_declares_its_own_errors(tmp_path: Path
     assert token["responses"]["401"]["x-error-codes"] == ["client_invalid"]
     assert token["responses"]["400"]["x-error-codes"] == ["unsupported_grant_type", "scope_invalid"]
     assert "access_token" in document["components"]["schemas"]["TokenAnswer"]["required"]
+
+
+MAIN_READS = {
+    "get_enterprise",
+    "search_enterprises",
+    "get_facts",
+    "get_pool_path",
+    "get_import",
+    "list_enterprises",
+    "healthz",
+    "readyz",
+}
+
+
+def _component(document: dict[str, Any], schema: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+    name = schema["$ref"].rsplit("/", 1)[-1]
+    return name, document["components"]["schemas"][name]
+
+
+def test_request_bodies_and_main_responses_carry_examples() -> None:
+    for service, method, path, operation in _operations():
+        document = DOCUMENTS[service]
+        label = f"{service} {method} {path}"
+        body = operation.get("requestBody", {}).get("content", {}).get("application/json")
+        if body is not None:
+            name, component = _component(document, body["schema"])
+            assert component.get("examples"), f"{label}: request body {name} has no example"
+        if body is None and operation["operationId"] not in MAIN_READS:
+            continue
+        for status, response in operation["responses"].items():
+            content = response.get("content", {}).get("application/json")
+            if status.startswith("2") and content is not None:
+                name, component = _component(document, content["schema"])
+                assert component.get("examples"), f"{label}: {status} {name} has no example"
+
+
+def _uscc_values(value: Any) -> Iterator[str]:
+    if isinstance(value, dict):
+        for key, item in value.items():
+            if key == "uscc":
+                yield item
+            else:
+                yield from _uscc_values(item)
+    elif isinstance(value, list):
+        for item in value:
+            yield from _uscc_values(item)
+
+
+def test_every_example_matches_its_schema_and_names_a_valid_uscc() -> None:
+    checked = 0
+    for service, document in DOCUMENTS.items():
+        for name, component in document["components"]["schemas"].items():
+            validator = Draft202012Validator(
+                {"$ref": f"#/components/schemas/{name}", "components": document["components"]},
+                format_checker=Draft202012Validator.FORMAT_CHECKER,
+            )
+            for example in component.get("examples", []):
+                errors = [e.message for e in validator.iter_errors(example)]
+                assert not errors, f"{service} {name}: {errors}"
+                for uscc in _uscc_values(example):
+                    assert is_valid_uscc(uscc), f"{service} {name}: {uscc}"
+                checked += 1
+    assert checked >= 20

@@ -339,15 +339,17 @@ class Problem(BaseModel):
     model_config = ConfigDict(
         extra="allow",
         json_schema_extra={
-            "example": {
-                "type": PROBLEM_TYPE_BASE + "enterprise-not-found",
-                "title": "Not found",
-                "status": 404,
-                "code": "enterprise_not_found",
-                "detail": "No enterprise with this USCC in your region",
-                "detail_zh": "您的辖区内没有该统一社会信用代码的企业",
-                "request_id": "4f1c2a9e7b3d4e5f",
-            }
+            "examples": [
+                {
+                    "type": PROBLEM_TYPE_BASE + "enterprise-not-found",
+                    "title": "Not found",
+                    "status": 404,
+                    "code": "enterprise_not_found",
+                    "detail": "No enterprise with this USCC in your region",
+                    "detail_zh": "您的辖区内没有该统一社会信用代码的企业",
+                    "request_id": "4f1c2a9e7b3d4e5f",
+                }
+            ]
         },
     )
 

@@ -43,7 +43,7 @@ async def check_broker(kafka: KafkaSettings) -> str | None:
 
 
 class Liveness(BaseModel):
-    model_config = ConfigDict(json_schema_extra={"example": {"status": "ok"}})
+    model_config = ConfigDict(json_schema_extra={"examples": [{"status": "ok"}]})
 
     status: Literal["ok"]
 
@@ -51,7 +51,7 @@ class Liveness(BaseModel):
 class Readiness(BaseModel):
     model_config = ConfigDict(
         json_schema_extra={
-            "example": {"status": "ready", "checks": {"database": "ok", "broker": "ok"}}
+            "examples": [{"status": "ready", "checks": {"database": "ok", "broker": "ok"}}]
         }
     )
 

@@ -14,8 +14,9 @@ from typing import Any, cast
 
 from fastapi import FastAPI, routing
 from fastapi.dependencies.models import Dependant
-from fastapi.openapi.utils import get_openapi
+from fastapi.openapi.utils import get_fields_from_routes, get_openapi
 from fastapi.routing import APIRoute
+from pydantic import TypeAdapter
 
 from sme_common.auth.dependencies import RoleRequirement
 from sme_common.errors import Problem, ProblemItem, problems
@@ -66,6 +67,21 @@ def _add_problem_schemas(document: dict[str, Any]) -> None:
         for name, definition in schema.pop("$defs", {}).items():
             schemas.setdefault(name, definition)
         schemas[model.__name__] = schema
+
+
+def _restore_examples(document: dict[str, Any], app: FastAPI) -> None:
+    """FastAPI drops every null from the document (``exclude_none``), nulls inside the models'
+    examples too, and an example without its required nullable fields contradicts its own schema.
+    Put the examples back as the models state them."""
+    schemas = document.get("components", {}).get("schemas", {})
+    for field in get_fields_from_routes(app.routes):
+        schema = TypeAdapter(field.field_info.annotation).json_schema(
+            ref_template="#/components/schemas/{model}", mode=field.mode
+        )
+        named = {**schema.get("$defs", {}), schema.get("title", ""): schema}
+        for name, definition in named.items():
+            if "examples" in definition and name in schemas:
+                schemas[name]["examples"] = definition["examples"]
 
 
 def _complete_operation(
@@ -120,6 +136,7 @@ def complete_openapi(app: FastAPI, protected_prefix: str | None) -> dict[str, An
         tags=app.openapi_tags,
         servers=app.servers,
     )
+    _restore_examples(document, app)
     _add_problem_schemas(document)
     scopes: set[str] = set()
     for context in routing.iter_route_contexts(app.routes):
