@@ -69,11 +69,12 @@ def test_public_endpoints_are_public_and_every_other_operation_needs_a_token() -
         if path.endswith(PUBLIC_SUFFIXES):
             assert operation["security"] == [], label
             assert "401" not in operation["responses"], label
+            assert {"413", "422"} <= set(operation["responses"]), label
         else:
             assert {"bearerAuth": []} in operation["security"], label
             oauth2 = next(s for s in operation["security"] if "oauth2ClientCredentials" in s)
             assert oauth2["oauth2ClientCredentials"], f"{label}: no scope named"
-            assert {"401", "403", "422", "503"} <= set(operation["responses"]), label
+            assert {"401", "403", "413", "422", "503"} <= set(operation["responses"]), label
 
 
 def test_every_error_answer_is_a_typed_problem_with_its_codes() -> None:

@@ -4,8 +4,8 @@ are public, and the ``Problem`` answers every operation can give.
 
 Done once here, from route metadata: the ``require(...)`` dependency of an operation names its
 scope, its ``responses=problems(...)`` the errors of its own; the errors any operation can meet
-(401/403 behind the token, 422, 413 and 400 for bodies, 404 where a path names something, 503) are
-added to each.
+(401/403 and 503 behind the token, 413 and 422 everywhere, 400 for JSON bodies, 404 where a path
+names something) are added to each.
 """
 
 from __future__ import annotations
@@ -75,6 +75,8 @@ def _restore_examples(document: dict[str, Any], app: FastAPI) -> None:
     Put the examples back as the models state them."""
     schemas = document.get("components", {}).get("schemas", {})
     for field in get_fields_from_routes(app.routes):
+        if field.field_info.annotation is None:
+            continue
         schema = TypeAdapter(field.field_info.annotation).json_schema(
             ref_template="#/components/schemas/{model}", mode=field.mode
         )
@@ -91,7 +93,7 @@ def _complete_operation(
     protected = protected_prefix is not None and route.path_format.startswith(protected_prefix)
     requirements = _requirements(route.dependant)
     scopes = {r.scope for r in requirements if r.scope is not None}
-    statuses = {422}
+    statuses = {413, 422}  # the request guard reads every request: any body may be too large
     if protected:
         operation["security"] = [{BEARER: []}, {CLIENT_CREDENTIALS: sorted(scopes)}]
         statuses |= {401, 403, 503}
@@ -103,8 +105,6 @@ def _complete_operation(
     if route.dependant.path_params and protected:
         statuses.add(404)
     body = operation.get("requestBody", {}).get("content", {})
-    if body:
-        statuses.add(413)
     if "application/json" in body:
         statuses.add(400)
     responses = operation.setdefault("responses", {})
