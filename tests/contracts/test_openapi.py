@@ -209,6 +209,30 @@ async def test_if_none_match_with_the_current_etag_answers_304(
     assert weak.status_code == 304
     stale = await client.get(url, headers={**officer, "If-None-Match": '"999"'})
     assert stale.status_code == 200 and stale.json()["uscc"] == USCC
+    renamed = await client.patch(
+        url, json={"name": "条件请求企业（更名）"}, headers={**officer, "If-Match": etag}
+    )
+    assert renamed.status_code == 200, renamed.text
+    assert renamed.headers["etag"] == f'"{renamed.json()["version"]}"' != etag
+    changed = await client.get(url, headers={**officer, "If-None-Match": etag})
+    assert changed.status_code == 200 and changed.headers["etag"] == renamed.headers["etag"]
+
+
+async def test_a_patch_naming_no_version_is_428_version_required(
+    client: httpx.AsyncClient, officer: dict[str, str]
+) -> None:
+    uscc = make_uscc(region="620102", body="MP000002")
+    created = await client.post(
+        "/api/registry/v1/enterprises",
+        json={"uscc": uscc, "name": "无版本更新企业", "region_code": "620102"},
+        headers=officer,
+    )
+    assert created.status_code == 201, created.text
+    refused = await client.patch(
+        f"/api/registry/v1/enterprises/{uscc}", json={"name": "无版本"}, headers=officer
+    )
+    assert refused.status_code == 428
+    assert refused.json()["code"] == "version_required"
 
 
 def test_the_token_endpoint_is_public_and_declares_its_own_errors(tmp_path: Path) -> None:

@@ -74,6 +74,13 @@ class Conflict(DomainError):
     title = "Conflict"
 
 
+class PreconditionRequired(DomainError):
+    """A change that must name the version it was based on (``If-Match`` or ``version``) did not."""
+
+    status = 428
+    title = "Precondition required"
+
+
 class Unauthorized(DomainError):
     status = 401
     title = "Authentication required"
@@ -386,7 +393,7 @@ STATUS_MEANINGS: dict[int, tuple[str, tuple[str, ...]]] = {
             "text_unpaired_surrogate",
         ),
     ),
-    428: ("This operation needs If-Match", ()),
+    428: ("This change must name the version it is based on (If-Match or version)", ()),
     503: ("A backing service is unreachable; retry later", ("service_unavailable",)),
 }
 

@@ -21,7 +21,7 @@ from sme_common.api import (
 )
 from sme_common.audit.recorder import audit_read
 from sme_common.auth import Principal, Role, require
-from sme_common.errors import InvalidInput, problems
+from sme_common.errors import InvalidInput, PreconditionRequired, problems
 from sme_common.idempotency import idempotency_key_from
 from sme_registry.enterprises import service
 from sme_registry.enterprises.repository import EnterpriseFilters
@@ -118,25 +118,29 @@ async def register_enterprise(
 @router.patch(
     "/enterprises/{uscc}",
     response_model=EnterpriseRead,
-    responses=problems(
-        404,
-        409,
-        codes={
-            404: ("enterprise_not_found",),
-            409: ("version_conflict",),
-            422: (
-                "if_match_invalid",
-                "if_match_mismatch",
-                "region_unknown",
-                "reporting_unit_mismatch",
-                "industry_code_invalid",
-                "founded_on_in_future",
-                "name_required",
-                "operating_status_required",
-            ),
-            403: ("region_forbidden",),
-        },
-    ),
+    responses={
+        200: {"headers": ETAG_HEADER},
+        **problems(
+            404,
+            409,
+            codes={
+                404: ("enterprise_not_found",),
+                409: ("version_conflict",),
+                428: ("version_required",),
+                422: (
+                    "if_match_invalid",
+                    "if_match_mismatch",
+                    "region_unknown",
+                    "reporting_unit_mismatch",
+                    "industry_code_invalid",
+                    "founded_on_in_future",
+                    "name_required",
+                    "operating_status_required",
+                ),
+                403: ("region_forbidden",),
+            },
+        ),
+    },
 )
 async def update_enterprise(
     request: Request,
@@ -144,13 +148,23 @@ async def update_enterprise(
     body: EnterpriseUpdate,
     principal: Annotated[Principal, Depends(writer)],
     if_match: Annotated[str | None, Header()] = None,
-) -> EnterpriseRead:
+) -> Response:
     """Change register data. ``version`` (or ``If-Match``) must be the version you read: a stale
-    one is a 409 ``version_conflict``. A former name is kept when the name changes."""
-    expected_version(if_match, body.version)
-    return await service.update_enterprise(
-        request.app.state.database, uscc=uscc, command=body, actor=principal
+    one is a 409 ``version_conflict``, neither a 428 ``version_required``. A former name is kept
+    when the name changes. The answer's ``ETag`` is the new version."""
+    version = expected_version(if_match, body.version)
+    if version is None:
+        raise PreconditionRequired(
+            "version_required",
+            'Send the version you read, as "version" or as If-Match: "<ETag>"',
+            "请提供读取时的版本号（version 字段或 If-Match 请求头）",
+            field="version",
+        )
+    command = body.model_copy(update={"version": version})
+    enterprise = await service.update_enterprise(
+        request.app.state.database, uscc=uscc, command=command, actor=principal
     )
+    return versioned_response(enterprise, enterprise.version)
 
 
 @router.get(

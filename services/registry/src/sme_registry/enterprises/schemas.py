@@ -89,7 +89,11 @@ class EnterpriseUpdate(BaseModel):
         json_schema_extra={"examples": [{"version": 3, "name": "兰州示例精密科技有限公司"}]},
     )
 
-    version: int = Field(ge=1, description="The version you read; a stale one is a 409")
+    version: int | None = Field(
+        default=None,
+        ge=1,
+        description="The version you read (or send its ETag as If-Match); a stale one is a 409",
+    )
     name: Annotated[str, Field(min_length=1, max_length=200), CLEAN_TEXT] | None = Field(
         default=None
     )
