@@ -89,7 +89,7 @@ async def test_malformed_payloads_are_422_problems_naming_the_field(
     assert response.json()["detail_zh"]
 
 
-async def test_body_that_is_not_json_is_a_problem_not_a_500(
+async def test_body_that_is_not_json_is_a_400_problem_not_a_500(
     client: httpx.AsyncClient, bearer: TokenFactory
 ) -> None:
     response = await client.post(
@@ -97,8 +97,9 @@ async def test_body_that_is_not_json_is_a_problem_not_a_500(
         content=b"{not json",
         headers={**bearer("province_officer", region="620000"), "content-type": "application/json"},
     )
-    assert response.status_code == 422
+    assert response.status_code == 400
     assert response.headers["content-type"] == "application/problem+json"
+    assert response.json()["code"] == "json_invalid"
 
 
 @pytest.mark.parametrize(

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import re
 from datetime import datetime
-from typing import Annotated
+from typing import Annotated, Any
 
-from fastapi import Request
-from pydantic import BeforeValidator
+from fastapi import Request, Response
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel, BeforeValidator
 from pydantic_core import PydanticCustomError
 
+from sme_common import idempotency
 from sme_common.errors import InvalidInput
 
 _RFC3339_START = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}[Tt ][0-9]{2}:[0-9]{2}")
@@ -51,3 +53,64 @@ def _all_query_params(dependant: object) -> list[object]:
     for sub in getattr(dependant, "dependencies", []):
         params.extend(_all_query_params(sub))
     return params
+
+
+ETAG_HEADER: dict[str, Any] = {
+    "ETag": {
+        "description": 'The version of the resource (`"3"`): send it back as `If-Match` to change '
+        "it, or as `If-None-Match` to read it only if it changed",
+        "schema": {"type": "string", "example": '"3"'},
+    }
+}
+LOCATION_HEADER: dict[str, Any] = {
+    "Location": {
+        "description": "Where the created resource is read",
+        "schema": {"type": "string", "format": "uri-reference"},
+    }
+}
+NOT_MODIFIED: dict[int | str, dict[str, Any]] = {
+    304: {
+        "description": "Not modified: `If-None-Match` names the current ETag",
+        "headers": ETAG_HEADER,
+    }
+}
+IDEMPOTENT: dict[str, Any] = {
+    "parameters": [
+        {
+            "name": idempotency.HEADER,
+            "in": "header",
+            "required": False,
+            "description": "A key of your own: a retry with the same key and body replays the "
+            "first answer; the same key with another body is a 409 `idempotency_key_reused`",
+            "schema": {"type": "string", "pattern": idempotency.KEY_PATTERN.pattern},
+        }
+    ]
+}
+"""``openapi_extra=`` of a POST that honours ``Idempotency-Key`` (the handler reads it itself)."""
+
+
+def replay_header() -> dict[str, Any]:
+    return {
+        idempotency.REPLAY_HEADER: {
+            "description": "`true` when this answer replays the first one of the same key",
+            "schema": {"type": "string", "enum": ["true"]},
+        }
+    }
+
+
+def _etag_matches(if_none_match: str, etag: str) -> bool:
+    """Weak comparison (RFC 9110 §13.1.2): ``W/"3"`` and ``"3"`` name the same version."""
+    candidates = [tag.strip().removeprefix("W/") for tag in if_none_match.split(",")]
+    return "*" in candidates or etag in candidates
+
+
+def versioned_response(
+    body: BaseModel, version: int, *, if_none_match: str | None = None, status_code: int = 200
+) -> Response:
+    """A resource with its ``ETag``; 304 without a body when ``If-None-Match`` names it."""
+    etag = f'"{version}"'
+    if if_none_match is not None and _etag_matches(if_none_match, etag):
+        return Response(status_code=304, headers={"ETag": etag})
+    return JSONResponse(
+        body.model_dump(mode="json"), status_code=status_code, headers={"ETag": etag}
+    )

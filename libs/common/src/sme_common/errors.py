@@ -7,16 +7,18 @@ turn them, request validation errors and anything unexpected into ``application/
 from __future__ import annotations
 
 import traceback
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import psycopg
 import structlog
-from fastapi import FastAPI, Request
+from fastapi import FastAPI, Request, routing
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from pydantic import BaseModel, ConfigDict
 from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import compile_path
 
 from sme_common.db.engine import is_transient_failure
 from sme_common.observability.tracing import request_id_var
@@ -70,6 +72,13 @@ class Conflict(DomainError):
 
     status = 409
     title = "Conflict"
+
+
+class PreconditionRequired(DomainError):
+    """A change that must name the version it was based on (``If-Match`` or ``version``) did not."""
+
+    status = 428
+    title = "Precondition required"
 
 
 class Unauthorized(DomainError):
@@ -151,6 +160,15 @@ async def _validation_handler(_request: Request, exc: Exception) -> JSONResponse
         errors[0] if errors else {"type": "invalid", "loc": (), "msg": "invalid request"}
     )
     first_type = str(first.get("type", ""))
+    if any(err.get("type") == "json_invalid" for err in errors):
+        # Not JSON at all is a malformed request (RFC 9110 §15.5.1), not invalid content: a 400.
+        return problem(
+            status=400,
+            code="json_invalid",
+            title="Malformed JSON",
+            detail=f"The body is not valid JSON: {first.get('msg', '')}",
+            detail_zh=_VALIDATION_ZH["json_invalid"],
+        )
     details = [
         {
             "field": _field_path(err.get("loc", ())),
@@ -186,16 +204,30 @@ _HTTP_CODES = {
 }
 
 
-async def _http_handler(_request: Request, exc: Exception) -> JSONResponse:
+def allowed_methods(app: Any, path: str) -> list[str]:
+    """Every method some route of ``app`` answers at ``path`` (Starlette's 405 names only the
+    methods of the first route whose path matched)."""
+    methods: set[str] = set()
+    for context in routing.iter_route_contexts(app.routes):
+        path_format = context.path_format
+        if path_format and compile_path(path_format)[0].match(path):
+            methods |= set(context.methods or ())
+    return sorted(methods)
+
+
+async def _http_handler(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, StarletteHTTPException)
     code, zh = _HTTP_CODES.get(exc.status_code, ("http_error", "请求失败"))
+    headers = dict(exc.headers) if exc.headers else {}
+    if exc.status_code == 405 and (allowed := allowed_methods(request.app, request.url.path)):
+        headers["Allow"] = ", ".join(allowed)
     return problem(
         status=exc.status_code,
         code=code,
         title=str(exc.detail) if isinstance(exc.detail, str) else code,
         detail=str(exc.detail),
         detail_zh=zh,
-        headers=dict(exc.headers) if exc.headers else None,
+        headers=headers or None,
     )
 
 
@@ -298,11 +330,89 @@ def install_problem_handlers(app: FastAPI) -> None:
     app.add_exception_handler(Exception, _unexpected_handler)
 
 
-PROBLEM_RESPONSES: dict[int | str, dict[str, Any]] = {
-    status: {"description": desc, "content": {PROBLEM_CONTENT_TYPE: {}}}
-    for status, desc in (
-        (401, "Missing or invalid token"),
-        (403, "Role, scope or region does not allow this"),
-        (422, "Invalid input"),
+class ProblemItem(BaseModel):
+    """One of the errors of a ``request_invalid`` answer."""
+
+    field: str
+    code: str
+    detail: str
+    detail_zh: str
+
+
+class Problem(BaseModel):
+    """An error answer (RFC 9457 ``application/problem+json``): ``code`` is stable, the ``detail``
+    texts are for people. A problem may carry more members (e.g. ``current_version``)."""
+
+    model_config = ConfigDict(
+        extra="allow",
+        json_schema_extra={
+            "examples": [
+                {
+                    "type": PROBLEM_TYPE_BASE + "enterprise-not-found",
+                    "title": "Not found",
+                    "status": 404,
+                    "code": "enterprise_not_found",
+                    "detail": "No enterprise with this USCC in your region",
+                    "detail_zh": "您的辖区内没有该统一社会信用代码的企业",
+                    "request_id": "4f1c2a9e7b3d4e5f",
+                }
+            ]
+        },
     )
+
+    type: str
+    title: str
+    status: int
+    code: str
+    detail: str
+    detail_zh: str
+    field: str | None = None
+    request_id: str | None = None
+    errors: list[ProblemItem] | None = None
+
+
+PROBLEM_SCHEMA_REF = "#/components/schemas/Problem"
+
+# What each status means here, and the codes every operation that can answer it may carry. A
+# router names its own codes with ``problems(404, codes={404: ("enterprise_not_found",)})``.
+STATUS_MEANINGS: dict[int, tuple[str, tuple[str, ...]]] = {
+    400: ("The body is not parseable JSON", ("json_invalid",)),
+    401: ("Missing or invalid token", ("token_missing", "token_invalid", "token_expired")),
+    403: ("Role, scope or region does not allow this", ("role_forbidden", "scope_missing")),
+    404: ("Nothing there in your region", ()),
+    409: ("Conflicts with the current state", ()),
+    412: ("The If-Match version is not the current one", ()),
+    413: ("The body is larger than this operation accepts", ("payload_too_large",)),
+    415: ("The body's media type is not one this operation reads", ()),
+    422: (
+        "Invalid input",
+        (
+            "request_invalid",
+            "query_parameter_unknown",
+            "text_nul_character",
+            "text_unpaired_surrogate",
+        ),
+    ),
+    428: ("This change must name the version it is based on (If-Match or version)", ()),
+    503: ("A backing service is unreachable; retry later", ("service_unavailable",)),
 }
+
+
+def problems(
+    *statuses: int, codes: Mapping[int, Sequence[str]] | None = None, generic: bool = True
+) -> dict[int | str, dict[str, Any]]:
+    """The ``responses=`` of a route for the error statuses it answers, typed ``Problem``, each
+    listing its codes in ``x-error-codes`` (the generic ones of the status unless ``generic`` is
+    false, and ``codes``)."""
+    codes = codes or {}
+    declared: dict[int | str, dict[str, Any]] = {}
+    for status in sorted({*statuses, *codes}):
+        meaning, common = STATUS_MEANINGS.get(status, ("Error", ()))
+        listed = list(dict.fromkeys([*(common if generic else ()), *codes.get(status, ())]))
+        description = meaning + (": " + ", ".join(f"`{c}`" for c in listed) if listed else "")
+        declared[status] = {
+            "description": description,
+            "content": {PROBLEM_CONTENT_TYPE: {"schema": {"$ref": PROBLEM_SCHEMA_REF}}},
+            "x-error-codes": listed,
+        }
+    return declared

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import asyncio
-from typing import Any
+from typing import Any, Literal
 
 from aiokafka.admin import AIOKafkaAdminClient
 from fastapi import APIRouter, Request, Response
 from fastapi.responses import JSONResponse
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from pydantic import BaseModel, ConfigDict
 
 from sme_common.db.engine import Database
 from sme_common.settings import KafkaSettings
@@ -41,14 +42,37 @@ async def check_broker(kafka: KafkaSettings) -> str | None:
     return None
 
 
+class Liveness(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [{"status": "ok"}]})
+
+    status: Literal["ok"]
+
+
+class Readiness(BaseModel):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [{"status": "ready", "checks": {"database": "ok", "broker": "ok"}}]
+        }
+    )
+
+    status: Literal["ready", "not_ready"]
+    checks: dict[str, str]
+
+
 def health_router(prefix: str) -> APIRouter:
     router = APIRouter(prefix=prefix, tags=["health"])
 
-    @router.get("/healthz")
+    @router.get("/healthz", response_model=Liveness)
     async def healthz() -> dict[str, str]:
         return {"status": "ok"}
 
-    @router.get("/readyz")
+    @router.get(
+        "/readyz",
+        responses={
+            200: {"model": Readiness, "description": "Database and broker answer"},
+            503: {"model": Readiness, "description": "The database or the broker does not answer"},
+        },
+    )
     async def readyz(request: Request) -> JSONResponse:
         database: Database = request.app.state.database
         kafka: KafkaSettings = request.app.state.settings.kafka
@@ -69,7 +93,7 @@ def health_router(prefix: str) -> APIRouter:
         responses={
             200: {
                 "description": "Prometheus text exposition format",
-                "content": {"text/plain": {"schema": {"type": "string"}}},
+                "content": {CONTENT_TYPE_LATEST: {"schema": {"type": "string"}}},
             }
         },
     )

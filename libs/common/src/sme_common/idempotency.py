@@ -27,7 +27,7 @@ from sme_common.events.tables import idempotency_record
 
 HEADER = "Idempotency-Key"
 REPLAY_HEADER = "Idempotent-Replayed"
-_KEY_PATTERN = re.compile(r"^[A-Za-z0-9._:\-]{1,200}$")
+KEY_PATTERN = re.compile(r"^[A-Za-z0-9._:\-]{1,200}$")
 
 
 @dataclass(frozen=True)
@@ -55,7 +55,7 @@ async def idempotency_key_from(request: Request, principal_subject: str) -> Idem
     key = request.headers.get(HEADER)
     if key is None:
         return None
-    if not _KEY_PATTERN.match(key):
+    if not KEY_PATTERN.match(key):
         raise InvalidInput(
             "idempotency_key_invalid",
             "Idempotency-Key must be 1–200 characters of letters, digits and . _ : -",

@@ -31,13 +31,14 @@ from sme_common.db.engine import Database
 from sme_common.db.migrations import ensure_database, upgrade
 from sme_common.directory.consumers import ENTERPRISE_TOPIC
 from sme_common.directory.convergence import directory_digest, register_digest
-from sme_common.errors import PROBLEM_RESPONSES, install_problem_handlers
+from sme_common.errors import install_problem_handlers
 from sme_common.events.consumer import ConsumerRunner, ConsumerSpec, rebuild_command
 from sme_common.events.outbox import outbox_status, parked_rows, release_parked_rows
 from sme_common.events.relay import OutboxRelay
 from sme_common.health import health_router
 from sme_common.observability.logging import configure_logging
 from sme_common.observability.middleware import ObservabilityMiddleware
+from sme_common.openapi import complete_openapi, route_id
 from sme_common.request_guard import RequestGuardMiddleware
 from sme_common.settings import Environment, ServiceSettings
 
@@ -158,8 +159,9 @@ def create_service_app(
         docs_url=f"{prefix}/docs",
         redoc_url=None,
         lifespan=lifespan,
-        responses=PROBLEM_RESPONSES,
+        generate_unique_id_function=route_id,
     )
+    app.openapi = lambda: complete_openapi(app, protected_prefix=f"{prefix}/v1/")  # type: ignore[method-assign]
     app.state.settings = settings
     app.state.database = db
     app.state.definition = definition

@@ -77,10 +77,10 @@ async def test_validation_error_lists_every_field() -> None:
     assert isinstance(body["errors"], list)
 
 
-async def test_missing_body_and_broken_json_are_problems() -> None:
+async def test_a_missing_body_is_a_422_and_broken_json_a_400() -> None:
     assert_problem(await call(None), 422, "request_invalid")
-    assert_problem(await call(content=b'{"amount_fen": '), 422, "request_invalid")
-    assert_problem(await call(content=b"\xff\xfe"), 422, "request_invalid")
+    assert_problem(await call(content=b'{"amount_fen": '), 400, "json_invalid")
+    assert_problem(await call(content=b"\xff\xfe"), 400, "json_invalid")
 
 
 async def test_conflict_and_not_found() -> None:

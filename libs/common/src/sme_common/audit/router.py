@@ -33,7 +33,7 @@ def audit_router(service: str) -> APIRouter:
         response_model=AuditRecordPage,
         dependencies=[audit_read("audit_record", auditor, id_param=None)],
     )
-    async def audit_records(
+    async def list_audit_records(
         request: Request,
         _principal: Annotated[Principal, Depends(auditor)],
         resource_type: Annotated[str | None, Query(pattern=_TEXT)] = None,

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Iterable
+from collections.abc import Iterable
 
 from fastapi import Request
 
@@ -28,29 +28,34 @@ class Authenticator:
         return await self.verifier.verify(token.strip())
 
 
-def require(
-    *, roles: Iterable[str], scope: str | None = None
-) -> Callable[[Request], Awaitable[Principal]]:
-    """A dependency that admits the given roles; machine clients must also hold ``scope``."""
-    allowed = frozenset(roles)
+class RoleRequirement:
+    """A dependency that admits the given roles; machine clients must also hold ``scope``. The
+    OpenAPI document reads ``roles`` and ``scope`` from it (the operation's security)."""
 
-    async def dependency(request: Request) -> Principal:
+    def __init__(self, roles: Iterable[str], scope: str | None) -> None:
+        self.roles = frozenset(roles)
+        self.scope = scope
+
+    async def __call__(self, request: Request) -> Principal:
         authenticator: Authenticator = request.app.state.authenticator
         principal = await authenticator.principal(request)
-        if not principal.roles & allowed:
+        if not principal.roles & self.roles:
             raise Forbidden(
                 "role_forbidden",
-                f"This operation needs one of the roles: {', '.join(sorted(allowed))}",
+                f"This operation needs one of the roles: {', '.join(sorted(self.roles))}",
                 "当前角色无权执行此操作",
             )
-        if scope is not None and principal.is_machine and scope not in principal.scopes:
+        if self.scope is not None and principal.is_machine and self.scope not in principal.scopes:
             raise Forbidden(
                 "scope_missing",
-                f"This operation needs the client scope {scope!r}",
-                f"客户端缺少授权范围 {scope}",
+                f"This operation needs the client scope {self.scope!r}",
+                f"客户端缺少授权范围 {self.scope}",
             )
         request.state.principal = principal
         actor_var.set(Actor.of(principal))  # the audit's actor for what this request writes
         return principal
 
-    return dependency
+
+def require(*, roles: Iterable[str], scope: str | None = None) -> RoleRequirement:
+    """A dependency that admits the given roles; machine clients must also hold ``scope``."""
+    return RoleRequirement(roles, scope)

@@ -19,13 +19,24 @@ from typing import Annotated, Any
 import anyio
 from fastapi import APIRouter, FastAPI, Form, Request
 from fastapi.responses import JSONResponse
+from pydantic import BaseModel
 
 from sme_common.auth.keys import public_jwks
 from sme_common.auth.tokens import mint_token
-from sme_common.errors import InvalidInput, Unauthorized, install_problem_handlers
+from sme_common.errors import InvalidInput, Unauthorized, install_problem_handlers, problems
+from sme_common.openapi import complete_openapi, route_id
 from sme_common.request_guard import RequestGuardMiddleware
 
 TOKEN_TTL = timedelta(hours=1)
+
+
+class TokenAnswer(BaseModel):
+    """RFC 6749 §5.1."""
+
+    access_token: str
+    token_type: str
+    expires_in: int
+    scope: str
 
 
 @dataclass(frozen=True)
@@ -104,18 +115,31 @@ def create_issuer_app(
         openapi_url="/api/auth/openapi.json",
         docs_url=None,
         redoc_url=None,
+        generate_unique_id_function=route_id,
     )
+    # Every operation of the issuer is public: it is where a token comes from.
+    app.openapi = lambda: complete_openapi(app, protected_prefix=None)  # type: ignore[method-assign]
     install_problem_handlers(app)
     # A token request is a few form fields; nobody makes the issuer read more than this.
     app.add_middleware(RequestGuardMiddleware, max_body_bytes=16 * 1024)
     router = APIRouter(prefix="/api/auth/v1", tags=["auth"])
 
     @router.get("/jwks.json")
-    async def jwks() -> dict[str, Any]:
+    async def get_jwks() -> dict[str, Any]:
         return jwks_document
 
-    @router.post("/token")
-    async def token(
+    @router.post(
+        "/token",
+        response_model=TokenAnswer,
+        responses=problems(
+            codes={
+                400: ("unsupported_grant_type", "scope_invalid"),
+                401: ("client_invalid",),
+            },
+            generic=False,  # the issuer's own codes: no bearer token, no JSON body here
+        ),
+    )
+    async def issue_token(
         request: Request,
         grant_type: Annotated[str, Form()],
         client_id: Annotated[str | None, Form()] = None,

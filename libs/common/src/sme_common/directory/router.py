@@ -2,7 +2,7 @@
 
 import base64
 from datetime import date, datetime
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Path, Query, Request
 from pydantic import BaseModel, ConfigDict
@@ -12,7 +12,8 @@ from sme_common.auth.dependencies import require
 from sme_common.auth.principal import Principal, Role
 from sme_common.db.engine import Database
 from sme_common.directory.models import enterprise_directory
-from sme_common.errors import InvalidInput, NotFound
+from sme_common.errors import InvalidInput, NotFound, problems
+from sme_common.ids import make_uscc
 
 USCC_PATH = Path(pattern=r"^[0-9A-HJ-NPQRTUWXY]{18}$", description="Unified social credit code")
 MAX_LIMIT = 200
@@ -24,9 +25,26 @@ READ_ROLES = (
     Role.PLATFORM_ADMIN,
 )
 
+# For the OpenAPI document: a valid code (GB 32100-2015 check digits).
+EXAMPLE_ENTRY: dict[str, Any] = {
+    "uscc": make_uscc(region="620102", body="MA000001"),
+    "name": "兰州示例精密科技有限公司",
+    "region_code": "620102",
+    "reporting_unit_code": "620100",
+    "industry_code": "C3911",
+    "founded_on": "2015-06-01",
+    "operating_status": "operating",
+    "registry_version": 4,
+    "registered_at": "2026-03-02T09:30:00+08:00",
+    "received_at": "2026-03-02T09:30:01+08:00",
+}
+
 
 class DirectoryEntry(BaseModel):
-    model_config = ConfigDict(from_attributes=True)
+    model_config = ConfigDict(
+        from_attributes=True,
+        json_schema_extra={"examples": [EXAMPLE_ENTRY]},
+    )
 
     uscc: str
     name: str
@@ -41,6 +59,10 @@ class DirectoryEntry(BaseModel):
 
 
 class DirectoryPage(BaseModel):
+    model_config = ConfigDict(
+        json_schema_extra={"examples": [{"items": [EXAMPLE_ENTRY], "next_cursor": None}]}
+    )
+
     items: list[DirectoryEntry]
     next_cursor: str | None
 
@@ -61,7 +83,11 @@ def directory_router(service: str) -> APIRouter:
     router = APIRouter(tags=["enterprise directory"])
     reader = require(roles=READ_ROLES, scope=f"{service}:read")
 
-    @router.get("/enterprises/{uscc}", response_model=DirectoryEntry)
+    @router.get(
+        "/enterprises/{uscc}",
+        response_model=DirectoryEntry,
+        responses=problems(404, codes={404: ("enterprise_not_found",)}),
+    )
     async def get_enterprise(
         request: Request,
         uscc: Annotated[str, USCC_PATH],
@@ -83,7 +109,11 @@ def directory_router(service: str) -> APIRouter:
             )
         return DirectoryEntry.model_validate(row)
 
-    @router.get("/enterprises", response_model=DirectoryPage)
+    @router.get(
+        "/enterprises",
+        response_model=DirectoryPage,
+        responses=problems(codes={422: ("cursor_invalid",)}),
+    )
     async def list_enterprises(
         request: Request,
         principal: Annotated[Principal, Depends(reader)],

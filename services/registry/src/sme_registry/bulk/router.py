@@ -11,8 +11,10 @@ from fastapi import APIRouter, Depends, Path, Request
 from fastapi.responses import FileResponse, JSONResponse, Response, StreamingResponse
 from starlette.background import BackgroundTask
 
+from sme_common.api import LOCATION_HEADER
 from sme_common.audit.recorder import audit_read
 from sme_common.auth import Principal
+from sme_common.errors import problems
 from sme_registry.bulk import service
 from sme_registry.bulk.schemas import ImportJobRead
 from sme_registry.enterprises import router as enterprises_router
@@ -24,8 +26,18 @@ JobId = Annotated[str, Path(max_length=64)]
 Format = Literal["csv", "xlsx"]
 
 
-@router.get("/imports/template")
-async def import_template(
+SPREADSHEET_CONTENT: dict[str, Any] = {
+    media_type: {"schema": {"type": "string", "format": "binary"}}
+    for media_type in service.FORMATS.values()
+}
+
+
+@router.get(
+    "/imports/template",
+    response_class=Response,
+    responses={200: {"description": "The template file", "content": SPREADSHEET_CONTENT}},
+)
+async def get_import_template(
     _principal: Annotated[Principal, Depends(reader)], format: Format = "xlsx"
 ) -> Response:
     """The import template: one header row of column names (the XLSX adds their Chinese titles)."""
@@ -57,7 +69,15 @@ UPLOAD_BODY = {
     status_code=202,
     response_model=ImportJobRead,
     openapi_extra=UPLOAD_BODY,
-    responses={413: {"description": "The upload exceeds import_max_upload_bytes"}},
+    responses={
+        202: {"headers": LOCATION_HEADER},
+        **problems(
+            413,
+            codes={
+                422: ("upload_invalid", "file_required", "file_format_unsupported"),
+            },
+        ),
+    },
 )
 async def start_import(
     request: Request, principal: Annotated[Principal, Depends(writer)]
@@ -81,15 +101,29 @@ async def start_import(
     )
 
 
-@router.get("/imports/{job_id}", response_model=ImportJobRead)
-async def import_status(
+@router.get(
+    "/imports/{job_id}",
+    response_model=ImportJobRead,
+    responses=problems(404, codes={404: ("import_not_found",)}),
+)
+async def get_import(
     request: Request, job_id: JobId, principal: Annotated[Principal, Depends(reader)]
 ) -> ImportJobRead:
     return await service.get_job(request.app.state.database, job_id=job_id, actor=principal)
 
 
-@router.get("/imports/{job_id}/errors")
-async def import_errors(
+@router.get(
+    "/imports/{job_id}/errors",
+    response_class=StreamingResponse,
+    responses={
+        200: {
+            "description": "The error report (CSV)",
+            "content": {service.FORMATS["csv"]: {"schema": {"type": "string"}}},
+        },
+        **problems(404, codes={404: ("import_not_found",)}),
+    },
+)
+async def get_import_errors(
     request: Request, job_id: JobId, principal: Annotated[Principal, Depends(reader)]
 ) -> StreamingResponse:
     """Every rejected row with the field, a code and the reason in English and Chinese (CSV)."""
@@ -127,7 +161,13 @@ SearchFilters = Annotated[EnterpriseFilters, Depends(_search_filters())]
 
 
 @router.get(
-    "/exports/enterprises", dependencies=[audit_read("enterprise_export", reader, id_param=None)]
+    "/exports/enterprises",
+    dependencies=[audit_read("enterprise_export", reader, id_param=None)],
+    response_class=Response,
+    responses={
+        200: {"description": "The enterprises (CSV or XLSX)", "content": SPREADSHEET_CONTENT},
+        **problems(codes={422: ("export_too_large", "cursor_invalid", "q_too_short")}),
+    },
 )
 async def export_enterprises(
     request: Request,

@@ -7,6 +7,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 
+from sme_common.ids import make_uscc
 from sme_common.text import CLEAN_TEXT, CleanText, normalize_code
 from sme_registry.enterprises.domain import OperatingStatus
 
@@ -22,9 +23,45 @@ USCC_PATTERN = r"^[0-9A-HJ-NPQRTUWXY]{18}$"
 Uscc = Annotated[Code, Field(pattern=USCC_PATTERN, description="统一社会信用代码 (GB 32100-2015)")]
 RegionCode = Annotated[Code, Field(pattern=r"^[0-9]{6}$", description="GB/T 2260 region code")]
 
+# A valid code (GB 32100-2015 check digits) for the examples of the OpenAPI document.
+EXAMPLE_USCC = make_uscc(region="620102", body="MA000001")
+EXAMPLE_AT = "2026-03-02T09:30:00+08:00"
+EXAMPLE_ENTERPRISE: dict[str, Any] = {
+    "uscc": EXAMPLE_USCC,
+    "name": "兰州示例精密科技有限公司",
+    "former_names": [{"name": "兰州示例精密制造有限公司", "until": "2026-03-01"}],
+    "legal_representative": "张三",
+    "region_code": "620102",
+    "reporting_unit_code": "620100",
+    "industry_code": "C3911",
+    "founded_on": "2015-06-01",
+    "operating_status": "operating",
+    "tier": "specialised",
+    "size_class": "small",
+    "size_class_year": 2025,
+    "version": 4,
+    "created_at": EXAMPLE_AT,
+    "updated_at": EXAMPLE_AT,
+}
+
 
 class EnterpriseCreate(BaseModel):
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+    model_config = ConfigDict(
+        extra="forbid",
+        str_strip_whitespace=True,
+        json_schema_extra={
+            "examples": [
+                {
+                    "uscc": EXAMPLE_USCC,
+                    "name": "兰州示例精密制造有限公司",
+                    "legal_representative": "张三",
+                    "region_code": "620102",
+                    "industry_code": "C3911",
+                    "founded_on": "2015-06-01",
+                }
+            ]
+        },
+    )
 
     uscc: Code = Field(min_length=1, max_length=40, description="统一社会信用代码 (GB 32100-2015)")
     name: CleanText = Field(min_length=1, max_length=200)
@@ -46,9 +83,17 @@ class EnterpriseCreate(BaseModel):
 class EnterpriseUpdate(BaseModel):
     """A partial update. ``version`` is the version the caller read (optimistic locking)."""
 
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+    model_config = ConfigDict(
+        extra="forbid",
+        str_strip_whitespace=True,
+        json_schema_extra={"examples": [{"version": 3, "name": "兰州示例精密科技有限公司"}]},
+    )
 
-    version: int = Field(ge=1, description="The version you read; a stale one is a 409")
+    version: int | None = Field(
+        default=None,
+        ge=1,
+        description="The version you read (or send its ETag as If-Match); a stale one is a 409",
+    )
     name: Annotated[str, Field(min_length=1, max_length=200), CLEAN_TEXT] | None = Field(
         default=None
     )
@@ -68,7 +113,10 @@ class FormerName(BaseModel):
 
 
 class EnterpriseRead(BaseModel):
-    model_config = ConfigDict(from_attributes=True)
+    model_config = ConfigDict(
+        from_attributes=True,
+        json_schema_extra={"examples": [EXAMPLE_ENTERPRISE]},
+    )
 
     uscc: str
     name: str
@@ -88,6 +136,10 @@ class EnterpriseRead(BaseModel):
 
 
 class EnterprisePage(BaseModel):
+    model_config = ConfigDict(
+        json_schema_extra={"examples": [{"items": [EXAMPLE_ENTERPRISE], "next_cursor": None}]}
+    )
+
     items: list[EnterpriseRead]
     next_cursor: str | None
 

@@ -6,11 +6,25 @@ from typing import Annotated
 from pydantic import BaseModel, ConfigDict, Field
 
 from sme_common.text import CLEAN_TEXT, CleanText
+from sme_registry.enterprises.schemas import EXAMPLE_AT, EXAMPLE_USCC
 from sme_registry.flags.domain import FlagKind
 
 
 class FlagCreate(BaseModel):
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+    model_config = ConfigDict(
+        extra="forbid",
+        str_strip_whitespace=True,
+        json_schema_extra={
+            "examples": [
+                {
+                    "kind": "abnormal_operations",
+                    "source": "市场监督管理局",
+                    "reference": "甘市监异〔2026〕12号",
+                    "started_on": "2026-02-01",
+                }
+            ]
+        },
+    )
 
     kind: FlagKind
     source: CleanText = Field(min_length=1, max_length=100, description="e.g. 市场监管局, 信用中国")
@@ -23,7 +37,13 @@ class FlagCreate(BaseModel):
 
 
 class FlagUpdate(BaseModel):
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+    model_config = ConfigDict(
+        extra="forbid",
+        str_strip_whitespace=True,
+        json_schema_extra={
+            "examples": [{"version": 1, "ended_on": "2026-05-01", "note": "已移出经营异常名录"}]
+        },
+    )
 
     version: int = Field(ge=1)
     ended_on: date | None = None
@@ -31,7 +51,27 @@ class FlagUpdate(BaseModel):
 
 
 class FlagRead(BaseModel):
-    model_config = ConfigDict(from_attributes=True)
+    model_config = ConfigDict(
+        from_attributes=True,
+        json_schema_extra={
+            "examples": [
+                {
+                    "id": "flag_01hq3v6v2k8x",
+                    "uscc": EXAMPLE_USCC,
+                    "kind": "abnormal_operations",
+                    "source": "市场监督管理局",
+                    "reference": "甘市监异〔2026〕12号",
+                    "started_on": "2026-02-01",
+                    "ended_on": None,
+                    "note": None,
+                    "active": True,
+                    "version": 1,
+                    "recorded_at": EXAMPLE_AT,
+                    "recorded_by": "user:officer-620100",
+                }
+            ]
+        },
+    )
 
     id: str
     uscc: str

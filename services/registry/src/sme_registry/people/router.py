@@ -5,8 +5,10 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import JSONResponse
 
+from sme_common.api import IDEMPOTENT, replay_header
 from sme_common.audit.recorder import audit_read
 from sme_common.auth import Principal
+from sme_common.errors import problems
 from sme_common.idempotency import idempotency_key_from
 from sme_registry.enterprises.router import IdPath, UsccPath, reader, writer
 from sme_registry.people import service
@@ -25,7 +27,23 @@ router = APIRouter(tags=["service commissioners and financial advisers"])
 Id = IdPath
 
 
-@router.post("/people", status_code=201, response_model=PersonRead)
+@router.post(
+    "/people",
+    status_code=201,
+    response_model=PersonRead,
+    openapi_extra=IDEMPOTENT,
+    responses={
+        201: {"headers": replay_header()},
+        **problems(
+            409,
+            codes={
+                409: ("idempotency_key_reused",),
+                422: ("region_unknown", "idempotency_key_invalid"),
+                403: ("region_forbidden",),
+            },
+        ),
+    },
+)
 async def create_person(
     request: Request, body: PersonCreate, principal: Annotated[Principal, Depends(writer)]
 ) -> JSONResponse:
@@ -53,8 +71,22 @@ async def list_people(
     return await service.list_people(request.app.state.database, actor=principal, role=role)
 
 
-@router.post("/people/{person_id}/assignments", status_code=201, response_model=AssignmentRead)
-async def assign(
+@router.post(
+    "/people/{person_id}/assignments",
+    status_code=201,
+    response_model=AssignmentRead,
+    responses=problems(
+        404,
+        409,
+        codes={
+            404: ("person_not_found", "enterprise_not_found"),
+            409: ("already_assigned",),
+            422: ("started_on_in_future",),
+            403: ("region_forbidden",),
+        },
+    ),
+)
+async def assign_person(
     request: Request,
     person_id: Id,
     body: AssignmentCreate,
@@ -65,7 +97,19 @@ async def assign(
     )
 
 
-@router.post("/people/{person_id}/assignments/{assignment_id}/end", response_model=AssignmentRead)
+@router.post(
+    "/people/{person_id}/assignments/{assignment_id}/end",
+    response_model=AssignmentRead,
+    responses=problems(
+        404,
+        409,
+        codes={
+            404: ("person_not_found", "assignment_not_found"),
+            409: ("assignment_ended",),
+            422: ("ended_before_assigned",),
+        },
+    ),
+)
 async def end_assignment(
     request: Request,
     person_id: Id,
@@ -86,15 +130,16 @@ async def end_assignment(
     "/enterprises/{uscc}/people",
     response_model=EnterprisePeople,
     dependencies=[audit_read("enterprise_people", reader)],
+    responses=problems(404, codes={404: ("enterprise_not_found",)}),
 )
-async def enterprise_people(
+async def list_enterprise_people(
     request: Request, uscc: UsccPath, principal: Annotated[Principal, Depends(reader)]
 ) -> EnterprisePeople:
     return await service.enterprise_people(request.app.state.database, uscc=uscc, actor=principal)
 
 
 @router.get("/reports/little-giants-without-commissioner", response_model=CommissionerGapReport)
-async def commissioner_gaps(
+async def report_commissioner_gaps(
     request: Request, principal: Annotated[Principal, Depends(reader)]
 ) -> CommissionerGapReport:
     """小巨人 enterprises with no active service commissioner, by county, in your region."""

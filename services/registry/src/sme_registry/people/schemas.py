@@ -6,13 +6,26 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from sme_common.text import CLEAN_TEXT, CleanText
-from sme_registry.enterprises.schemas import RegionCode, Uscc
+from sme_registry.enterprises.schemas import EXAMPLE_AT, EXAMPLE_USCC, RegionCode, Uscc
 
 Role = Literal["service_commissioner", "financial_adviser"]
 
 
 class PersonCreate(BaseModel):
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+    model_config = ConfigDict(
+        extra="forbid",
+        str_strip_whitespace=True,
+        json_schema_extra={
+            "examples": [
+                {
+                    "name": "李四",
+                    "role": "service_commissioner",
+                    "region_code": "620102",
+                    "organisation": "城关区工业和信息化局",
+                }
+            ]
+        },
+    )
 
     name: CleanText = Field(min_length=1, max_length=100)
     role: Role = Field(
@@ -24,7 +37,24 @@ class PersonCreate(BaseModel):
 
 
 class PersonRead(BaseModel):
-    model_config = ConfigDict(from_attributes=True)
+    model_config = ConfigDict(
+        from_attributes=True,
+        json_schema_extra={
+            "examples": [
+                {
+                    "id": "person_01hq3v6v2k8x",
+                    "name": "李四",
+                    "role": "service_commissioner",
+                    "region_code": "620102",
+                    "reporting_unit_code": "620100",
+                    "organisation": "城关区工业和信息化局",
+                    "phone": None,
+                    "active": True,
+                    "created_at": EXAMPLE_AT,
+                }
+            ]
+        },
+    )
 
     id: str
     name: str
@@ -42,20 +72,42 @@ class PersonPage(BaseModel):
 
 
 class AssignmentCreate(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={"examples": [{"uscc": EXAMPLE_USCC, "assigned_on": "2026-03-01"}]},
+    )
 
     uscc: Uscc
     assigned_on: date
 
 
 class AssignmentEnd(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={"examples": [{"ended_on": "2026-09-30"}]},
+    )
 
     ended_on: date
 
 
 class AssignmentRead(BaseModel):
-    model_config = ConfigDict(from_attributes=True)
+    model_config = ConfigDict(
+        from_attributes=True,
+        json_schema_extra={
+            "examples": [
+                {
+                    "id": "assign_01hq3v6v2k8x",
+                    "person_id": "person_01hq3v6v2k8x",
+                    "uscc": EXAMPLE_USCC,
+                    "assigned_on": "2026-03-01",
+                    "ended_on": None,
+                    "recorded_by": "user:officer-620100",
+                    "ended_at": None,
+                    "ended_by": None,
+                }
+            ]
+        },
+    )
 
     id: str
     person_id: str

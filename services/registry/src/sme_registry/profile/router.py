@@ -8,6 +8,7 @@ from fastapi import APIRouter, Depends, Request
 
 from sme_common.audit.recorder import audit_read
 from sme_common.auth import Principal
+from sme_common.errors import problems
 from sme_registry.enterprises.router import UsccPath, reader
 from sme_registry.profile import service
 from sme_registry.profile.schemas import Profile
@@ -19,8 +20,9 @@ router = APIRouter(tags=["enterprise profile"])
     "/enterprises/{uscc}/profile",
     response_model=Profile,
     dependencies=[audit_read("enterprise_profile", reader)],
+    responses=problems(404, codes={404: ("enterprise_not_found",)}),
 )
-async def profile(
+async def get_profile(
     request: Request, uscc: UsccPath, principal: Annotated[Principal, Depends(reader)]
 ) -> Profile:
     """The enterprise with its facts, size class, pools, flags, titles, service people, support,

@@ -6,6 +6,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Query, Request
 
 from sme_common.auth import Principal
+from sme_common.errors import problems
 from sme_registry.enterprises.router import UsccPath, reader
 from sme_registry.sizing import service
 from sme_registry.sizing.schemas import SizeClassRead
@@ -13,8 +14,15 @@ from sme_registry.sizing.schemas import SizeClassRead
 router = APIRouter(tags=["size class"])
 
 
-@router.get("/enterprises/{uscc}/size-class", response_model=SizeClassRead)
-async def size_class(
+@router.get(
+    "/enterprises/{uscc}/size-class",
+    response_model=SizeClassRead,
+    responses=problems(
+        404,
+        codes={404: ("enterprise_not_found", "size_class_unknown"), 422: ("on_in_future",)},
+    ),
+)
+async def get_size_class(
     request: Request,
     uscc: UsccPath,
     principal: Annotated[Principal, Depends(reader)],
