@@ -37,5 +37,7 @@ lint: install-dev
 typecheck: install-dev
 	$(BIN)/mypy libs/common/src services/*/src deploy/embedded/src
 
+## As root in a directory the postgres user cannot enter, var/postgres links to its cluster in /var/tmp.
 clean:
+	if [ -L var/postgres ]; then rm -rf "$$(readlink var/postgres)"; fi
 	rm -rf $(VENV) var
