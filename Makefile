@@ -22,9 +22,9 @@ install-dev: install
 run: install
 	$(BIN)/python -m sme_embedded run
 
-## nginx (Debian package) for the gateway topology test.
+## nginx (Debian package) for the gateway topology test (/usr/sbin is not on an ordinary user's PATH).
 gateway-deps:
-	@command -v nginx >/dev/null || ( (apt-get update -qq || true) && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nginx >/dev/null ) || ( echo "could not install nginx" && exit 1 )
+	@command -v nginx >/dev/null || test -x /usr/sbin/nginx || ( (apt-get update -qq || true) && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nginx >/dev/null ) || ( echo "could not install nginx" && exit 1 )
 
 ## Install and run every test (real PostgreSQL and a real Kafka-protocol broker).
 test: install-dev gateway-deps
