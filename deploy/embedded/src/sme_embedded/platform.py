@@ -106,10 +106,17 @@ def build_platform_app(
     return PrefixDispatcher(apps, not_found_root())
 
 
+@dataclass(frozen=True)
+class Infrastructure:
+    server_url: str
+    bootstrap: str
+    supervisor: Supervisor | None
+
+
 @contextlib.contextmanager
 def infrastructure(
     settings: PlatformSettings, on_give_up: Callable[[str], None] | None = None
-) -> Iterator[tuple[str, str]]:
+) -> Iterator[Infrastructure]:
     """Start embedded PostgreSQL and Tansu unless external ones were given; yield their addresses.
 
     With ``on_give_up``, the embedded ones are supervised while the run lasts: one that dies is
@@ -138,7 +145,7 @@ def infrastructure(
         if on_give_up is not None and started:
             supervisor = Supervisor(started, on_give_up)
             supervisor.start()
-        yield server_url, bootstrap
+        yield Infrastructure(server_url, bootstrap, supervisor)
     finally:
         if supervisor is not None:
             supervisor.stop()
