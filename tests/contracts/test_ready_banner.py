@@ -4,7 +4,6 @@ instead of among them (issue 7, point 7)."""
 from __future__ import annotations
 
 import shlex
-import signal
 import socket
 import subprocess
 import sys
@@ -16,7 +15,7 @@ import uvicorn
 from fastapi import FastAPI
 
 from sme_common.auth.keys import ensure_signing_key
-from sme_common.devstack import Supervisor, free_port
+from sme_common.devstack import free_port
 from sme_embedded.banner import AnnouncingServer, ready_banner
 from sme_embedded.platform import SERVICES, PlatformSettings
 
@@ -74,30 +73,3 @@ def test_a_server_that_cannot_bind_does_not_announce_itself() -> None:
         with pytest.raises(SystemExit):  # uvicorn's way to say it could not bind
             server.run()
     assert announced == [] and not server.started
-
-
-class Dead:
-    name = "kafka"
-    started = 0
-
-    def is_alive(self) -> bool:
-        return False
-
-    def start(self) -> None:
-        self.started += 1
-
-
-def test_once_the_run_is_asked_to_stop_nothing_is_restarted() -> None:
-    # Ctrl-C at a terminal reaches Tansu too; restarting it while the run stops only adds noise.
-    component = Dead()
-    supervisor = Supervisor([component], on_give_up=lambda _name: None, clock=lambda: 0.0)
-    stopping: list[bool] = []
-    server = AnnouncingServer(
-        uvicorn.Config(FastAPI(), log_config=None),
-        on_ready=lambda: None,
-        on_stopping=lambda: (stopping.append(True), supervisor.stand_down()),
-    )
-    server.handle_exit(signal.SIGINT, None)
-    supervisor.check()
-    assert stopping == [True] and server.should_exit
-    assert component.started == 0 and supervisor.restarts == {"kafka": 0}

@@ -60,8 +60,8 @@ def main(argv: list[str] | None = None) -> int:
     # Also while preparing: a SIGTERM (or giving up) then stops PostgreSQL and Tansu on the way out.
     # uvicorn re-raises the signal that stopped it, which lands here too.
     signal.signal(signal.SIGTERM, exit_on_signal)
-    with infrastructure(settings, on_give_up=give_up) as running:
-        all_settings = configure(settings, running.server_url, running.bootstrap)
+    with infrastructure(settings, on_give_up=give_up) as (server_url, bootstrap):
+        all_settings = configure(settings, server_url, bootstrap)
         for module in SERVICES:
             prepare(all_settings[module.definition.name], module)
         if args.command == "prepare":
@@ -70,8 +70,6 @@ def main(argv: list[str] | None = None) -> int:
         server = AnnouncingServer(
             uvicorn.Config(app, host=settings.host, port=settings.port, log_config=None),
             on_ready=lambda: print(ready_banner(settings), flush=True),
-            # Ctrl-C also reaches Tansu (same process group): no restart while the run stops.
-            on_stopping=running.supervisor.stand_down if running.supervisor else lambda: None,
         )
         server.run()  # exits 3 itself if it cannot bind
     return 0

@@ -10,7 +10,6 @@ import shlex
 import sys
 from collections.abc import Callable
 from pathlib import Path
-from types import FrameType
 from typing import Any
 
 import uvicorn
@@ -68,24 +67,13 @@ def ready_banner(settings: PlatformSettings, scripts_dir: Path | None = None) ->
 
 
 class AnnouncingServer(uvicorn.Server):
-    """uvicorn's server calling ``on_ready`` once its sockets listen (not when it failed to bind)
-    and ``on_stopping`` as soon as a signal asks it to stop (before the services shut down)."""
+    """uvicorn's server calling ``on_ready`` once its sockets listen (not when it failed to bind)."""
 
-    def __init__(
-        self,
-        config: uvicorn.Config,
-        on_ready: Callable[[], None],
-        on_stopping: Callable[[], None] = lambda: None,
-    ) -> None:
+    def __init__(self, config: uvicorn.Config, on_ready: Callable[[], None]) -> None:
         super().__init__(config)
         self.on_ready = on_ready
-        self.on_stopping = on_stopping
 
     async def startup(self, sockets: Any = None) -> None:
         await super().startup(sockets)
         if self.started:
             self.on_ready()
-
-    def handle_exit(self, sig: int, frame: FrameType | None) -> None:
-        self.on_stopping()
-        super().handle_exit(sig, frame)

@@ -106,17 +106,10 @@ def build_platform_app(
     return PrefixDispatcher(apps, not_found_root())
 
 
-@dataclass(frozen=True)
-class Infrastructure:
-    server_url: str
-    bootstrap: str
-    supervisor: Supervisor | None
-
-
 @contextlib.contextmanager
 def infrastructure(
     settings: PlatformSettings, on_give_up: Callable[[str], None] | None = None
-) -> Iterator[Infrastructure]:
+) -> Iterator[tuple[str, str]]:
     """Start embedded PostgreSQL and Tansu unless external ones were given; yield their addresses.
 
     With ``on_give_up``, the embedded ones are supervised while the run lasts: one that dies is
@@ -145,7 +138,7 @@ def infrastructure(
         if on_give_up is not None and started:
             supervisor = Supervisor(started, on_give_up)
             supervisor.start()
-        yield Infrastructure(server_url, bootstrap, supervisor)
+        yield server_url, bootstrap
     finally:
         if supervisor is not None:
             supervisor.stop()

@@ -431,11 +431,6 @@ class Supervisor:
             self.restarts[component.name] += 1
             log.warning("embedded_component_restarted", component=component.name)
 
-    def stand_down(self) -> None:
-        """Restart nothing from now on, without waiting (safe in a signal handler): when a person
-        presses Ctrl-C, the terminal's SIGINT reaches Tansu too, and the run is stopping anyway."""
-        self._stop.set()
-
     def start(self) -> None:
         self._thread = threading.Thread(target=self._run, name="embedded-supervisor", daemon=True)
         self._thread.start()
