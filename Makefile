@@ -22,9 +22,9 @@ install-dev: install
 run: install
 	$(BIN)/python -m sme_embedded run
 
-## nginx (Debian package) for the gateway topology test.
+## nginx (Debian package) for the gateway topology test (/usr/sbin is not on an ordinary user's PATH).
 gateway-deps:
-	@command -v nginx >/dev/null || ( (apt-get update -qq || true) && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nginx >/dev/null ) || ( echo "could not install nginx" && exit 1 )
+	@command -v nginx >/dev/null || test -x /usr/sbin/nginx || ( (apt-get update -qq || true) && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nginx >/dev/null ) || ( echo "could not install nginx" && exit 1 )
 
 ## Install and run every test (real PostgreSQL and a real Kafka-protocol broker).
 test: install-dev gateway-deps
@@ -38,5 +38,7 @@ lint: install-dev
 typecheck: install-dev
 	$(BIN)/mypy libs/common/src services/*/src deploy/embedded/src
 
+## As root in a directory the postgres user cannot enter, var/postgres links to its cluster in /var/tmp.
 clean:
+	if [ -L var/postgres ]; then rm -rf "$$(readlink var/postgres)"; fi
 	rm -rf $(VENV) var

@@ -18,6 +18,7 @@ import uvicorn
 from sqlalchemy.exc import OperationalError
 
 from sme_common.observability.logging import configure_logging
+from sme_embedded.banner import AnnouncingServer, ready_banner
 from sme_embedded.platform import (
     SERVICES,
     PlatformSettings,
@@ -66,8 +67,11 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "prepare":
             return 0
         app = build_platform_app(all_settings, settings.auth_dir)
-        print(f"SME platform serving on http://{settings.host}:{settings.port}", flush=True)
-        uvicorn.run(app, host=settings.host, port=settings.port, log_config=None)
+        server = AnnouncingServer(
+            uvicorn.Config(app, host=settings.host, port=settings.port, log_config=None),
+            on_ready=lambda: print(ready_banner(settings), flush=True),
+        )
+        server.run()  # exits 3 itself if it cannot bind
     return 0
 
 

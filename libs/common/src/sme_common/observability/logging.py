@@ -1,12 +1,15 @@
-"""structlog configured for JSON lines with the request id and trace id of the current context."""
+"""One logging pipeline for our events and the libraries' (aiokafka, uvicorn, alembic, …): JSON lines
+with the request id and trace id of the current context, or, on a terminal outside production, lines
+a person can read (structlog's console renderer). Library chatter is kept at WARNING."""
 
 from __future__ import annotations
 
 import logging
+import os
 import sys
 import time
 from collections.abc import Callable, MutableMapping
-from typing import Any
+from typing import Any, Literal, TextIO
 
 import structlog
 
@@ -61,20 +64,71 @@ class RepeatLimiter(logging.Filter):
         return True
 
 
-def configure_logging(level: str = "INFO") -> None:
-    logging.basicConfig(format="%(message)s", stream=sys.stderr, level=level.upper())
-    for handler in logging.getLogger().handlers:
-        if not any(isinstance(f, RepeatLimiter) for f in handler.filters):
-            handler.addFilter(RepeatLimiter())
+# Libraries whose INFO lines are chatter to someone running the platform (connections, every
+# request, every migration step); their warnings and errors still come through.
+QUIET_LIBRARIES = ("aiokafka", "kafka", "uvicorn.access", "alembic", "httpx")
+
+Renderer = Literal["console", "json"]
+
+
+def renderer_for(stream: TextIO, environment: str | None = None) -> Renderer:
+    """Readable lines for a person at a terminal; JSON for machines and in production."""
+    if environment == "production":
+        return "json"
+    isatty = getattr(stream, "isatty", None)
+    return "console" if isatty is not None and isatty() else "json"
+
+
+class _OurHandler(logging.StreamHandler):  # type: ignore[type-arg]
+    """The handler configure_logging installs (replaced, not stacked, when called again)."""
+
+
+def configure_logging(
+    level: str = "INFO", *, environment: str | None = None, stream: TextIO | None = None
+) -> Renderer:
+    """Route structlog and the standard library's logging through one handler on ``stream``
+    (stderr); returns the renderer chosen (``renderer_for``)."""
+    stream = stream if stream is not None else sys.stderr
+    chosen = renderer_for(stream, environment)
+    numeric_level = logging.getLevelName(level.upper())
+    context: list[Any] = [
+        structlog.stdlib.add_logger_name,
+        structlog.stdlib.add_log_level,
+        structlog.processors.TimeStamper(fmt="iso", utc=True),
+        _add_context,
+    ]
+    final: list[Any] = (
+        # https://no-color.org
+        [structlog.dev.ConsoleRenderer(colors="NO_COLOR" not in os.environ)]
+        if chosen == "console"
+        else [
+            structlog.processors.format_exc_info,
+            structlog.processors.JSONRenderer(ensure_ascii=False),
+        ]
+    )
+    handler = _OurHandler(stream)
+    handler.setFormatter(
+        structlog.stdlib.ProcessorFormatter(
+            foreign_pre_chain=context,
+            processors=[structlog.stdlib.ProcessorFormatter.remove_processors_meta, *final],
+        )
+    )
+    handler.addFilter(RepeatLimiter())
+    root = logging.getLogger()
+    for old in [h for h in root.handlers if isinstance(h, _OurHandler)]:
+        root.removeHandler(old)
+    root.addHandler(handler)
+    root.setLevel(numeric_level)
+    for name in QUIET_LIBRARIES:
+        logging.getLogger(name).setLevel(max(numeric_level, logging.WARNING))
     structlog.configure(
         processors=[
             structlog.contextvars.merge_contextvars,
-            structlog.processors.add_log_level,
-            structlog.processors.TimeStamper(fmt="iso", utc=True),
-            _add_context,
-            structlog.processors.format_exc_info,
-            structlog.processors.JSONRenderer(ensure_ascii=False),
+            *context,
+            structlog.stdlib.ProcessorFormatter.wrap_for_formatter,
         ],
-        wrapper_class=structlog.make_filtering_bound_logger(logging.getLevelName(level.upper())),
+        logger_factory=structlog.stdlib.LoggerFactory(),
+        wrapper_class=structlog.make_filtering_bound_logger(numeric_level),
         cache_logger_on_first_use=True,
     )
+    return chosen

@@ -37,6 +37,8 @@ RUN_ID = secrets.token_hex(3)
 @pytest.fixture(scope="session")
 def state_dir() -> Iterator[Path]:
     with tempfile.TemporaryDirectory(prefix="sme-test-") as directory:
+        # Ours (mkdtemp made it 0700): as root, PostgreSQL runs as another user who must go through it.
+        os.chmod(directory, 0o711)  # noqa: S103 (enter, not list: the cluster is in postgres/)
         yield Path(directory)
 
 
