@@ -23,7 +23,7 @@ from typing import Any
 
 SPEC_VERSION = "1.0"
 CONTENT_TYPE = "application/json"
-_TYPE_PATTERN = re.compile(r"^[a-z][a-z0-9-]*\.[a-z][a-z0-9-]*\.[a-z][a-z0-9-]*\.v[0-9]+$")
+EVENT_TYPE_PATTERN = re.compile(r"^[a-z][a-z0-9-]*\.[a-z][a-z0-9-]*\.[a-z][a-z0-9-]*\.v[0-9]+$")
 _EXTENSIONS = ("traceparent", "correlationid", "causationid")
 
 
@@ -33,7 +33,7 @@ class EnvelopeError(ValueError):
 
 def topic_for(event_type: str) -> str:
     """``registry.enterprise.registered.v1`` → ``registry.enterprise``."""
-    if not _TYPE_PATTERN.match(event_type):
+    if not EVENT_TYPE_PATTERN.match(event_type):
         raise EnvelopeError(f"event type {event_type!r} is not <service>.<aggregate>.<verb>.v<n>")
     service, aggregate, _verb, _version = event_type.split(".")
     return f"{service}.{aggregate}"
