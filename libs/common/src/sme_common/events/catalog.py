@@ -121,7 +121,6 @@ def _message(event_type: str) -> dict[str, Any]:
         "contentType": "application/json",
         "headers": _ce_headers(event_type),
         "payload": {"schemaFormat": PAYLOAD_FORMAT, "schema": schema},
-        "externalDocs": {"url": schema_path(event_type)},
         "bindings": {"kafka": {"key": {"type": "string"}, "bindingVersion": "0.5.0"}},
     }
 
