@@ -32,6 +32,7 @@ from sme_common.db.migrations import ensure_database, upgrade
 from sme_common.directory.consumers import ENTERPRISE_TOPIC
 from sme_common.directory.convergence import directory_digest, register_digest
 from sme_common.errors import install_problem_handlers
+from sme_common.events.catalog import asyncapi_router, event_schemas_router
 from sme_common.events.consumer import ConsumerRunner, ConsumerSpec, rebuild_command
 from sme_common.events.outbox import outbox_status, parked_rows, release_parked_rows
 from sme_common.events.relay import OutboxRelay
@@ -177,7 +178,17 @@ def create_service_app(
     )
     app.add_middleware(ObservabilityMiddleware, service=definition.name)
     app.include_router(health_router(prefix))
-    for router in [*definition.routers, audit_router(definition.name)]:
+    app.include_router(
+        asyncapi_router(
+            prefix=prefix,
+            service=definition.name,
+            title=definition.title,
+            produced_topics=definition.produced_topics,
+            consumers=definition.consumers,
+        )
+    )
+    shared = [audit_router(definition.name), event_schemas_router(definition.name)]
+    for router in [*definition.routers, *shared]:
         app.include_router(
             router,
             prefix=f"{prefix}/v1",
@@ -327,7 +338,7 @@ def service_cli(
         )
     args = parser.parse_args(argv)
     settings = definition.settings_factory()
-    configure_logging(settings.log_level)
+    configure_logging(settings.log_level, environment=settings.environment)
     if args.command == "serve":
         import uvicorn
 

@@ -42,9 +42,32 @@ def test_round_trip_through_kafka_headers_keeps_every_attribute() -> None:
         "ce_traceparent",
         "ce_correlationid",
         "ce_causationid",
+        "ce_dataschema",
         "traceparent",
     } <= set(names)
     assert CloudEvent.from_kafka(headers, event.body()) == event
+
+
+def test_events_name_the_schema_their_producer_serves() -> None:
+    event = CloudEvent(type="registry.enterprise.registered.v1", source="/sme/registry", data=DATA)
+    assert event.dataschema == "/api/registry/v1/event-schemas/registry.enterprise.registered.v1"
+    assert ("ce_dataschema", event.dataschema.encode()) in event.kafka_headers()
+    loan = CloudEvent(type="finance-matching.loan.reported.v1", source="/sme/fm", data={})
+    assert (
+        loan.dataschema
+        == "/api/finance-matching/v1/event-schemas/finance-matching.loan.reported.v1"
+    )
+
+
+def test_the_dataschema_a_record_carries_is_read_back_as_written() -> None:
+    event = CloudEvent(
+        type="registry.enterprise.registered.v1",
+        source="/sme/registry",
+        data=DATA,
+        dataschema="https://sme.example.org/api/registry/v1/event-schemas/x",
+    )
+    read = CloudEvent.from_kafka(event.kafka_headers(), event.body())
+    assert read.dataschema == "https://sme.example.org/api/registry/v1/event-schemas/x"
 
 
 def test_topic_is_service_and_aggregate() -> None:

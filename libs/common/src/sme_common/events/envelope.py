@@ -3,6 +3,12 @@
 Types follow ``<service>.<aggregate>.<past-tense>.v<major>`` (api-guidelines.md); the topic is the
 first two parts (``registry.enterprise``) and the key is the USCC wherever an enterprise is concerned,
 so that events of one enterprise stay in order.
+
+``dataschema`` names the JSON Schema the data follows, as the path where the producing service serves
+it (``/api/<producer>/v1/event-schemas/<type>``; the producer is the type's first part). CloudEvents
+1.0.2 types ``dataschema`` as an absolute URI; a path is what a service can know of itself (it is not
+told the address callers reach it by), so consumers resolve it against the platform's base URL, as
+they do ``source`` (docs/architecture.md).
 """
 
 from __future__ import annotations
@@ -17,7 +23,7 @@ from typing import Any
 
 SPEC_VERSION = "1.0"
 CONTENT_TYPE = "application/json"
-_TYPE_PATTERN = re.compile(r"^[a-z][a-z0-9-]*\.[a-z][a-z0-9-]*\.[a-z][a-z0-9-]*\.v[0-9]+$")
+EVENT_TYPE_PATTERN = re.compile(r"^[a-z][a-z0-9-]*\.[a-z][a-z0-9-]*\.[a-z][a-z0-9-]*\.v[0-9]+$")
 _EXTENSIONS = ("traceparent", "correlationid", "causationid")
 
 
@@ -27,10 +33,16 @@ class EnvelopeError(ValueError):
 
 def topic_for(event_type: str) -> str:
     """``registry.enterprise.registered.v1`` → ``registry.enterprise``."""
-    if not _TYPE_PATTERN.match(event_type):
+    if not EVENT_TYPE_PATTERN.match(event_type):
         raise EnvelopeError(f"event type {event_type!r} is not <service>.<aggregate>.<verb>.v<n>")
     service, aggregate, _verb, _version = event_type.split(".")
     return f"{service}.{aggregate}"
+
+
+def schema_path(event_type: str) -> str:
+    """Where the producer serves the JSON Schema of ``event_type`` (the default ``dataschema``)."""
+    producer = topic_for(event_type).split(".")[0]
+    return f"/api/{producer}/v1/event-schemas/{event_type}"
 
 
 def split_version(event_type: str) -> tuple[str, int]:
@@ -50,9 +62,13 @@ class CloudEvent:
     traceparent: str | None = None
     correlationid: str | None = None
     causationid: str | None = None
+    # None means the schema the type names (schema_path); set only to read back what a record says.
+    dataschema: str | None = None
 
     def __post_init__(self) -> None:
         topic_for(self.type)
+        if self.dataschema is None:
+            object.__setattr__(self, "dataschema", schema_path(self.type))
         if self.time.tzinfo is None:
             raise EnvelopeError("event time must be timezone-aware")
 
@@ -74,6 +90,8 @@ class CloudEvent:
             ("ce_time", self.time.astimezone(UTC).isoformat().encode()),
             ("content-type", CONTENT_TYPE.encode()),
         ]
+        if self.dataschema:  # always set by __post_init__; the check is for the type checker
+            headers.append(("ce_dataschema", self.dataschema.encode()))
         if self.subject is not None:
             headers.append(("ce_subject", self.subject.encode()))
         for name in _EXTENSIONS:
@@ -122,4 +140,5 @@ class CloudEvent:
             traceparent=attrs.get("ce_traceparent") or attrs.get("traceparent"),
             correlationid=attrs.get("ce_correlationid"),
             causationid=attrs.get("ce_causationid"),
+            dataschema=attrs.get("ce_dataschema"),
         )

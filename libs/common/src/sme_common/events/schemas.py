@@ -47,6 +47,15 @@ def known_event_types() -> frozenset[str]:
     return frozenset(_all_schemas())
 
 
+def schemas_of(producer: str) -> dict[str, dict[str, Any]]:
+    """The schemas a service owns (``x-producer``), by event type, in type order."""
+    return {
+        event_type: schema
+        for event_type, schema in sorted(_all_schemas().items())
+        if schema.get("x-producer") == producer
+    }
+
+
 def schema_for(event_type: str) -> dict[str, Any]:
     try:
         return _all_schemas()[event_type]

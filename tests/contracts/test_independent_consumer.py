@@ -1,0 +1,142 @@
+"""A consumer written with nothing of ours reads what the registry publishes: kafka-python (with
+``assign()``, no consumer group, and a pinned ``api_version``: Tansu answers kafka-python that way,
+while Debian's kcat fails its ApiVersionRequest) and the CloudEvents SDK's Kafka binding. Each event
+is checked against the JSON Schema its ``dataschema`` names, fetched from the registry's own
+``/event-schemas`` endpoint."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+from typing import Any
+
+import httpx
+from cloudevents.core.bindings.kafka import KafkaMessage, from_binary_event
+from jsonschema import Draft202012Validator
+from kafka import KafkaConsumer, TopicPartition
+from sqlalchemy import func, select
+
+from sme_common.db import Database
+from sme_common.events.relay import OutboxRelay, build_producer
+from sme_common.events.tables import outbox_message
+from sme_common.events.topics import ensure_topics
+from sme_common.ids import make_uscc
+from sme_common.settings import AuthSettings, KafkaSettings
+from sme_common.testing.plugin import DatabaseFactory, TokenFactory, kafka_settings_for_tests
+from sme_embedded.platform import SERVICES
+from sme_registry.reference.service import load_reference_data
+
+TOPIC = "registry.enterprise"
+USCC = make_uscc(region="620102", body="MK000001")
+
+
+def read_every_record(bootstrap: str, topic: str) -> list[Any]:
+    """From the first offset to the end of every partition, as an outside consumer would."""
+    consumer = KafkaConsumer(
+        bootstrap_servers=bootstrap,
+        api_version=(2, 5, 0),
+        group_id=None,
+        enable_auto_commit=False,
+        request_timeout_ms=10_000,
+    )
+    try:
+        partitions = [TopicPartition(topic, p) for p in consumer.partitions_for_topic(topic) or ()]
+        assert partitions, f"{topic} has no partitions"
+        consumer.assign(partitions)
+        consumer.seek_to_beginning(*partitions)
+        ends = consumer.end_offsets(partitions)
+        records: list[Any] = []
+        polls = 0
+        while any(consumer.position(p) < ends[p] for p in partitions):
+            polls += 1
+            assert polls < 200, "the records up to the end offsets did not arrive"
+            for batch in consumer.poll(timeout_ms=500).values():
+                records.extend(batch)
+        return records
+    finally:
+        consumer.close()
+
+
+async def publish_outbox(database: Database, kafka: KafkaSettings) -> None:
+    await ensure_topics(kafka, [TOPIC])
+    relay = OutboxRelay(service="registry", database=database, kafka=kafka, topics=[TOPIC])
+    producer = build_producer(kafka)
+    await producer.start()
+    try:
+        while await relay.publish_batch(producer):
+            pass
+    finally:
+        await producer.stop()
+
+
+async def test_an_independent_consumer_validates_every_event_against_its_dataschema(
+    database_factory: DatabaseFactory,
+    kafka_bootstrap: str,
+    auth_dir: Path,
+    bearer: TokenFactory,
+) -> None:
+    registry = next(m for m in SERVICES if m.definition.name == "registry")
+    url = database_factory.create("independent_consumer", registry.definition.package)
+    load_reference_data(url)
+    kafka = kafka_settings_for_tests(kafka_bootstrap)
+    settings = registry.settings_class(
+        database_url=url,  # type: ignore[arg-type]
+        kafka=kafka,
+        auth=AuthSettings(jwks_file=auth_dir / "jwks.json"),
+        run_workers=False,
+    )
+    database = Database.from_url(url)
+    app = registry.create_app(settings, database=database)
+    officer = bearer("province_officer", region="620000")
+    try:
+        async with httpx.AsyncClient(
+            transport=httpx.ASGITransport(app=app), base_url="http://registry"
+        ) as client:
+            created = await client.post(
+                "/api/registry/v1/enterprises",
+                headers=officer,
+                json={"uscc": USCC, "name": "独立消费者测试有限公司", "region_code": "620102"},
+            )
+            assert created.status_code == 201, created.text
+            updated = await client.patch(
+                f"/api/registry/v1/enterprises/{USCC}",
+                headers=officer,
+                json={"version": 1, "name": "独立消费者测试（新）有限公司"},
+            )
+            assert updated.status_code == 200, updated.text
+            await publish_outbox(database, kafka)
+            async with database.sessionmaker() as session:
+                written = await session.scalar(select(func.count()).select_from(outbox_message))
+
+            records = await asyncio.to_thread(
+                read_every_record, kafka_bootstrap, kafka.topic(TOPIC)
+            )
+            assert len(records) == written
+            schemas: dict[str, dict[str, Any]] = {}
+            seen = []
+            for record in records:
+                event = from_binary_event(
+                    KafkaMessage(
+                        headers=dict(record.headers),
+                        key=record.key,
+                        value=record.value,
+                    )
+                )
+                dataschema = event.get_dataschema()
+                assert dataschema, event.get_type()
+                if dataschema not in schemas:
+                    served = await client.get(dataschema, headers=officer)
+                    assert served.status_code == 200, (dataschema, served.text)
+                    schemas[dataschema] = served.json()
+                schema = schemas[dataschema]
+                assert schema["x-event-type"] == event.get_type()
+                data = event.get_data()
+                assert isinstance(data, dict)
+                errors = list(Draft202012Validator(schema).iter_errors(data))
+                assert not errors, (event.get_type(), [e.message for e in errors])
+                assert event.get_subject() == USCC == data["uscc"]
+                seen.append(event.get_type())
+    finally:
+        await database.dispose()
+    assert seen[0] == "registry.enterprise.registered.v1"
+    assert "registry.enterprise.updated.v1" in seen
