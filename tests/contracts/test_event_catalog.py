@@ -39,7 +39,8 @@ async def test_each_service_lists_and_serves_the_schemas_it_produces(
 ) -> None:
     module, client = service_client
     name = module.definition.name
-    headers = bearer("bank")  # any role: the schemas say nothing about enterprises
+    # An integrator: any machine client with the service's read scope (the schemas name no enterprise).
+    headers = bearer("agency_system", scopes=(f"{name}:read",))
     listed = await client.get(f"/api/{name}/v1/event-schemas", headers=headers)
     assert listed.status_code == 200, listed.text
     owned = schemas_of(name)

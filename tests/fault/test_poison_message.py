@@ -67,13 +67,6 @@ async def test_poison_message_is_dead_lettered_and_replayed_after_the_fix(
         with psycopg.connect(to_sync_url(url)) as conn:
             return {r[0] for r in conn.execute("SELECT uscc FROM enterprise_directory")}
 
-    try:
-        await eventually(lambda: known() == {events[0].subject, events[2].subject}, timeout_s=60)
-    finally:
-        stop.set()
-        await task
-        await database.dispose()
-
     dead = AIOKafkaConsumer(
         kafka.topic(f"{real.name}.dlt"),
         bootstrap_servers=kafka.bootstrap_servers,
@@ -83,9 +76,11 @@ async def test_poison_message_is_dead_lettered_and_replayed_after_the_fix(
     await dead.start()
     records = []
     try:
-        # A first fetch can come back empty while the consumer finds the partitions: poll until the
-        # dead letter is there, then a little longer to see that it is alone.
-        deadline = asyncio.get_running_loop().time() + 30
+        await eventually(lambda: known() == {events[0].subject, events[2].subject}, timeout_s=60)
+        # The consumer keeps running until the dead letter is there: the other two enterprises can
+        # be applied (other partitions) before the poison one has been dead-lettered. Then a little
+        # longer, to see that it is alone.
+        deadline = asyncio.get_running_loop().time() + 60
         while asyncio.get_running_loop().time() < deadline:
             batch = await dead.getmany(timeout_ms=2_000)
             records += [r for rs in batch.values() for r in rs]
@@ -93,6 +88,9 @@ async def test_poison_message_is_dead_lettered_and_replayed_after_the_fix(
                 break
     finally:
         await dead.stop()
+        stop.set()
+        await task
+        await database.dispose()
     assert len(records) == 1
     headers = dict(records[0].headers)
     assert headers["x-exception-type"] == b"PermanentEventError"

@@ -18,7 +18,7 @@ from pydantic import BaseModel
 
 from sme_common.auth.dependencies import require
 from sme_common.auth.principal import Principal, Role
-from sme_common.errors import NotFound
+from sme_common.errors import NotFound, problems
 from sme_common.events.consumer import ConsumerSpec
 from sme_common.events.envelope import EVENT_TYPE_PATTERN, schema_path, split_version
 from sme_common.events.schemas import known_event_types, schema_for, schemas_of
@@ -38,7 +38,8 @@ class EventSchemaEntry(BaseModel):
 
 def event_schemas_router(service: str) -> APIRouter:
     router = APIRouter(prefix="/event-schemas", tags=["event contracts"])
-    reader = require(roles=list(Role))
+    # Integrators (agency systems) read them with the service's read scope; officers need none.
+    reader = require(roles=list(Role), scope=f"{service}:read")
 
     @router.get("", response_model=list[EventSchemaEntry], operation_id="list_event_schemas")
     async def list_event_schemas(
@@ -64,7 +65,7 @@ def event_schemas_router(service: str) -> APIRouter:
                 "description": "The JSON Schema (2020-12) of the event's data",
                 "content": {SCHEMA_MEDIA_TYPE: {"schema": {"type": "object"}}},
             },
-            404: {"description": "This service produces no event of that type"},
+            **problems(404, codes={404: ("event_schema_not_found",)}),
         },
     )
     async def get_event_schema(
