@@ -81,7 +81,3 @@ class IndustryCatalog:
                 f"行业大类 {digits[:2]} 属于门类 {by_division.code}，而非 {letter}",
             )
         return by_division, digits
-
-
-def normalize_industry_code(code: str) -> str:
-    return IndustryCatalog.load().normalize(code)

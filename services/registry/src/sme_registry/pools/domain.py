@@ -36,8 +36,3 @@ TIER_POOLS = {
 def highest_tier(tiers: list[str]) -> Tier | None:
     held = [Tier(t) for t in tiers]
     return max(held, key=TIER_RANK.__getitem__) if held else None
-
-
-def tier_pools_after(highest: Tier | None) -> set[Pool]:
-    """The tier pool an enterprise belongs in, given the highest title it holds."""
-    return {TIER_POOLS[highest]} if highest else set()
