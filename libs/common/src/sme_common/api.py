@@ -37,7 +37,7 @@ async def reject_unknown_query_parameters(request: Request) -> None:
     dependant = getattr(route, "dependant", None)
     if dependant is None:
         return
-    known = {str(getattr(param, "alias", "")) for param in _all_query_params(dependant)}
+    known = {name for param in _all_query_params(dependant) for name in _query_names(param)}
     for name in request.query_params:
         if name not in known:
             raise InvalidInput(
@@ -46,6 +46,15 @@ async def reject_unknown_query_parameters(request: Request) -> None:
                 f"未知的查询参数：{name}",
                 field=name,
             )
+
+
+def _query_names(param: object) -> set[str]:
+    """The names a query parameter is sent under: its own, or each field's of a query-parameter
+    model (``Annotated[Filters, Query()]``)."""
+    annotation = getattr(getattr(param, "field_info", None), "annotation", None)
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return {info.alias or name for name, info in annotation.model_fields.items()}
+    return {str(getattr(param, "alias", ""))}
 
 
 def _all_query_params(dependant: object) -> list[object]:

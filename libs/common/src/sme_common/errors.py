@@ -1,6 +1,7 @@
 """RFC 9457 problem details with a stable ``code``, an English and a Chinese message, and the field.
 
-Domain code raises ``DomainError`` subclasses; the handlers installed by ``install_problem_handlers``
+Services raise ``DomainError`` subclasses (named ones from ``sme_common.problems``), pure rules raise
+``sme_common.rules.RuleViolation`` (a 422); the handlers installed by ``install_problem_handlers``
 turn them, request validation errors and anything unexpected into ``application/problem+json``.
 """
 
@@ -22,6 +23,7 @@ from starlette.routing import compile_path
 
 from sme_common.db.engine import is_transient_failure
 from sme_common.observability.tracing import request_id_var
+from sme_common.rules import RuleViolation
 
 PROBLEM_CONTENT_TYPE = "application/problem+json"
 PROBLEM_TYPE_BASE = "https://errors.sme.example/"
@@ -236,6 +238,18 @@ async def _domain_handler(_request: Request, exc: Exception) -> JSONResponse:
     return problem_from(exc)
 
 
+def invalid_input_from(violation: RuleViolation) -> InvalidInput:
+    """The 422 a broken rule is at the edge."""
+    return InvalidInput(
+        violation.code, violation.detail, violation.detail_zh, field=violation.field
+    )
+
+
+async def _rule_handler(_request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, RuleViolation)
+    return problem_from(invalid_input_from(exc))
+
+
 UNIQUE_VIOLATION = "23505"
 
 
@@ -327,6 +341,7 @@ def install_problem_handlers(app: FastAPI) -> None:
     app.add_exception_handler(RequestValidationError, _validation_handler)
     app.add_exception_handler(StarletteHTTPException, _http_handler)
     app.add_exception_handler(DomainError, _domain_handler)
+    app.add_exception_handler(RuleViolation, _rule_handler)
     app.add_exception_handler(Exception, _unexpected_handler)
 
 

@@ -14,6 +14,9 @@ from __future__ import annotations
 import re
 
 USCC_CHARSET = "0123456789ABCDEFGHJKLMNPQRTUWXY"
+USCC_PATTERN = r"^[0-9A-HJ-NPQRTUWXY]{18}$"
+"""The shape of a stored USCC (no check digits verified): paths, cursors, OpenAPI patterns."""
+USCC_SHAPE = re.compile(USCC_PATTERN)
 _WEIGHTS = [pow(3, i, 31) for i in range(17)]  # 1, 3, 9, 27, 19, 26, … (GB 32100-2015)
 _ORG_WEIGHTS = [3, 7, 9, 10, 5, 8, 4, 2]  # GB 11714-1997
 _ORG_CHARSET = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ"

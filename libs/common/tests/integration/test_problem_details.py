@@ -8,6 +8,7 @@ from pydantic import BaseModel
 
 from sme_common.errors import Conflict, InvalidInput, NotFound, install_problem_handlers
 from sme_common.observability.middleware import ObservabilityMiddleware
+from sme_common.rules import RuleViolation
 
 
 class Body(BaseModel):
@@ -32,6 +33,11 @@ def build_app() -> FastAPI:
             raise Conflict("thing_exists", "thing exists", "已存在")
         if body.amount_fen == 404:
             raise NotFound("thing_not_found", "no such thing", "不存在", field="id")
+        if body.amount_fen == 7:
+            # A pure rule (a domain module cannot import the HTTP errors) reaching the edge.
+            raise RuleViolation(
+                "amount_unlucky", "7 is not accepted", "不接受金额 7", field="amount_fen"
+            )
         if body.amount_fen == 500:
             raise RuntimeError("a bug")
         return {"amount_fen": body.amount_fen}
@@ -69,6 +75,16 @@ async def test_domain_error_names_code_field_and_both_languages() -> None:
     body = assert_problem(await call({"amount_fen": -1}), 422, "amount_negative")
     assert body["field"] == "amount_fen"
     assert body["detail_zh"] == "金额不能为负数"
+
+
+async def test_a_rule_violation_is_a_422_with_its_code_field_and_both_languages() -> None:
+    body = assert_problem(await call({"amount_fen": 7}), 422, "amount_unlucky")
+    assert body["title"] == "Invalid input"
+    assert (body["field"], body["detail"], body["detail_zh"]) == (
+        "amount_fen",
+        "7 is not accepted",
+        "不接受金额 7",
+    )
 
 
 async def test_validation_error_lists_every_field() -> None:

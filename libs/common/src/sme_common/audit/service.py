@@ -10,6 +10,10 @@ from sqlalchemy import select
 from sme_common.audit.schemas import AuditActor, AuditRecordPage, AuditRecordRead
 from sme_common.audit.tables import audit_record
 from sme_common.db.engine import Database
+from sme_common.pagination import PositionCursor, split_page
+
+AUDIT_CURSOR = PositionCursor()
+"""Pages of the chain: the cursor holds the last position sent."""
 
 
 @dataclass(frozen=True)
@@ -39,6 +43,7 @@ async def query_records(
     query = query.order_by(r.position).limit(limit + 1)
     async with database.reading() as connection:
         rows = (await connection.execute(query)).all()
+    page, last = split_page(rows, limit)
     items = [
         AuditRecordRead(
             position=row.position,
@@ -55,7 +60,7 @@ async def query_records(
             detail=row.detail,
             hash=row.hash,
         )
-        for row in rows[:limit]
+        for row in page
     ]
-    more = len(rows) > limit
-    return AuditRecordPage(items=items, next_cursor=str(items[-1].position) if more else None)
+    next_cursor = AUDIT_CURSOR.encode(last.position) if last is not None else None
+    return AuditRecordPage(items=items, next_cursor=next_cursor)

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 
 from sqlalchemy import MetaData
+
+from sme_common import clock
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -21,4 +23,5 @@ def make_metadata() -> MetaData:
 
 
 def utcnow() -> datetime:
-    return datetime.now(UTC)
+    """The business clock's now (``sme_common.clock``): a test that fixes the clock fixes this."""
+    return clock.now()

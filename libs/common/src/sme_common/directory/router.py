@@ -1,21 +1,22 @@
 """Read endpoints over the directory, region-scoped in the query."""
 
-import base64
 from datetime import date, datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Path, Query, Request
-from pydantic import BaseModel, ConfigDict
-from sqlalchemy import and_, select
+from pydantic import BaseModel, ConfigDict, Field
 
 from sme_common.auth.dependencies import require
 from sme_common.auth.principal import Principal, Role
 from sme_common.db.engine import Database
-from sme_common.directory.models import enterprise_directory
-from sme_common.errors import InvalidInput, NotFound, problems
-from sme_common.ids import make_uscc
+from sme_common.directory import repository
+from sme_common.errors import problems
+from sme_common.ids import USCC_PATTERN, USCC_SHAPE, make_uscc
+from sme_common.pagination import CursorParameter, KeyCursor, split_page
+from sme_common.problems import enterprise_in_scope
 
-USCC_PATH = Path(pattern=r"^[0-9A-HJ-NPQRTUWXY]{18}$", description="Unified social credit code")
+USCC_PATH = Path(pattern=USCC_PATTERN, description="Unified social credit code")
+CURSOR = KeyCursor(USCC_SHAPE)
 MAX_LIMIT = 200
 READ_ROLES = (
     Role.PROVINCE_OFFICER,
@@ -67,15 +68,13 @@ class DirectoryPage(BaseModel):
     next_cursor: str | None
 
 
-def _decode_cursor(cursor: str | None) -> str | None:
-    if cursor is None:
-        return None
-    try:
-        return base64.urlsafe_b64decode(cursor.encode()).decode()
-    except ValueError:
-        raise InvalidInput(
-            "cursor_invalid", "cursor is not one we issued", "游标无效", field="cursor"
-        ) from None
+class DirectoryQuery(BaseModel):
+    """Query parameters of ``GET /enterprises`` (unknown ones are refused by
+    ``sme_common.api.reject_unknown_query_parameters``, not by the model: other parameters of a
+    route reach the model too)."""
+
+    limit: int = Field(default=50, ge=1, le=MAX_LIMIT)
+    cursor: CursorParameter = None
 
 
 def directory_router(service: str) -> APIRouter:
@@ -94,19 +93,8 @@ def directory_router(service: str) -> APIRouter:
         principal: Annotated[Principal, Depends(reader)],
     ) -> DirectoryEntry:
         database: Database = request.app.state.database
-        table = enterprise_directory
-        scope = principal.region_scope().clause(table.c.region_code, table.c.reporting_unit_code)
         async with database.sessionmaker() as session:
-            row = (
-                await session.execute(select(table).where(and_(table.c.uscc == uscc, scope)))
-            ).first()
-        if row is None:
-            raise NotFound(
-                "enterprise_not_found",
-                f"No enterprise {uscc} is known to {service} in your region",
-                f"{service} 在您的辖区内没有该企业：{uscc}",
-                field="uscc",
-            )
+            row = await enterprise_in_scope(repository.get, session, uscc, principal)
         return DirectoryEntry.model_validate(row)
 
     @router.get(
@@ -117,25 +105,17 @@ def directory_router(service: str) -> APIRouter:
     async def list_enterprises(
         request: Request,
         principal: Annotated[Principal, Depends(reader)],
-        limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = 50,
-        cursor: Annotated[str | None, Query(max_length=64)] = None,
+        query: Annotated[DirectoryQuery, Query()],
     ) -> DirectoryPage:
         database: Database = request.app.state.database
-        table = enterprise_directory
-        after = _decode_cursor(cursor)
-        query = select(table).where(
-            principal.region_scope().clause(table.c.region_code, table.c.reporting_unit_code)
-        )
-        if after is not None:
-            query = query.where(table.c.uscc > after)
+        after = CURSOR.after(query.cursor)
         async with database.sessionmaker() as session:
-            rows = (await session.execute(query.order_by(table.c.uscc).limit(limit + 1))).all()
-        items = [DirectoryEntry.model_validate(r) for r in rows[:limit]]
-        next_cursor = (
-            base64.urlsafe_b64encode(items[-1].uscc.encode()).decode()
-            if len(rows) > limit
-            else None
-        )
+            rows = await repository.page(
+                session, principal.region_scope(), after=after, limit=query.limit
+            )
+        page, last = split_page(rows, query.limit)
+        items = [DirectoryEntry.model_validate(r) for r in page]
+        next_cursor = CURSOR.encode(last.uscc) if last is not None else None
         return DirectoryPage(items=items, next_cursor=next_cursor)
 
     return router
