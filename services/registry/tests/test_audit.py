@@ -15,6 +15,7 @@ import httpx
 import pytest
 from sqlalchemy import text
 
+from services.registry.tests.support import register_enterprise
 from sme_common.audit.verify import verify_chain
 from sme_common.auth.principal import Principal
 from sme_common.db import Database
@@ -95,26 +96,12 @@ async def records(
     return response.json()["items"]  # type: ignore[no-any-return]
 
 
-async def register(client: httpx.AsyncClient, headers: dict[str, str], body: str) -> str:
-    uscc = make_uscc(region="620102", body=body)
-    response = await client.post(
-        f"{URL}/enterprises",
-        headers={**headers, "X-Request-Id": f"req-{body}"},
-        json={
-            "uscc": uscc,
-            "name": f"企业{body}",
-            "region_code": "620102",
-            "legal_representative": "张三",
-        },
-    )
-    assert response.status_code == 201, response.text
-    return uscc
-
-
 async def test_registering_records_the_actor_request_and_the_new_row(
     client: httpx.AsyncClient, officer: dict[str, str], admin: dict[str, str]
 ) -> None:
-    uscc = await register(client, officer, "MA100001")
+    uscc = await register_enterprise(
+        client, officer, "MA100001", request_id="req-MA100001", legal_representative="张三"
+    )
     [record] = await records(client, admin, resource_type="enterprise", resource_id=uscc)
     assert record["action"] == "insert"
     assert record["actor"] == {
@@ -130,7 +117,7 @@ async def test_registering_records_the_actor_request_and_the_new_row(
 async def test_an_update_records_the_row_before_and_after(
     client: httpx.AsyncClient, officer: dict[str, str], admin: dict[str, str]
 ) -> None:
-    uscc = await register(client, officer, "MA100002")
+    uscc = await register_enterprise(client, officer, "MA100002")
     changed = await client.patch(
         f"{URL}/enterprises/{uscc}", headers=officer, json={"version": 1, "name": "新名称"}
     )
@@ -144,7 +131,7 @@ async def test_an_update_records_the_row_before_and_after(
 async def test_facts_flags_pools_people_and_assignments_are_each_audited(
     client: httpx.AsyncClient, officer: dict[str, str], admin: dict[str, str]
 ) -> None:
-    uscc = await register(client, officer, "MA100003")
+    uscc = await register_enterprise(client, officer, "MA100003")
     facts = await client.put(
         f"{URL}/enterprises/{uscc}/facts/2025",
         headers=officer,
@@ -211,7 +198,7 @@ async def test_facts_flags_pools_people_and_assignments_are_each_audited(
 async def test_events_are_audited_with_their_source_service_as_actor(
     client: httpx.AsyncClient, officer: dict[str, str], admin: dict[str, str]
 ) -> None:
-    uscc = await register(client, officer, "MA100004")
+    uscc = await register_enterprise(client, officer, "MA100004")
     event = CloudEvent(
         type="certification.certificate.granted.v1",
         source="/sme/certification",
@@ -253,7 +240,7 @@ async def test_reads_of_personal_data_record_who_read_what(
     resource_type: str,
     with_id: bool,
 ) -> None:
-    uscc = await register(client, officer, "MA100005")
+    uscc = await register_enterprise(client, officer, "MA100005")
     reader = bearer("city_officer", region="620100", subject="reader-zhao")
     response = await client.get(URL + path.format(uscc=uscc), headers=reader)
     assert response.status_code == 200, response.text
@@ -266,7 +253,7 @@ async def test_reads_of_personal_data_record_who_read_what(
 async def test_a_refused_caller_leaves_no_read_record(
     client: httpx.AsyncClient, officer: dict[str, str], admin: dict[str, str], bearer: TokenFactory
 ) -> None:
-    uscc = await register(client, officer, "MA100006")
+    uscc = await register_enterprise(client, officer, "MA100006")
     bank = bearer("bank", region="620000", subject="bank-1", scopes=("registry:read",))
     assert (await client.get(f"{URL}/enterprises/{uscc}", headers=bank)).status_code == 403
     assert await records(client, admin, actor="bank-1") == []
@@ -276,7 +263,7 @@ async def test_the_audit_is_queried_by_time_and_in_pages(
     client: httpx.AsyncClient, officer: dict[str, str], admin: dict[str, str]
 ) -> None:
     for n in range(3):
-        await register(client, officer, f"MA10001{n}")
+        await register_enterprise(client, officer, f"MA10001{n}")
     page = await client.get(
         AUDIT, params={"resource_type": "enterprise", "limit": 2}, headers=admin
     )
@@ -407,7 +394,7 @@ async def test_concurrent_reads_are_each_recorded_with_their_own_reader(
 ) -> None:
     officer = bearer("province_officer", region="620000", subject="writer-1")
     async with bulk_client(database_factory, auth_dir, tmp_path) as client:
-        uscc = await register(client, officer, "MA400001")
+        uscc = await register_enterprise(client, officer, "MA400001")
         readers = [bearer("city_officer", region="620100", subject=f"r{n}") for n in range(12)]
         responses = await asyncio.gather(
             *(

@@ -15,13 +15,13 @@ from services.registry.tests.bulk_support import (
     scalar,
     to_csv,
 )
-from sme_common.db import UnitOfWork, utcnow
+from sme_common import clock
+from sme_common.db import UnitOfWork
 from sme_common.events.schemas import validate_event_data
 from sme_common.ids import make_uscc
 from sme_common.testing.plugin import TokenFactory
 from sme_registry.bulk.importer import ValidRow, apply_chunk
 from sme_registry.bulk.service import scope_of
-from sme_registry.enterprises.service import business_today
 
 TIANSHUI = make_uscc(region="620502", body="TA000001")
 REGISTER = ["uscc", "name", "legal_representative", "region_code"]
@@ -137,8 +137,8 @@ async def test_every_event_of_a_chunk_is_checked_against_its_schema(
             [row(2, good, "兰州甲公司"), row(3, bad, "长" * 300)],
             scope=scope_of("province:620000"),
             actor="test",
-            now=utcnow(),
-            today=business_today(),
+            now=clock.now(),
+            today=clock.business_today(),
         )
         await uow.commit()
     assert result.created == 1

@@ -8,6 +8,7 @@ from datetime import date, timedelta
 import httpx
 import pytest
 
+from services.registry.tests.support import register_enterprise
 from sme_common.events.consumer import ConsumerRunner, Outcome
 from sme_common.events.envelope import CloudEvent
 from sme_common.ids import make_uscc
@@ -21,19 +22,6 @@ URL = "/api/registry/v1"
 @pytest.fixture
 def officer(bearer: TokenFactory) -> dict[str, str]:
     return bearer("province_officer", region="620000")
-
-
-async def register(
-    client: httpx.AsyncClient, headers: dict[str, str], body: str, region: str = "620102"
-) -> str:
-    uscc = make_uscc(region=region, body=body)
-    response = await client.post(
-        f"{URL}/enterprises",
-        headers=headers,
-        json={"uscc": uscc, "name": f"企业{body}", "region_code": region},
-    )
-    assert response.status_code == 201, response.text
-    return uscc
 
 
 async def deliver(client: httpx.AsyncClient, event: CloudEvent) -> Outcome:
@@ -75,7 +63,7 @@ class TestFlags:
     async def test_raising_and_lifting_a_flag_is_kept_and_announced(
         self, client: httpx.AsyncClient, officer: dict[str, str]
     ) -> None:
-        uscc = await register(client, officer, "MK000001")
+        uscc = await register_enterprise(client, officer, "MK000001")
         raised = await client.post(
             f"{URL}/enterprises/{uscc}/flags",
             headers=officer,
@@ -127,7 +115,7 @@ class TestFlags:
     async def test_the_same_flag_from_the_same_source_is_recorded_once(
         self, client: httpx.AsyncClient, officer: dict[str, str]
     ) -> None:
-        uscc = await register(client, officer, "MK000002")
+        uscc = await register_enterprise(client, officer, "MK000002")
         body = {
             "kind": "serious_dishonesty",
             "source": "信用中国",
@@ -166,14 +154,14 @@ class TestFlags:
     async def test_bad_flags_are_refused(
         self, client: httpx.AsyncClient, officer: dict[str, str], body: dict[str, object], code: str
     ) -> None:
-        uscc = await register(client, officer, "MK000003")
+        uscc = await register_enterprise(client, officer, "MK000003")
         response = await client.post(f"{URL}/enterprises/{uscc}/flags", headers=officer, json=body)
         assert response.status_code == 422 and response.json()["code"] == code
 
     async def test_every_change_of_a_flag_is_kept_as_a_revision(
         self, client: httpx.AsyncClient, officer: dict[str, str], bearer: TokenFactory
     ) -> None:
-        uscc = await register(client, officer, "MK000004")
+        uscc = await register_enterprise(client, officer, "MK000004")
         raised = await client.post(
             f"{URL}/enterprises/{uscc}/flags",
             headers=officer,
@@ -218,7 +206,7 @@ class TestFlags:
     async def test_the_same_reference_written_another_way_is_the_same_flag(
         self, client: httpx.AsyncClient, officer: dict[str, str]
     ) -> None:
-        uscc = await register(client, officer, "MK000005")
+        uscc = await register_enterprise(client, officer, "MK000005")
         body = {
             "kind": "serious_dishonesty",
             "source": "信用中国",
@@ -239,7 +227,7 @@ class TestPools:
     async def test_officers_move_enterprises_and_the_path_is_kept(
         self, client: httpx.AsyncClient, officer: dict[str, str]
     ) -> None:
-        uscc = await register(client, officer, "ML000001")
+        uscc = await register_enterprise(client, officer, "ML000001")
         entered = await client.post(
             f"{URL}/enterprises/{uscc}/pool-moves",
             headers=officer,
@@ -278,7 +266,7 @@ class TestPools:
     async def test_certificates_move_tier_and_pools_up_and_back_down(
         self, client: httpx.AsyncClient, officer: dict[str, str]
     ) -> None:
-        uscc = await register(client, officer, "ML000002")
+        uscc = await register_enterprise(client, officer, "ML000002")
         assert (
             await deliver(client, granted(uscc, "c1", "innovative", "2025-05-01"))
             is Outcome.APPLIED
@@ -328,8 +316,8 @@ class TestPeople:
     async def test_report_lists_little_giants_without_a_commissioner_by_county(
         self, client: httpx.AsyncClient, officer: dict[str, str], bearer: TokenFactory
     ) -> None:
-        covered = await register(client, officer, "MM000001", region="620102")
-        uncovered = await register(client, officer, "MM000002", region="620103")
+        covered = await register_enterprise(client, officer, "MM000001", region="620102")
+        uncovered = await register_enterprise(client, officer, "MM000002", region="620103")
         for n, uscc in enumerate((covered, uncovered)):
             await deliver(client, granted(uscc, f"lg{n}", "little_giant"))
         person = await client.post(
@@ -400,7 +388,7 @@ class TestPeople:
     async def test_ending_an_assignment_records_who_ended_it(
         self, client: httpx.AsyncClient, officer: dict[str, str], bearer: TokenFactory
     ) -> None:
-        uscc = await register(client, officer, "MM000003")
+        uscc = await register_enterprise(client, officer, "MM000003")
         person = await client.post(
             f"{URL}/people",
             headers=officer,
@@ -429,7 +417,7 @@ class TestPeople:
 async def test_profile_shows_everything_and_hides_complainants_below_the_province(
     client: httpx.AsyncClient, officer: dict[str, str], bearer: TokenFactory
 ) -> None:
-    uscc = await register(client, officer, "MN000001")
+    uscc = await register_enterprise(client, officer, "MN000001")
     await client.patch(
         f"{URL}/enterprises/{uscc}", headers=officer, json={"version": 1, "industry_code": "C3411"}
     )

@@ -29,7 +29,8 @@ from sme_common.ids import make_uscc
 from sme_common.runtime import Workers
 from sme_common.testing.plugin import DatabaseFactory, kafka_settings_for_tests
 from sme_registry.app import DEFINITION
-from sme_registry.bulk.worker import _lock_key, claim
+from sme_registry.bulk.repository import job_lock_key
+from sme_registry.bulk.worker import claim
 from sme_registry.reference.service import load_reference_data
 
 ROWS: list[list[object]] = [
@@ -120,7 +121,7 @@ async def test_a_job_whose_worker_is_alive_is_not_claimed_by_another(registry_ur
             await psycopg.AsyncConnection.connect(url, autocommit=True) as live_worker,
             await psycopg.AsyncConnection.connect(url, autocommit=True) as other_worker,
         ):
-            await live_worker.execute("SELECT pg_advisory_lock(%s)", (_lock_key("import_busy"),))
+            await live_worker.execute("SELECT pg_advisory_lock(%s)", (job_lock_key("import_busy"),))
             assert await claim(database, other_worker) is None
             await live_worker.execute("SELECT pg_advisory_unlock_all()")
             claimed = await claim(database, other_worker)

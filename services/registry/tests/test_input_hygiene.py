@@ -14,6 +14,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from services.registry.tests.support import register_enterprise
 from sme_common.db.engine import to_sync_url
 from sme_common.ids import make_uscc
 from sme_common.testing.plugin import TokenFactory
@@ -25,19 +26,6 @@ URL = "/api/registry/v1"
 @pytest.fixture
 def officer(bearer: TokenFactory) -> dict[str, str]:
     return bearer("province_officer", region="620000")
-
-
-async def register(
-    client: httpx.AsyncClient, headers: dict[str, str], body: str, name: str, **extra: object
-) -> str:
-    uscc = make_uscc(region="620102", body=body)
-    response = await client.post(
-        f"{URL}/enterprises",
-        headers=headers,
-        json={"uscc": uscc, "name": name, "region_code": "620102", **extra},
-    )
-    assert response.status_code == 201, response.text
-    return uscc
 
 
 async def names_found(client: httpx.AsyncClient, headers: dict[str, str], q: str) -> list[str]:
@@ -89,7 +77,7 @@ class TestText:
     async def test_every_free_text_field_refuses_invisible_characters(
         self, client: httpx.AsyncClient, officer: dict[str, str]
     ) -> None:
-        uscc = await register(client, officer, "MT000002", "文本企业")
+        uscc = await register_enterprise(client, officer, "MT000002", "文本企业")
         bad = "隐藏\u200b文字"
         attempts = [
             ("PATCH", f"/enterprises/{uscc}", {"version": 1, "legal_representative": bad}),
@@ -120,16 +108,16 @@ class TestText:
         self, client: httpx.AsyncClient, officer: dict[str, str]
     ) -> None:
         decomposed = "兰州示例（集团）Cafe\u0301"
-        uscc = await register(client, officer, "MT000003", f"  {decomposed} ")
+        uscc = await register_enterprise(client, officer, "MT000003", f"  {decomposed} ")
         stored = (await client.get(f"{URL}/enterprises/{uscc}", headers=officer)).json()["name"]
         assert stored == unicodedata.normalize("NFC", decomposed) == "兰州示例（集团）Café"
 
     async def test_search_finds_names_on_their_fold(
         self, client: httpx.AsyncClient, officer: dict[str, str]
     ) -> None:
-        await register(client, officer, "MT000004", "兰州示例（集团）有限公司")
-        await register(client, officer, "MT000005", "兰州示例(集团)科技有限公司")
-        await register(client, officer, "MT000006", "ＬＡＮＺＨＯＵ Ｄｅｍｏ 公司")
+        await register_enterprise(client, officer, "MT000004", "兰州示例（集团）有限公司")
+        await register_enterprise(client, officer, "MT000005", "兰州示例(集团)科技有限公司")
+        await register_enterprise(client, officer, "MT000006", "ＬＡＮＺＨＯＵ Ｄｅｍｏ 公司")
         both = ["兰州示例(集团)科技有限公司", "兰州示例（集团）有限公司"]
         assert await names_found(client, officer, "兰州示例") == both
         assert await names_found(client, officer, "兰州示例（集团）") == both
@@ -144,7 +132,7 @@ class TestText:
     ) -> None:
         from sqlalchemy import text
 
-        uscc = await register(client, officer, "MT000007", "兰州示例旧名")
+        uscc = await register_enterprise(client, officer, "MT000007", "兰州示例旧名")
         async with client.app.state.database.sessionmaker() as session:  # type: ignore[attr-defined]
             await session.execute(
                 text("UPDATE enterprise SET name = :n WHERE uscc = :u"),
@@ -241,7 +229,7 @@ class TestCodes:
     async def test_search_filters_read_codes_in_any_width_and_case(
         self, client: httpx.AsyncClient, officer: dict[str, str]
     ) -> None:
-        await register(client, officer, "MT000012", "筛选企业", industry_code="C3411")
+        await register_enterprise(client, officer, "MT000012", "筛选企业", industry_code="C3411")
         response = await client.get(
             f"{URL}/enterprises",
             params={"region_code": "６２０１０２", "industry": "c34", "q": "筛选"},
@@ -303,7 +291,7 @@ class TestNoServerErrors:
         self, client: httpx.AsyncClient, officer: dict[str, str]
     ) -> None:
         for n in range(3):
-            await register(client, officer, f"MT00002{n}", f"分页企业{n}")
+            await register_enterprise(client, officer, f"MT00002{n}", f"分页企业{n}")
         first = (
             await client.get(f"{URL}/enterprises", params={"limit": 2}, headers=officer)
         ).json()
@@ -315,7 +303,7 @@ class TestNoServerErrors:
     async def test_as_of_and_on_after_today_are_refused_with_a_code(
         self, client: httpx.AsyncClient, officer: dict[str, str]
     ) -> None:
-        uscc = await register(client, officer, "MT000030", "时点企业")
+        uscc = await register_enterprise(client, officer, "MT000030", "时点企业")
         for day in ("9999-12-31", "3000-01-01"):
             as_of = await client.get(
                 f"{URL}/enterprises/{uscc}", params={"as_of": day}, headers=officer
@@ -353,7 +341,7 @@ class TestNoServerErrors:
         path: str,
         body: dict[str, object] | None,
     ) -> None:
-        uscc = await register(client, officer, "MT000040", "路径企业")
+        uscc = await register_enterprise(client, officer, "MT000040", "路径企业")
         if body is not None:
             body = {k: uscc if v == "{uscc}" else v for k, v in body.items()}
         response = await client.request(
@@ -376,9 +364,9 @@ JSON = st.recursive(
 )
 def test_any_cursor_is_read_as_a_position_or_refused_as_cursor_invalid(raw: str) -> None:
     from sme_common.errors import InvalidInput
-    from sme_registry.enterprises.service import feed_after, search_after
+    from sme_registry.enterprises.service import FEED_CURSOR, SEARCH_CURSOR
 
-    for read in (search_after, feed_after):
+    for read in (SEARCH_CURSOR.after, FEED_CURSOR.after):
         try:
             read(raw)
         except InvalidInput as exc:

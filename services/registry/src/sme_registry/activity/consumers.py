@@ -12,28 +12,22 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from datetime import date
 
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-
-from sme_common.db import UnitOfWork, utcnow
+from sme_common import clock
+from sme_common.db import UnitOfWork
 from sme_common.events.consumer import ConsumerSpec, PermanentEventError
 from sme_common.events.envelope import CloudEvent
-from sme_registry.activity import service
-from sme_registry.activity.models import EnterpriseActivity
+from sme_registry.activity import repository, service
 
 
 async def _record(uow: UnitOfWork, event: CloudEvent, source_service: str, kind: str) -> None:
-    uscc = event.data.get("uscc") or event.subject
-    await uow.session.execute(
-        pg_insert(EnterpriseActivity)
-        .values(
-            uscc=uscc,
-            source_service=source_service,
-            kind=kind,
-            event_id=event.id,
-            occurred_at=event.time,
-            summary=dict(event.data),
-        )
-        .on_conflict_do_nothing(index_elements=["event_id"])
+    await repository.record_activity(
+        uow.session,
+        uscc=event.data.get("uscc") or event.subject,
+        source_service=source_service,
+        kind=kind,
+        event_id=event.id,
+        occurred_at=event.time,
+        summary=event.data,
     )
 
 
@@ -49,7 +43,7 @@ async def certificate_granted(uow: UnitOfWork, event: CloudEvent) -> None:
         number=data.get("certificate_number"),
         issued_on=date.fromisoformat(data["issued_on"]),
         expires_on=date.fromisoformat(data["expires_on"]),
-        at=utcnow(),
+        at=clock.now(),
     )
 
 
@@ -63,7 +57,7 @@ async def certificate_revoked(uow: UnitOfWork, event: CloudEvent) -> None:
         status="revoked",
         ended_on=date.fromisoformat(data["revoked_on"]),
         reason=data["reason"],
-        at=utcnow(),
+        at=clock.now(),
     )
 
 
@@ -77,7 +71,7 @@ async def certificate_expired(uow: UnitOfWork, event: CloudEvent) -> None:
         status="expired",
         ended_on=date.fromisoformat(data["expired_on"]),
         reason="expired",
-        at=utcnow(),
+        at=clock.now(),
     )
 
 

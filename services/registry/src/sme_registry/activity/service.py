@@ -1,27 +1,27 @@
-"""Titles from certification moving the tier and the pools; the enterprise profile."""
+"""Titles from certification moving the tier and the pools."""
 
 from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import select
-
 from sme_common.db import UnitOfWork
 from sme_common.events.consumer import PermanentEventError
+from sme_registry.activity import repository
 from sme_registry.activity.models import HeldCertificate
+from sme_registry.enterprises import repository as enterprises
 from sme_registry.enterprises.models import Enterprise
 from sme_registry.pools import service as pools
-from sme_registry.pools.domain import TIER_POOLS, Pool, Tier, highest_tier
+from sme_registry.pools.domain import TIER_POOLS, highest_tier
 
 ACTOR = "event:certification"
 
 
 async def enterprise_exists(uow: UnitOfWork, uscc: str) -> bool:
-    return await uow.session.get(Enterprise, uscc) is not None
+    return await enterprises.by_uscc(uow.session, uscc) is not None
 
 
 async def _locked_enterprise(uow: UnitOfWork, uscc: str) -> Enterprise:
-    enterprise = await uow.session.get(Enterprise, uscc, with_for_update=True)
+    enterprise = await enterprises.by_uscc(uow.session, uscc, for_update=True)
     if enterprise is None:
         raise PermanentEventError(f"certificate for {uscc}, which is not in the register")
     return enterprise
@@ -40,7 +40,7 @@ async def certificate_granted(
     at: datetime,
 ) -> None:
     enterprise = await _locked_enterprise(uow, uscc)
-    if await uow.session.get(HeldCertificate, certificate_id) is None:
+    if await repository.certificate(uow.session, certificate_id) is None:
         uow.session.add(
             HeldCertificate(
                 certificate_id=certificate_id,
@@ -75,7 +75,7 @@ async def certificate_ended(
     at: datetime,
 ) -> None:
     enterprise = await _locked_enterprise(uow, uscc)
-    certificate = await uow.session.get(HeldCertificate, certificate_id, with_for_update=True)
+    certificate = await repository.certificate(uow.session, certificate_id, for_update=True)
     if certificate is None:
         raise PermanentEventError(f"{status} certificate {certificate_id} was never granted here")
     certificate.status, certificate.ended_on, certificate.end_reason = status, ended_on, reason
@@ -99,20 +99,7 @@ async def _settle_tier(
     at: datetime,
 ) -> None:
     """Set the tier to the highest valid title; enter its pool, leave the other tier pools."""
-    from sme_registry.enterprises.service import bump, record_revision
-
-    valid = (
-        (
-            await uow.session.execute(
-                select(HeldCertificate.tier).where(
-                    HeldCertificate.uscc == enterprise.uscc, HeldCertificate.status == "valid"
-                )
-            )
-        )
-        .scalars()
-        .all()
-    )
-    highest = highest_tier(list(valid))
+    highest = highest_tier(list(await repository.valid_tiers(uow.session, enterprise.uscc)))
     wanted = TIER_POOLS[highest] if highest else None
     for pool in TIER_POOLS.values():
         if pool != wanted:
@@ -123,7 +110,7 @@ async def _settle_tier(
         await pools.enter_pool(
             uow,
             uscc=enterprise.uscc,
-            pool=Pool(wanted),
+            pool=wanted,
             on=on,
             reason=reason,
             source="certification",
@@ -131,8 +118,7 @@ async def _settle_tier(
             actor=ACTOR,
             at=at,
         )
-    new_tier = highest.value if isinstance(highest, Tier) else None
+    new_tier = highest.value if highest is not None else None
     if enterprise.tier != new_tier:
         enterprise.tier = new_tier
-        bump(enterprise, ACTOR, at)
-        record_revision(uow, enterprise, "tier_changed", ACTOR, at)
+        enterprises.record_new_version(uow.session, enterprise, "tier_changed", ACTOR, at)

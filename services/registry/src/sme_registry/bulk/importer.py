@@ -28,7 +28,9 @@ from sme_common.events.envelope import CloudEvent
 from sme_common.events.schemas import EventSchemaError, validate_event_data
 from sme_common.reference.industries import IndustryCatalog
 from sme_common.reference.regions import RegionCatalog
+from sme_common.rules import RuleViolation
 from sme_registry.bulk.columns import TITLES_ZH, CellError, column_of, has_facts
+from sme_registry.dependencies import Year
 from sme_registry.enterprises import domain as enterprise_domain
 from sme_registry.enterprises.events import (
     ENTERPRISE_TOPIC,
@@ -43,7 +45,6 @@ from sme_registry.enterprises.models import Enterprise
 from sme_registry.enterprises.repository import in_scope
 from sme_registry.enterprises.schemas import EnterpriseCreate
 from sme_registry.facts import domain as facts_domain
-from sme_registry.facts.router import Year
 from sme_registry.facts.schemas import FactsWrite
 from sme_registry.sizing.domain import SizeFigures, load_size_rules
 
@@ -129,9 +130,7 @@ def _command_values(values: Mapping[str, Any], model: type[BaseModel]) -> dict[s
     return {name: values[name] for name in model.model_fields if values.get(name) is not None}
 
 
-def _rule_error(
-    exc: enterprise_domain.EnterpriseRuleError | facts_domain.FactsRuleError,
-) -> CellError:
+def _rule_error(exc: RuleViolation) -> CellError:
     return CellError(column_of(exc.field), exc.code, exc.detail, exc.detail_zh)
 
 
@@ -175,7 +174,7 @@ def validate_row(
             regions=regions,
             industries=industries,
         )
-    except enterprise_domain.EnterpriseRuleError as exc:
+    except RuleViolation as exc:
         return [_rule_error(exc)]
     if not scope.covers(identity.region_code, identity.reporting_unit.code):
         return [REGION_FORBIDDEN]
@@ -186,7 +185,7 @@ def validate_row(
         )
         try:
             facts_domain.check_facts(facts, today=today, founded_on=command.founded_on)
-        except facts_domain.FactsRuleError as exc:
+        except RuleViolation as exc:
             return [_rule_error(exc)]
     return ValidRow(
         row_number,

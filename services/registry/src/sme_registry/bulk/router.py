@@ -2,12 +2,9 @@
 
 from __future__ import annotations
 
-import inspect
-from collections.abc import Callable
-from dataclasses import fields
-from typing import Annotated, Any, Literal, get_type_hints
+from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Depends, Path, Request
+from fastapi import APIRouter, Depends, Path, Query, Request
 from fastapi.responses import FileResponse, JSONResponse, Response, StreamingResponse
 from starlette.background import BackgroundTask
 
@@ -17,9 +14,8 @@ from sme_common.auth import Principal
 from sme_common.errors import problems
 from sme_registry.bulk import service
 from sme_registry.bulk.schemas import ImportJobRead
-from sme_registry.enterprises import router as enterprises_router
-from sme_registry.enterprises.repository import EnterpriseFilters
-from sme_registry.enterprises.router import reader, writer
+from sme_registry.dependencies import reader, writer
+from sme_registry.enterprises.schemas import EnterpriseFilters
 
 router = APIRouter(tags=["bulk import and export"])
 JobId = Annotated[str, Path(max_length=64)]
@@ -135,31 +131,6 @@ async def get_import_errors(
     )
 
 
-def _search_filters() -> Callable[..., EnterpriseFilters]:
-    """A dependency taking exactly the filters of ``GET /enterprises`` (names, types, limits), read
-    from the search route itself, so that the export accepts what the search accepts."""
-    search = enterprises_router.search_enterprises
-    hints = get_type_hints(search, include_extras=True)
-    names = {f.name for f in fields(EnterpriseFilters)}
-    parameters = [
-        p.replace(annotation=hints[p.name], kind=inspect.Parameter.KEYWORD_ONLY)
-        for p in inspect.signature(search).parameters.values()
-        if p.name in names
-    ]
-    if {p.name for p in parameters} != names:
-        raise RuntimeError("the search route no longer takes every EnterpriseFilters field")
-
-    def filters(**values: Any) -> EnterpriseFilters:
-        q = values.get("q")
-        return EnterpriseFilters(**{**values, "q": q.strip() if q else None})
-
-    filters.__signature__ = inspect.Signature(parameters)  # type: ignore[attr-defined]
-    return filters
-
-
-SearchFilters = Annotated[EnterpriseFilters, Depends(_search_filters())]
-
-
 @router.get(
     "/exports/enterprises",
     dependencies=[audit_read("enterprise_export", reader, id_param=None)],
@@ -172,7 +143,7 @@ SearchFilters = Annotated[EnterpriseFilters, Depends(_search_filters())]
 async def export_enterprises(
     request: Request,
     principal: Annotated[Principal, Depends(reader)],
-    filters: SearchFilters,
+    filters: Annotated[EnterpriseFilters, Query()],
     format: Format = "csv",
 ) -> Response:
     """Any search of the register (the same filters as ``GET /enterprises``) as CSV (streamed) or

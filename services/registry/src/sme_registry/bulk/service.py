@@ -17,26 +17,28 @@ from typing import Any
 import psycopg
 import structlog
 import xlsxwriter
-from sqlalchemy import and_, select, text, update
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
 
+from sme_common import clock
 from sme_common.audit.context import act_for_job
 from sme_common.auth.principal import Principal, RegionLevel, RegionScope
-from sme_common.db import Database, UnitOfWork, utcnow
+from sme_common.db import Database, UnitOfWork
 from sme_common.db.engine import is_transient_failure
-from sme_common.errors import InvalidInput, NotFound
-from sme_registry.bulk import columns, readers, upload
+from sme_common.errors import InvalidInput
+from sme_common.problems import Resource, not_found
+from sme_registry.bulk import columns, readers, repository, upload
 from sme_registry.bulk.importer import ChunkResult, ValidRow, apply_chunk, validate
 from sme_registry.bulk.models import ImportJob, ImportJobError
 from sme_registry.bulk.schemas import ImportJobRead
 from sme_registry.config import Settings
-from sme_registry.enterprises import repository
 from sme_registry.enterprises.models import Enterprise
-from sme_registry.enterprises.service import business_today
+from sme_registry.enterprises.schemas import EnterpriseFilters
+from sme_registry.enterprises.service import searchable
 from sme_registry.facts.models import EnterpriseFacts
 
 log = structlog.get_logger(__name__)
-JOB_CHANNEL = "registry_import_job"
+IMPORT_JOB = Resource("import", "import job {key}", "导入任务 {key}")
 XLSX_MAX_ROWS = 1_048_575
 FORMATS = {
     "csv": "text/csv; charset=utf-8",
@@ -110,13 +112,12 @@ async def _queue(
             file_name=stored.file_name,
             file_format=file_format,
             file_sha256=stored.sha256,
-            created_at=utcnow(),
+            created_at=clock.now(),
             created_by=actor.subject,
             region_scope=_scope_text(actor.region_scope()),
         )
         uow.session.add(job)
-        # Wakes an idle import worker at once (it polls as well, should this be missed).
-        await uow.session.execute(text(f"NOTIFY {JOB_CHANNEL}"))
+        await repository.announce_job(uow.session)
         await uow.commit()
         return ImportJobRead.model_validate(job)
 
@@ -199,7 +200,7 @@ async def run_job(
         # Rows already committed by an earlier run of this job are skipped, not applied again.
         rows = islice(readers.read_rows(path, job.file_format), job.processed_rows, None)
         chunks = _chunks(rows, settings.import_chunk_rows)
-        today = business_today()
+        today = clock.business_today()
 
         def read_and_prepare() -> (
             tuple[int, list[ValidRow], list[tuple[int, columns.CellError]]] | None
@@ -261,7 +262,12 @@ async def _write_chunk(
         try:
             async with UnitOfWork(database) as uow:
                 result = await apply_chunk(
-                    uow.session, valid, scope=job.scope, actor=job.actor, now=utcnow(), today=today
+                    uow.session,
+                    valid,
+                    scope=job.scope,
+                    actor=job.actor,
+                    now=clock.now(),
+                    today=today,
                 )
                 result.errors.extend(errors)
                 await _record_chunk(uow, job.id, result, count)
@@ -289,22 +295,20 @@ async def _record_chunk(uow: UnitOfWork, job_id: str, result: ChunkResult, rows:
                 detail_zh=error.detail_zh,
             )
         )
-    await uow.session.execute(
-        update(ImportJob)
-        .where(ImportJob.id == job_id)
-        .values(
-            processed_rows=ImportJob.processed_rows + rows,
-            created_rows=ImportJob.created_rows + result.created,
-            updated_rows=ImportJob.updated_rows + result.updated,
-            unchanged_rows=ImportJob.unchanged_rows + result.unchanged,
-            error_rows=ImportJob.error_rows + len({n for n, _ in result.errors}),
-        )
+    await repository.count_chunk(
+        uow.session,
+        job_id,
+        rows=rows,
+        created=result.created,
+        updated=result.updated,
+        unchanged=result.unchanged,
+        error_rows=len({n for n, _ in result.errors}),
     )
 
 
 async def _update(database: Database, job_id: str, **values: Any) -> None:
     async with UnitOfWork(database) as uow:
-        await uow.session.execute(update(ImportJob).where(ImportJob.id == job_id).values(**values))
+        await repository.set_job(uow.session, job_id, **values)
         await uow.commit()
 
 
@@ -312,10 +316,10 @@ async def _finish(
     database: Database, job_id: str, *, code: str | None = None, failure: str | None = None
 ) -> None:
     async with UnitOfWork(database) as uow:
-        job = await uow.session.get(ImportJob, job_id, with_for_update=True)
+        job = await repository.job(uow.session, job_id, for_update=True)
         if job is None:
             return
-        job.finished_at = utcnow()
+        job.finished_at = clock.now()
         job.failure, job.failure_code = failure, code
         job.status = (
             "failed" if failure else "completed_with_errors" if job.error_rows else "completed"
@@ -325,11 +329,9 @@ async def _finish(
 
 async def get_job(database: Database, *, job_id: str, actor: Principal) -> ImportJobRead:
     async with UnitOfWork(database) as uow:
-        job = await uow.session.get(ImportJob, job_id)
+        job = await repository.job(uow.session, job_id)
         if job is None or not _may_see(job, actor):
-            raise NotFound(
-                "import_not_found", f"No import job {job_id}", "没有该导入任务", field="job_id"
-            )
+            raise not_found(IMPORT_JOB, job_id, field="job_id")
         return ImportJobRead.model_validate(job)
 
 
@@ -345,13 +347,7 @@ async def error_report(
     async def rows() -> AsyncIterator[bytes]:
         yield _csv_line(["row_number", "field", "code", "detail", "detail_zh"], bom=True)
         async with database.sessionmaker() as session:
-            result = await session.stream(
-                select(ImportJobError)
-                .where(ImportJobError.job_id == job_id)
-                .order_by(ImportJobError.row_number, ImportJobError.field)
-                .execution_options(yield_per=1000)
-            )
-            async for (error,) in result:
+            async for error in repository.error_rows(session, job_id):
                 yield _csv_line(
                     [error.row_number, error.field, error.code, error.detail, error.detail_zh]
                 )
@@ -377,25 +373,6 @@ def template(file_format: str) -> bytes:
     return buffer.getvalue()
 
 
-def _export_query(actor: Principal, filters: repository.EnterpriseFilters) -> Any:
-    return (
-        select(Enterprise, EnterpriseFacts)
-        .outerjoin(
-            EnterpriseFacts,
-            and_(
-                EnterpriseFacts.uscc == Enterprise.uscc,
-                EnterpriseFacts.year == Enterprise.size_class_year,
-            ),
-        )
-        .where(
-            repository.in_scope(actor.region_scope()),
-            *repository._filter_clauses(filters, business_today()),
-        )
-        .order_by(Enterprise.uscc)
-        .execution_options(yield_per=2000)
-    )
-
-
 def _export_values(enterprise: Enterprise, facts: EnterpriseFacts | None) -> list[Any]:
     """One row in the import layout: numbers stay numbers (yuan as exact decimals), so that the
     file imports back unchanged."""
@@ -417,14 +394,25 @@ def _csv_value(value: Any) -> Any:
     return value.isoformat() if isinstance(value, date) else value
 
 
+def _exported(
+    session: AsyncSession, actor: Principal, filters: EnterpriseFilters
+) -> AsyncIterator[tuple[Enterprise, EnterpriseFacts | None]]:
+    """What an export of ``filters`` holds: what the same search finds (its name fragment
+    compared as the search compares it)."""
+    return repository.export_rows(
+        session, actor.region_scope(), searchable(filters), clock.business_today()
+    )
+
+
 async def export_csv(
-    database: Database, *, actor: Principal, filters: repository.EnterpriseFilters
+    database: Database, *, actor: Principal, filters: EnterpriseFilters
 ) -> AsyncIterator[bytes]:
+    searchable(filters)  # a refused name fragment is a 422 before the answer starts
+
     async def rows() -> AsyncIterator[bytes]:
         yield _csv_line(list(columns.IMPORT_COLUMNS), bom=True)
         async with database.sessionmaker() as session:
-            result = await session.stream(_export_query(actor, filters))
-            async for enterprise, facts in result:
+            async for enterprise, facts in _exported(session, actor, filters):
                 yield _csv_line([_csv_value(v) for v in _export_values(enterprise, facts)])
 
     return rows()
@@ -434,7 +422,7 @@ async def export_xlsx(
     database: Database,
     *,
     actor: Principal,
-    filters: repository.EnterpriseFilters,
+    filters: EnterpriseFilters,
     directory: Path,
 ) -> Path:
     """Written to a file under ``directory`` in constant memory, then streamed and removed by the
@@ -453,8 +441,7 @@ async def export_xlsx(
     row_number = 0
     try:
         async with database.sessionmaker() as session:
-            result = await session.stream(_export_query(actor, filters))
-            async for enterprise, facts in result:
+            async for enterprise, facts in _exported(session, actor, filters):
                 row_number += 1
                 if row_number > XLSX_MAX_ROWS:
                     raise InvalidInput(

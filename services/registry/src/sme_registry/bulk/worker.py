@@ -13,52 +13,27 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import zlib
 from typing import Any
 
 import psycopg
 import structlog
-from sqlalchemy import select
 
 from sme_common.db import Database, UnitOfWork
 from sme_common.db.engine import to_sync_url
 from sme_common.settings import ServiceSettings
-from sme_registry.bulk.models import ImportJob
-from sme_registry.bulk.service import JOB_CHANNEL, ClaimedJob, run_job, scope_of
+from sme_registry.bulk import repository
+from sme_registry.bulk.service import ClaimedJob, run_job, scope_of
 from sme_registry.config import Settings
 
 log = structlog.get_logger(__name__)
 CLAIM_CANDIDATES = 20
 
 
-def _lock_key(job_id: str) -> int:
-    return zlib.crc32(f"import-job:{job_id}".encode())
-
-
-async def _try_lock(connection: psycopg.AsyncConnection[Any], job_id: str) -> bool:
-    cursor = await connection.execute("SELECT pg_try_advisory_lock(%s)", (_lock_key(job_id),))
-    row = await cursor.fetchone()
-    return bool(row and row[0])
-
-
-async def _unlock(connection: psycopg.AsyncConnection[Any], job_id: str) -> None:
-    await connection.execute("SELECT pg_advisory_unlock(%s)", (_lock_key(job_id),))
-
-
 async def claim(database: Database, connection: psycopg.AsyncConnection[Any]) -> ClaimedJob | None:
     """The oldest queued job, or a running one whose worker is gone; locked on ``connection``."""
     async with UnitOfWork(database) as uow:
-        candidates = (
-            await uow.session.scalars(
-                select(ImportJob)
-                .where(ImportJob.status.in_(("queued", "running")))
-                .order_by(ImportJob.created_at, ImportJob.id)
-                .limit(CLAIM_CANDIDATES)
-                .with_for_update(skip_locked=True)
-            )
-        ).all()
-        for job in candidates:
-            if not await _try_lock(connection, job.id):
+        for job in await repository.pending_jobs(uow.session, limit=CLAIM_CANDIDATES):
+            if not await repository.try_lock_job(connection, job.id):
                 continue  # a live worker runs it
             try:
                 resumed = job.status == "running"
@@ -73,7 +48,7 @@ async def claim(database: Database, connection: psycopg.AsyncConnection[Any]) ->
                 )
                 await uow.commit()
             except BaseException:
-                await _unlock(connection, job.id)
+                await repository.unlock_job(connection, job.id)
                 raise
             if resumed:
                 log.warning("import_resumed", job_id=job.id, after_rows=job.processed_rows)
@@ -87,7 +62,7 @@ async def _slot(settings: Settings, database: Database, stop: asyncio.Event) -> 
         try:
             url = to_sync_url(database.url)
             async with await psycopg.AsyncConnection.connect(url, autocommit=True) as connection:
-                await connection.execute(f"LISTEN {JOB_CHANNEL}")
+                await repository.listen_for_jobs(connection)
                 while not stop.is_set():
                     job = await claim(database, connection)
                     if job is None:
@@ -100,7 +75,7 @@ async def _slot(settings: Settings, database: Database, stop: asyncio.Event) -> 
                         await run_job(database, job, settings, stop)
                     finally:
                         with contextlib.suppress(psycopg.Error):
-                            await _unlock(connection, job.id)
+                            await repository.unlock_job(connection, job.id)
                     backoff = 0.5
         except asyncio.CancelledError:
             raise

@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import enum
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
+from typing import Any
 
 from sme_common.ids import UsccError, validate_uscc
 from sme_common.reference.industries import IndustryCatalog, IndustryCodeError, Section
 from sme_common.reference.regions import RegionCatalog, ReportingUnit
+from sme_common.rules import RuleViolation
+from sme_common.text import TextError, clean_text, fold
 
 LANZHOU_NEW_AREA = "620171"  # 兰州新区: a reporting unit with no GB/T 2260 code (policy-facts §5.1)
 LANZHOU = "620100"
@@ -19,12 +23,6 @@ class OperatingStatus(enum.StrEnum):
     SUSPENDED = "suspended"  # 停业
     DEREGISTERED = "deregistered"  # 注销
     REVOKED = "revoked"  # 吊销
-
-
-class EnterpriseRuleError(ValueError):
-    def __init__(self, code: str, field: str, detail: str, detail_zh: str) -> None:
-        super().__init__(detail)
-        self.code, self.field, self.detail, self.detail_zh = code, field, detail, detail_zh
 
 
 @dataclass(frozen=True)
@@ -40,7 +38,7 @@ def check_uscc(value: str) -> str:
     try:
         return validate_uscc(value)
     except UsccError as exc:
-        raise EnterpriseRuleError("uscc_invalid", "uscc", exc.detail, exc.detail_zh) from exc
+        raise RuleViolation("uscc_invalid", exc.detail, exc.detail_zh, field="uscc") from exc
 
 
 def resolve_reporting_unit(
@@ -54,11 +52,11 @@ def resolve_reporting_unit(
     """
     derived = catalog.reporting_unit_for(region_code)
     if derived is None:
-        raise EnterpriseRuleError(
+        raise RuleViolation(
             "region_unknown",
-            "region_code",
             f"{region_code} is not a region of a reporting unit this platform serves",
             f"行政区划代码 {region_code} 不属于本平台服务的市州",
+            field="region_code",
         )
     if requested_unit is None or requested_unit == derived.code:
         return derived
@@ -66,21 +64,21 @@ def resolve_reporting_unit(
         unit = catalog.reporting_unit_for(LANZHOU_NEW_AREA)
         assert unit is not None
         return unit
-    raise EnterpriseRuleError(
+    raise RuleViolation(
         "reporting_unit_mismatch",
-        "reporting_unit_code",
         f"region {region_code} reports to {derived.code}, not {requested_unit}",
         f"行政区划 {region_code} 应隶属 {derived.code}，而非 {requested_unit}",
+        field="reporting_unit_code",
     )
 
 
 def check_region(region_code: str, catalog: RegionCatalog, *, on: date) -> None:
     if not catalog.is_valid(region_code, year=on.year):
-        raise EnterpriseRuleError(
+        raise RuleViolation(
             "region_unknown",
-            "region_code",
             f"{region_code} is not a GB/T 2260 code in force in {on.year}",
             f"{region_code} 不是 {on.year} 年有效的 GB/T 2260 行政区划代码",
+            field="region_code",
         )
 
 
@@ -90,18 +88,18 @@ def check_industry(code: str | None, catalog: IndustryCatalog) -> tuple[str | No
     try:
         return catalog.normalize(code), catalog.section_for(code)
     except IndustryCodeError as exc:
-        raise EnterpriseRuleError(
-            "industry_code_invalid", "industry_code", exc.detail, exc.detail_zh
+        raise RuleViolation(
+            "industry_code_invalid", exc.detail, exc.detail_zh, field="industry_code"
         ) from exc
 
 
 def check_founding(founded_on: date | None, today: date) -> None:
     if founded_on is not None and founded_on > today:
-        raise EnterpriseRuleError(
+        raise RuleViolation(
             "founded_on_in_future",
-            "founded_on",
             "founding date lies in the future",
             "成立日期不能晚于今天",
+            field="founded_on",
         )
 
 
@@ -123,3 +121,58 @@ def identify(
     industry, section = check_industry(industry_code, industries)
     check_founding(founded_on, today)
     return EnterpriseIdentity(normalized, region_code, unit, industry, section)
+
+
+def changed_fields(
+    current: Mapping[str, Any],
+    wanted: Mapping[str, Any],
+    *,
+    regions: RegionCatalog,
+    industries: IndustryCatalog,
+    today: date,
+) -> dict[str, Any]:
+    """What an update changes: the ``wanted`` values, checked and completed like a registration
+    (a new region brings its reporting unit), that differ from ``current``."""
+    wanted = dict(wanted)
+    if "name" in wanted and wanted["name"] is None:
+        raise RuleViolation(
+            "name_required", "name cannot be removed", "企业名称不能为空", field="name"
+        )
+    if "region_code" in wanted or "reporting_unit_code" in wanted:
+        region = wanted.get("region_code") or current["region_code"]
+        check_region(region, regions, on=today)
+        unit = resolve_reporting_unit(region, wanted.get("reporting_unit_code"), regions)
+        wanted.update(region_code=region, reporting_unit_code=unit.code)
+    if wanted.get("industry_code") is not None:
+        wanted["industry_code"], _section = check_industry(wanted["industry_code"], industries)
+    if "founded_on" in wanted:
+        check_founding(wanted["founded_on"], today)
+    if "operating_status" in wanted and wanted["operating_status"] is None:
+        raise RuleViolation(
+            "operating_status_required",
+            "operating status cannot be removed",
+            "经营状态不能为空",
+            field="operating_status",
+        )
+    if wanted.get("operating_status") is not None:
+        wanted["operating_status"] = OperatingStatus(wanted["operating_status"]).value
+    return {k: v for k, v in wanted.items() if current[k] != v}
+
+
+def search_text(q: str | None) -> str | None:
+    """The name fragment a search compares: clean (no control or format characters), then folded
+    (NFKC, case, blanks) like the stored names it is compared with."""
+    if q is None:
+        return None
+    try:
+        folded = fold(clean_text(q))
+    except TextError as exc:
+        raise RuleViolation(exc.code, exc.detail, exc.detail_zh, field="q") from exc
+    if len(folded) < 2:
+        raise RuleViolation(
+            "q_too_short",
+            "q needs at least two characters besides blanks",
+            "名称关键字至少需要两个字符（不含空格）",
+            field="q",
+        )
+    return folded

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
@@ -27,6 +26,7 @@ from sme_common.auth.principal import RegionScope
 from sme_common.events.tables import outbox_message
 from sme_common.text import fold
 from sme_registry.enterprises.models import Enterprise, EnterpriseChangeScope, EnterpriseRevision
+from sme_registry.enterprises.schemas import EnterpriseFilters, EnterpriseRead
 from sme_registry.flags.models import CreditFlag
 from sme_registry.pools.models import PoolEntry
 
@@ -40,6 +40,13 @@ async def get(session: AsyncSession, uscc: str, scope: RegionScope) -> Enterpris
         select(Enterprise).where(Enterprise.uscc == uscc, in_scope(scope))
     )
     return result.scalar_one_or_none()
+
+
+async def by_uscc(
+    session: AsyncSession, uscc: str, *, for_update: bool = False
+) -> Enterprise | None:
+    """The enterprise whatever its region: for event handlers, which act for the platform."""
+    return await session.get(Enterprise, uscc, with_for_update=for_update)
 
 
 async def current_row(
@@ -69,6 +76,38 @@ def is_duplicate_enterprise(exc: IntegrityError) -> bool:
     return getattr(diag, "constraint_name", None) == "pk_enterprise"
 
 
+def snapshot(enterprise: Enterprise) -> dict[str, Any]:
+    """A version as it is kept: the entry as ``GET /enterprises/{uscc}`` answers it."""
+    return EnterpriseRead.model_validate(enterprise).model_dump(mode="json")
+
+
+def record_revision(
+    session: AsyncSession, enterprise: Enterprise, change_type: str, actor: str, at: datetime
+) -> None:
+    """Keep this version of the enterprise (history and as-of reads). Call after every change."""
+    session.add(
+        EnterpriseRevision(
+            uscc=enterprise.uscc,
+            version=enterprise.version,
+            change_type=change_type,
+            snapshot=snapshot(enterprise),
+            recorded_at=at,
+            recorded_by=actor,
+        )
+    )
+
+
+def record_new_version(
+    session: AsyncSession, enterprise: Enterprise, change_type: str, actor: str, at: datetime
+) -> None:
+    """The changed enterprise becomes its next version, which is kept. The caller holds the row
+    locked (``get_for_update``), so versions of one enterprise never interleave."""
+    enterprise.version += 1
+    enterprise.updated_at = at
+    enterprise.updated_by = actor
+    record_revision(session, enterprise, change_type, actor, at)
+
+
 async def revision_as_of(
     session: AsyncSession, uscc: str, before: datetime
 ) -> EnterpriseRevision | None:
@@ -90,21 +129,7 @@ async def revisions(session: AsyncSession, uscc: str) -> Sequence[EnterpriseRevi
     return result.scalars().all()
 
 
-@dataclass(frozen=True)
-class EnterpriseFilters:
-    region_code: str | None = None
-    reporting_unit_code: str | None = None
-    industry: str | None = None
-    size_class: str | None = None
-    tier: str | None = None
-    pool: str | None = None
-    flag: str | None = None
-    operating_status: str | None = None
-    q: str | None = None
-    updated_since: datetime | None = None
-
-
-def _filter_clauses(filters: EnterpriseFilters, today: date) -> list[ColumnElement[bool]]:
+def filter_clauses(filters: EnterpriseFilters, today: date) -> list[ColumnElement[bool]]:
     clauses: list[ColumnElement[bool]] = []
     if filters.region_code:
         clauses.append(Enterprise.region_code == filters.region_code)
@@ -158,12 +183,13 @@ async def search(
     limit: int,
     after: str | None,
     today: date,
-) -> tuple[Sequence[Enterprise], dict[str, Any] | None]:
-    query = select(Enterprise).where(in_scope(scope), *_filter_clauses(filters, today))
+) -> Sequence[Enterprise]:
+    """Up to ``limit + 1`` enterprises after the USCC ``after``, in USCC order (the extra one says
+    whether another page follows)."""
+    query = select(Enterprise).where(in_scope(scope), *filter_clauses(filters, today))
     if after:
         query = query.where(Enterprise.uscc > after)
-    rows = (await session.execute(query.order_by(Enterprise.uscc).limit(limit + 1))).scalars().all()
-    return rows[:limit], ({"u": rows[limit - 1].uscc} if len(rows) > limit else None)
+    return (await session.execute(query.order_by(Enterprise.uscc).limit(limit + 1))).scalars().all()
 
 
 async def changes(

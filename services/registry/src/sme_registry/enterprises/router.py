@@ -2,74 +2,38 @@
 
 from __future__ import annotations
 
-import re
 from datetime import date
-from typing import Annotated, Literal
+from typing import Annotated
 
-from fastapi import APIRouter, Depends, Header, Path, Query, Request, Response
+from fastapi import APIRouter, Depends, Header, Query, Request, Response
 from fastapi.responses import JSONResponse
-from pydantic import BeforeValidator
 
 from sme_common.api import (
     ETAG_HEADER,
     IDEMPOTENT,
     LOCATION_HEADER,
     NOT_MODIFIED,
-    Instant,
     replay_header,
     versioned_response,
 )
 from sme_common.audit.recorder import audit_read
-from sme_common.auth import Principal, Role, require
-from sme_common.errors import InvalidInput, PreconditionRequired, problems
+from sme_common.auth import Principal
+from sme_common.errors import PreconditionRequired, problems
 from sme_common.idempotency import idempotency_key_from
+from sme_registry.dependencies import UsccPath, expected_version, reader, writer
 from sme_registry.enterprises import service
-from sme_registry.enterprises.repository import EnterpriseFilters
 from sme_registry.enterprises.schemas import (
-    USCC_PATTERN,
+    ChangeFeedQuery,
     ChangePage,
     EnterpriseCreate,
     EnterprisePage,
     EnterpriseRead,
+    EnterpriseSearch,
     EnterpriseUpdate,
     RevisionPage,
-    as_code,
 )
 
 router = APIRouter(tags=["enterprises"])
-
-OFFICERS = (Role.PROVINCE_OFFICER, Role.CITY_OFFICER, Role.COUNTY_OFFICER, Role.PLATFORM_ADMIN)
-writer = require(roles=(*OFFICERS, Role.AGENCY_SYSTEM), scope="registry:write")
-reader = require(roles=(*OFFICERS, Role.AGENCY_SYSTEM), scope="registry:read")
-# A USCC in the path is read like one in a body: any case and width (POST accepts both).
-UsccPath = Annotated[str, BeforeValidator(as_code), Path(pattern=USCC_PATTERN)]
-# Opaque ids we issued (flag_…, person_…): letters, digits, '_' and '-', nothing else reaches SQL.
-IdPath = Annotated[str, Path(pattern=r"^[A-Za-z0-9_-]{1,64}$")]
-MAX_LIMIT = 200
-ETAG = re.compile(r'^(W/)?"?([0-9]{1,9})"?$')
-
-
-def expected_version(if_match: str | None, version: int | None) -> int | None:
-    """The version a write expects, from ``If-Match`` (an ETag we sent: ``"3"``) or the body."""
-    if if_match is None:
-        return version
-    match = ETAG.match(if_match.strip())
-    if match is None:
-        raise InvalidInput(
-            "if_match_invalid",
-            'If-Match must be the ETag you read, e.g. "3"',
-            'If-Match 应为读取时返回的 ETag，例如 "3"',
-            field="If-Match",
-        )
-    etag_version = int(match.group(2))
-    if version is not None and version != etag_version:
-        raise InvalidInput(
-            "if_match_mismatch",
-            "If-Match and version disagree",
-            "If-Match 与 version 不一致",
-            field="If-Match",
-        )
-    return etag_version
 
 
 @router.post(
@@ -221,47 +185,11 @@ async def get_enterprise_history(
 async def search_enterprises(
     request: Request,
     principal: Annotated[Principal, Depends(reader)],
-    region_code: Annotated[
-        str | None, BeforeValidator(as_code), Query(pattern=r"^[0-9]{6}$")
-    ] = None,
-    reporting_unit_code: Annotated[
-        str | None, BeforeValidator(as_code), Query(pattern=r"^[0-9]{6}$")
-    ] = None,
-    industry: Annotated[
-        str | None, BeforeValidator(as_code), Query(pattern=r"^[A-T]([0-9]{2,4})?$")
-    ] = None,
-    size_class: Literal["micro", "small", "medium", "large"] | None = None,
-    tier: Literal["innovative", "specialised", "little_giant"] | None = None,
-    pool: Literal["innovative", "specialised", "little_giant", "scale_up", "listing_reserve"]
-    | None = None,
-    flag: Literal[
-        "any", "abnormal_operations", "serious_dishonesty", "major_accident", "data_falsification"
-    ]
-    | None = None,
-    operating_status: Literal["operating", "suspended", "deregistered", "revoked"] | None = None,
-    q: Annotated[
-        str | None,
-        Query(min_length=2, max_length=50, description="part of the name, at least two characters"),
-    ] = None,
-    updated_since: Instant | None = None,
-    limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = 50,
-    cursor: Annotated[str | None, Query(max_length=200)] = None,
+    search: Annotated[EnterpriseSearch, Query()],
 ) -> EnterprisePage:
     """Search the register in your region. Filters combine with AND; unknown filters are a 422."""
-    filters = EnterpriseFilters(
-        region_code=region_code,
-        reporting_unit_code=reporting_unit_code,
-        industry=industry,
-        size_class=size_class,
-        tier=tier,
-        pool=pool,
-        flag=flag,
-        operating_status=operating_status,
-        q=service.search_text(q),
-        updated_since=updated_since,
-    )
     return await service.search_enterprises(
-        request.app.state.database, actor=principal, filters=filters, limit=limit, cursor=cursor
+        request.app.state.database, actor=principal, search=search
     )
 
 
@@ -274,15 +202,7 @@ async def search_enterprises(
 async def list_changes(
     request: Request,
     principal: Annotated[Principal, Depends(reader)],
-    cursor: Annotated[str | None, Query(max_length=200)] = None,
-    limit: Annotated[int, Query(ge=1, le=1000)] = 200,
-    updated_since: Instant | None = None,
+    query: Annotated[ChangeFeedQuery, Query()],
 ) -> ChangePage:
     """The change feed: typed entries in commit order. Keep ``next_cursor`` and come back with it."""
-    return await service.changes(
-        request.app.state.database,
-        actor=principal,
-        cursor=cursor,
-        limit=limit,
-        updated_since=updated_since,
-    )
+    return await service.changes(request.app.state.database, actor=principal, query=query)

@@ -7,9 +7,14 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 
-from sme_common.ids import make_uscc
+from sme_common.api import Instant
+from sme_common.ids import USCC_PATTERN, make_uscc
+from sme_common.pagination import CursorParameter
 from sme_common.text import CLEAN_TEXT, CleanText, normalize_code
 from sme_registry.enterprises.domain import OperatingStatus
+from sme_registry.flags.domain import FlagKind
+from sme_registry.pools.domain import Pool, Tier
+from sme_registry.sizing.domain import SizeClass
 
 
 def as_code(value: object) -> object:
@@ -19,9 +24,11 @@ def as_code(value: object) -> object:
 
 Code = Annotated[str, BeforeValidator(as_code)]
 """A code (USCC, region, industry) as stored: half-width and upper case (sme_common.text)."""
-USCC_PATTERN = r"^[0-9A-HJ-NPQRTUWXY]{18}$"
 Uscc = Annotated[Code, Field(pattern=USCC_PATTERN, description="统一社会信用代码 (GB 32100-2015)")]
 RegionCode = Annotated[Code, Field(pattern=r"^[0-9]{6}$", description="GB/T 2260 region code")]
+IndustryPrefix = Annotated[
+    Code, Field(pattern=r"^[A-T]([0-9]{2,4})?$", description="GB/T 4754-2017 section or prefix")
+]
 
 # A valid code (GB 32100-2015 check digits) for the examples of the OpenAPI document.
 EXAMPLE_USCC = make_uscc(region="620102", body="MA000001")
@@ -179,3 +186,47 @@ class ChangeEntry(BaseModel):
 class ChangePage(BaseModel):
     items: list[ChangeEntry]
     next_cursor: str | None
+
+
+MAX_SEARCH_LIMIT = 200
+
+
+class EnterpriseFilters(BaseModel):
+    """The filters of a register search (``GET /enterprises``) and of an export; they combine
+    with AND. Unknown query parameters are a 422 (``query_parameter_unknown``)."""
+
+    # Enum members arrive as their values, which is what the columns hold.
+    model_config = ConfigDict(use_enum_values=True)
+
+    region_code: RegionCode | None = None
+    reporting_unit_code: RegionCode | None = None
+    industry: IndustryPrefix | None = None
+    size_class: SizeClass | None = None
+    tier: Tier | None = None
+    pool: Pool | None = None
+    flag: FlagKind | Literal["any"] | None = Field(
+        default=None, description="a credit flag in force, of this kind or of `any`"
+    )
+    operating_status: OperatingStatus | None = None
+    q: str | None = Field(
+        default=None,
+        min_length=2,
+        max_length=50,
+        description="part of the name, at least two characters",
+    )
+    updated_since: Instant | None = None
+
+
+class EnterpriseSearch(EnterpriseFilters):
+    """``GET /enterprises``: the filters and a page."""
+
+    limit: int = Field(default=50, ge=1, le=MAX_SEARCH_LIMIT)
+    cursor: CursorParameter = None
+
+
+class ChangeFeedQuery(BaseModel):
+    """``GET /changes``."""
+
+    cursor: CursorParameter = None
+    limit: int = Field(default=200, ge=1, le=1000)
+    updated_since: Instant | None = None

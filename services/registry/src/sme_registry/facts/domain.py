@@ -8,6 +8,7 @@ from datetime import date
 from decimal import Decimal
 
 from sme_common.money import ratio
+from sme_common.rules import RuleViolation
 
 # Fields that can never be negative (net profit can: a loss).
 NON_NEGATIVE = (
@@ -29,12 +30,6 @@ DIGITAL_LEVELS = range(1, 5)  # 中小企业数字化水平评测：一级 … �
 MAX_FEN = (
     10**17
 )  # far above any enterprise's figures; guards against unit mistakes (yuan × 100 × 100)
-
-
-class FactsRuleError(ValueError):
-    def __init__(self, code: str, field: str, detail: str, detail_zh: str) -> None:
-        super().__init__(detail)
-        self.code, self.field, self.detail, self.detail_zh = code, field, detail, detail_zh
 
 
 @dataclass(frozen=True)
@@ -60,35 +55,35 @@ class YearlyFacts:
 
 
 def check_facts(facts: YearlyFacts, *, today: date, founded_on: date | None) -> None:
-    """Raise ``FactsRuleError`` for the first rule the facts break."""
+    """Raise ``RuleViolation`` for the first rule the facts break."""
     if facts.year > today.year:
-        raise FactsRuleError(
+        raise RuleViolation(
             "year_in_future",
-            "year",
             f"{facts.year} has not begun",
             f"{facts.year} 年尚未开始，不能填报",
+            field="year",
         )
     if founded_on is not None and facts.year < founded_on.year:
-        raise FactsRuleError(
+        raise RuleViolation(
             "year_before_founding",
-            "year",
             f"the enterprise was founded in {founded_on.year}",
             f"企业成立于 {founded_on.year} 年，不能填报更早年度",
+            field="year",
         )
     for name in NON_NEGATIVE:
         value = getattr(facts, name)
         if value is not None and value < 0:
-            raise FactsRuleError(
-                "value_negative", name, f"{name} must not be negative", f"{name} 不能为负数"
+            raise RuleViolation(
+                "value_negative", f"{name} must not be negative", f"{name} 不能为负数", field=name
             )
     for item in fields(facts):
         value = getattr(facts, item.name)
         if item.name.endswith("_fen") and value is not None and abs(value) > MAX_FEN:
-            raise FactsRuleError(
+            raise RuleViolation(
                 "value_implausible",
-                item.name,
                 f"{item.name} is implausibly large (amounts are in fen)",
                 f"{item.name} 数值异常（金额单位为分）",
+                field=item.name,
             )
     _not_above(
         facts, "main_business_revenue_fen", "operating_revenue_fen", "主营业务收入不能大于营业收入"
@@ -101,18 +96,20 @@ def check_facts(facts: YearlyFacts, *, today: date, founded_on: date | None) -> 
         facts, "ip_class1_high_value", "ip_class1", "Ⅰ类高价值知识产权数不能大于Ⅰ类知识产权数"
     )
     if facts.digital_level is not None and facts.digital_level not in DIGITAL_LEVELS:
-        raise FactsRuleError(
+        raise RuleViolation(
             "digital_level_invalid",
-            "digital_level",
             "digital level is 1 to 4",
             "数字化水平等级应为一至四级",
+            field="digital_level",
         )
 
 
 def _not_above(facts: YearlyFacts, part: str, whole: str, message_zh: str) -> None:
     part_value, whole_value = getattr(facts, part), getattr(facts, whole)
     if part_value is not None and whole_value is not None and part_value > whole_value:
-        raise FactsRuleError(f"{part}_exceeds_{whole}", part, f"{part} exceeds {whole}", message_zh)
+        raise RuleViolation(
+            f"{part}_exceeds_{whole}", f"{part} exceeds {whole}", message_zh, field=part
+        )
 
 
 @dataclass(frozen=True)

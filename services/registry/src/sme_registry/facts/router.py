@@ -2,17 +2,16 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Header, Path, Request, Response
+from fastapi import APIRouter, Depends, Header, Request, Response
 
 from sme_common.api import ETAG_HEADER, NOT_MODIFIED, versioned_response
 from sme_common.auth import Principal
 from sme_common.errors import problems
-from sme_registry.enterprises.router import UsccPath, expected_version, reader, writer
+from sme_registry.dependencies import UsccPath, Year, expected_version, reader, writer
 from sme_registry.facts import service
 from sme_registry.facts.schemas import FactsPage, FactsRead, FactsWrite
 
 router = APIRouter(tags=["yearly facts"])
-Year = Annotated[int, Path(ge=1949, le=2200)]
 
 
 @router.put(

@@ -5,21 +5,21 @@ from __future__ import annotations
 from dataclasses import asdict
 from typing import Any
 
-from sqlalchemy import select
-
+from sme_common import clock
 from sme_common.auth.principal import Principal
-from sme_common.db import Database, UnitOfWork, utcnow
-from sme_common.errors import Conflict, InvalidInput, NotFound
+from sme_common.db import Database, UnitOfWork
+from sme_common.errors import Conflict
+from sme_common.problems import Resource, enterprise_in_scope, not_found, version_conflict
 from sme_registry.enterprises import repository as enterprises
 from sme_registry.enterprises.events import ENTERPRISE_TOPIC, FACTS_FILED_V1, enterprise_event
-from sme_registry.enterprises.service import business_today, not_found
-from sme_registry.facts import domain
+from sme_registry.facts import domain, repository
 from sme_registry.facts.models import EnterpriseFacts, EnterpriseFactsRevision
 from sme_registry.facts.schemas import FactsPage, FactsRead, FactsWrite, Ratios
 from sme_registry.sizing.service import reclassify
 
 FACT_FIELDS = [f for f in FactsWrite.model_fields if f not in ("version",)]
 DOMAIN_FIELDS = [f for f in domain.YearlyFacts.__dataclass_fields__ if f != "year"]
+FACTS = Resource("facts", "facts for {key}", "{key} 年度数据")
 
 
 def to_domain(row: EnterpriseFacts | FactsWrite, year: int) -> domain.YearlyFacts:
@@ -45,31 +45,21 @@ async def file_facts(
     source_override: str | None = None,
 ) -> tuple[FactsRead, bool]:
     """File or correct one year's facts. Returns (facts, created). Same facts again change nothing."""
-    now = utcnow()
+    now = clock.now()
     async with UnitOfWork(database) as uow:
-        enterprise = await enterprises.get_for_update(uow.session, uscc, actor.region_scope())
-        if enterprise is None:
-            raise not_found(uscc)
-        proposed = to_domain(command, year)
-        try:
-            domain.check_facts(
-                proposed, today=business_today(now), founded_on=enterprise.founded_on
-            )
-        except domain.FactsRuleError as exc:
-            raise InvalidInput(exc.code, exc.detail, exc.detail_zh, field=exc.field) from exc
-        current = await uow.session.get(EnterpriseFacts, (uscc, year), with_for_update=True)
+        enterprise = await enterprise_in_scope(enterprises.get_for_update, uow.session, uscc, actor)
+        domain.check_facts(
+            to_domain(command, year),
+            today=clock.business_day(now),
+            founded_on=enterprise.founded_on,
+        )
+        current = await repository.get(uow.session, uscc, year, for_update=True)
         values: dict[str, Any] = {f: getattr(command, f) for f in FACT_FIELDS}
         if source_override:
             values["source"] = source_override
         if current is None:
             if command.version is not None:
-                raise Conflict(
-                    "version_conflict",
-                    f"No facts for {year} exist yet",
-                    f"{year} 年度数据尚未填报",
-                    field="version",
-                    extra={"current_version": None},
-                )
+                raise version_conflict(FACTS, year, current=None, sent=command.version)
             current = EnterpriseFacts(
                 uscc=uscc, year=year, version=1, filed_at=now, filed_by=actor.subject, **values
             )
@@ -91,13 +81,7 @@ async def file_facts(
                     extra={"current_version": current.version},
                 )
             if command.version != current.version:
-                raise Conflict(
-                    "version_conflict",
-                    f"Facts for {year} are at version {current.version}",
-                    f"{year} 年度数据已被修改（当前版本 {current.version}），请重新读取",
-                    field="version",
-                    extra={"current_version": current.version},
-                )
+                raise version_conflict(FACTS, year, current=current.version, sent=command.version)
             if all(getattr(current, f) == v for f, v in values.items()):
                 previous = await _previous(uow, uscc, year)
                 return facts_read(current, previous), False
@@ -141,38 +125,21 @@ async def file_facts(
 
 
 async def _previous(uow: UnitOfWork, uscc: str, year: int) -> EnterpriseFacts | None:
-    return await uow.session.get(EnterpriseFacts, (uscc, year - 1))
+    return await repository.get(uow.session, uscc, year - 1)
 
 
 async def get_facts(database: Database, *, uscc: str, year: int, actor: Principal) -> FactsRead:
     async with UnitOfWork(database) as uow:
-        if await enterprises.get(uow.session, uscc, actor.region_scope()) is None:
-            raise not_found(uscc)
-        row = await uow.session.get(EnterpriseFacts, (uscc, year))
+        await enterprise_in_scope(enterprises.get, uow.session, uscc, actor)
+        row = await repository.get(uow.session, uscc, year)
         if row is None:
-            raise NotFound(
-                "facts_not_found",
-                f"No facts filed for {uscc} in {year}",
-                f"企业 {uscc} 未填报 {year} 年度数据",
-                field="year",
-            )
+            raise not_found(FACTS, year, field="year")
         return facts_read(row, await _previous(uow, uscc, year))
 
 
 async def list_facts(database: Database, *, uscc: str, actor: Principal) -> FactsPage:
     async with UnitOfWork(database) as uow:
-        if await enterprises.get(uow.session, uscc, actor.region_scope()) is None:
-            raise not_found(uscc)
-        rows = (
-            (
-                await uow.session.execute(
-                    select(EnterpriseFacts)
-                    .where(EnterpriseFacts.uscc == uscc)
-                    .order_by(EnterpriseFacts.year)
-                )
-            )
-            .scalars()
-            .all()
-        )
+        await enterprise_in_scope(enterprises.get, uow.session, uscc, actor)
+        rows = await repository.every_year(uow.session, uscc)
         by_year = {r.year: r for r in rows}
         return FactsPage(items=[facts_read(r, by_year.get(r.year - 1)) for r in rows])

@@ -11,18 +11,14 @@ from __future__ import annotations
 import enum
 from datetime import date
 
+from sme_common.rules import RuleViolation
+
 
 class FlagKind(enum.StrEnum):
     ABNORMAL_OPERATIONS = "abnormal_operations"  # 经营异常名录
     SERIOUS_DISHONESTY = "serious_dishonesty"  # 严重失信主体名单
     MAJOR_ACCIDENT = "major_accident"  # 重大安全、质量、环境事故
     DATA_FALSIFICATION = "data_falsification"  # 数据造假 / 虚假申报 (3-year ban)
-
-
-class FlagRuleError(ValueError):
-    def __init__(self, code: str, field: str, detail: str, detail_zh: str) -> None:
-        super().__init__(detail)
-        self.code, self.field, self.detail, self.detail_zh = code, field, detail, detail_zh
 
 
 def is_active(started_on: date, ended_on: date | None, today: date) -> bool:
@@ -32,16 +28,16 @@ def is_active(started_on: date, ended_on: date | None, today: date) -> bool:
 
 def check_period(started_on: date, ended_on: date | None, today: date) -> None:
     if started_on > today:
-        raise FlagRuleError(
+        raise RuleViolation(
             "started_on_in_future",
-            "started_on",
             "a flag cannot start in the future",
             "标记开始日期不能晚于今天",
+            field="started_on",
         )
     if ended_on is not None and ended_on < started_on:
-        raise FlagRuleError(
+        raise RuleViolation(
             "ended_before_started",
-            "ended_on",
             "a flag cannot end before it starts",
             "标记结束日期不能早于开始日期",
+            field="ended_on",
         )

@@ -9,7 +9,7 @@ from sme_common.api import IDEMPOTENT, replay_header
 from sme_common.auth import Principal
 from sme_common.errors import problems
 from sme_common.idempotency import idempotency_key_from
-from sme_registry.enterprises.router import IdPath, UsccPath, reader, writer
+from sme_registry.dependencies import IdPath, UsccPath, reader, writer
 from sme_registry.flags import service
 from sme_registry.flags.schemas import FlagCreate, FlagHistory, FlagPage, FlagRead, FlagUpdate
 

@@ -3,19 +3,17 @@
 from __future__ import annotations
 
 import secrets
-from datetime import date, datetime
+from datetime import date
 
-from sqlalchemy import func, select
-
+from sme_common import clock
 from sme_common.auth.principal import Principal
-from sme_common.db import Database, UnitOfWork, utcnow
-from sme_common.errors import Conflict, InvalidInput, NotFound
+from sme_common.db import Database, UnitOfWork
+from sme_common.errors import Conflict
 from sme_common.idempotency import IdempotencyKey, Outcome, run_once
-from sme_common.text import fold
+from sme_common.problems import Resource, enterprise_in_scope, not_found, version_conflict
 from sme_registry.enterprises import repository as enterprises
 from sme_registry.enterprises.events import ENTERPRISE_TOPIC, FLAGS_CHANGED_V1, enterprise_event
-from sme_registry.enterprises.service import business_today, not_found
-from sme_registry.flags import domain
+from sme_registry.flags import domain, repository
 from sme_registry.flags.models import CreditFlag, CreditFlagRevision
 from sme_registry.flags.schemas import (
     FlagCreate,
@@ -26,6 +24,8 @@ from sme_registry.flags.schemas import (
     FlagUpdate,
 )
 
+FLAG = Resource("flag", "credit flag {key}", "信用标记 {key}")
+
 
 def flag_read(flag: CreditFlag, today: date) -> FlagRead:
     read = FlagRead.model_validate(flag)
@@ -34,11 +34,7 @@ def flag_read(flag: CreditFlag, today: date) -> FlagRead:
 
 
 async def _announce(uow: UnitOfWork, flag: CreditFlag, change: str, today: date) -> None:
-    flags = (
-        (await uow.session.execute(select(CreditFlag).where(CreditFlag.uscc == flag.uscc)))
-        .scalars()
-        .all()
-    )
+    flags = await repository.of_enterprise(uow.session, flag.uscc)
     active = sorted({f.kind for f in flags if domain.is_active(f.started_on, f.ended_on, today)})
     uow.publish(
         ENTERPRISE_TOPIC,
@@ -78,10 +74,6 @@ def _keep_revision(uow: UnitOfWork, flag: CreditFlag, change: str) -> None:
     )
 
 
-def _rule_error(exc: domain.FlagRuleError) -> InvalidInput:
-    return InvalidInput(exc.code, exc.detail, exc.detail_zh, field=exc.field)
-
-
 async def raise_flag(
     database: Database,
     *,
@@ -90,34 +82,25 @@ async def raise_flag(
     actor: Principal,
     idempotency: IdempotencyKey | None,
 ) -> Outcome:
-    now = utcnow()
-    today = business_today(now)
-    try:
-        domain.check_period(command.started_on, command.ended_on, today)
-    except domain.FlagRuleError as exc:
-        raise _rule_error(exc) from exc
+    now = clock.now()
+    today = clock.business_day(now)
+    domain.check_period(command.started_on, command.ended_on, today)
 
     async def operation(uow: UnitOfWork) -> tuple[int, object]:
-        if await enterprises.get_for_update(uow.session, uscc, actor.region_scope()) is None:
-            raise not_found(uscc)
+        await enterprise_in_scope(enterprises.get_for_update, uow.session, uscc, actor)
         if command.reference is not None:
-            # The same source and reference written another way (全角, case, blanks) is the same
-            # flag: compare the folds (sme_fold is the SQL twin of fold).
-            duplicate = (
-                await uow.session.execute(
-                    select(CreditFlag.id).where(
-                        CreditFlag.uscc == uscc,
-                        CreditFlag.kind == command.kind.value,
-                        func.sme_fold(CreditFlag.source) == fold(command.source),
-                        func.sme_fold(CreditFlag.reference) == fold(command.reference),
-                    )
-                )
-            ).first()
+            duplicate = await repository.same_flag(
+                uow.session,
+                uscc=uscc,
+                kind=command.kind.value,
+                source=command.source,
+                reference=command.reference,
+            )
             if duplicate is not None:
                 raise Conflict(
                     "flag_exists",
-                    f"This flag is already recorded as {duplicate[0]}",
-                    f"该信用标记已登记（{duplicate[0]}）",
+                    f"This flag is already recorded as {duplicate}",
+                    f"该信用标记已登记（{duplicate}）",
                     field="reference",
                 )
         flag = CreditFlag(
@@ -142,39 +125,20 @@ async def raise_flag(
     return await run_once(database, idempotency, operation)
 
 
-def _flag_not_found(uscc: str, flag_id: str) -> NotFound:
-    return NotFound(
-        "flag_not_found",
-        f"No flag {flag_id} on {uscc}",
-        f"该企业没有信用标记 {flag_id}",
-        field="flag_id",
-    )
-
-
 async def update_flag(
     database: Database, *, uscc: str, flag_id: str, command: FlagUpdate, actor: Principal
 ) -> FlagRead:
-    now: datetime = utcnow()
-    today = business_today(now)
+    now = clock.now()
+    today = clock.business_day(now)
     async with UnitOfWork(database) as uow:
-        if await enterprises.get_for_update(uow.session, uscc, actor.region_scope()) is None:
-            raise not_found(uscc)
-        flag = await uow.session.get(CreditFlag, flag_id, with_for_update=True)
+        await enterprise_in_scope(enterprises.get_for_update, uow.session, uscc, actor)
+        flag = await repository.get(uow.session, flag_id, for_update=True)
         if flag is None or flag.uscc != uscc:
-            raise _flag_not_found(uscc, flag_id)
+            raise not_found(FLAG, flag_id, field="flag_id")
         if flag.version != command.version:
-            raise Conflict(
-                "version_conflict",
-                f"Flag is at version {flag.version}",
-                f"信用标记已被修改（当前版本 {flag.version}）",
-                field="version",
-                extra={"current_version": flag.version},
-            )
+            raise version_conflict(FLAG, flag_id, current=flag.version, sent=command.version)
         changes = {k: getattr(command, k) for k in command.model_fields_set if k != "version"}
-        try:
-            domain.check_period(flag.started_on, changes.get("ended_on", flag.ended_on), today)
-        except domain.FlagRuleError as exc:
-            raise _rule_error(exc) from exc
+        domain.check_period(flag.started_on, changes.get("ended_on", flag.ended_on), today)
         changed = {k: v for k, v in changes.items() if getattr(flag, k) != v}
         if not changed:
             return flag_read(flag, today)
@@ -192,21 +156,10 @@ async def update_flag(
 
 
 async def list_flags(database: Database, *, uscc: str, actor: Principal) -> FlagPage:
-    today = business_today()
+    today = clock.business_today()
     async with UnitOfWork(database) as uow:
-        if await enterprises.get(uow.session, uscc, actor.region_scope()) is None:
-            raise not_found(uscc)
-        rows = (
-            (
-                await uow.session.execute(
-                    select(CreditFlag)
-                    .where(CreditFlag.uscc == uscc)
-                    .order_by(CreditFlag.started_on)
-                )
-            )
-            .scalars()
-            .all()
-        )
+        await enterprise_in_scope(enterprises.get, uow.session, uscc, actor)
+        rows = await repository.of_enterprise(uow.session, uscc)
         return FlagPage(items=[flag_read(r, today) for r in rows])
 
 
@@ -214,22 +167,11 @@ async def flag_history(
     database: Database, *, uscc: str, flag_id: str, actor: Principal
 ) -> FlagHistory:
     async with UnitOfWork(database) as uow:
-        if await enterprises.get(uow.session, uscc, actor.region_scope()) is None:
-            raise not_found(uscc)
-        flag = await uow.session.get(CreditFlag, flag_id)
+        await enterprise_in_scope(enterprises.get, uow.session, uscc, actor)
+        flag = await repository.get(uow.session, flag_id)
         if flag is None or flag.uscc != uscc:
-            raise _flag_not_found(uscc, flag_id)
-        rows = (
-            (
-                await uow.session.execute(
-                    select(CreditFlagRevision)
-                    .where(CreditFlagRevision.flag_id == flag_id)
-                    .order_by(CreditFlagRevision.version)
-                )
-            )
-            .scalars()
-            .all()
-        )
+            raise not_found(FLAG, flag_id, field="flag_id")
+        rows = await repository.revisions(uow.session, flag_id)
         return FlagHistory(
             flag_id=flag_id, items=[FlagRevisionRead.model_validate(r) for r in rows]
         )

@@ -10,7 +10,7 @@ from sme_common.audit.recorder import audit_read
 from sme_common.auth import Principal
 from sme_common.errors import problems
 from sme_common.idempotency import idempotency_key_from
-from sme_registry.enterprises.router import IdPath, UsccPath, reader, writer
+from sme_registry.dependencies import IdPath, UsccPath, reader, writer
 from sme_registry.people import service
 from sme_registry.people.schemas import (
     AssignmentCreate,

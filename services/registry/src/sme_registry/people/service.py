@@ -5,17 +5,17 @@ from __future__ import annotations
 import secrets
 from collections import defaultdict
 
-from sqlalchemy import ColumnElement, and_, exists, select
 from sqlalchemy.exc import IntegrityError
 
+from sme_common import clock
 from sme_common.auth.principal import Principal
-from sme_common.db import Database, UnitOfWork, utcnow
-from sme_common.errors import Conflict, Forbidden, InvalidInput, NotFound
+from sme_common.db import Database, UnitOfWork
+from sme_common.errors import Conflict, InvalidInput
 from sme_common.idempotency import IdempotencyKey, Outcome, run_once
+from sme_common.problems import Resource, ensure_in_region, enterprise_in_scope, not_found
 from sme_common.reference.regions import RegionCatalog
 from sme_registry.enterprises import repository as enterprises
-from sme_registry.enterprises.models import Enterprise
-from sme_registry.enterprises.service import not_found
+from sme_registry.people import repository
 from sme_registry.people.models import ServiceAssignment, ServicePerson
 from sme_registry.people.schemas import (
     AssignmentCreate,
@@ -30,9 +30,8 @@ from sme_registry.people.schemas import (
     UncoveredEnterprise,
 )
 
-
-def _person_scope(actor: Principal) -> ColumnElement[bool]:
-    return actor.region_scope().clause(ServicePerson.region_code, ServicePerson.reporting_unit_code)
+PERSON = Resource("person", "service person {key}", "服务人员 {key}")
+ASSIGNMENT = Resource("assignment", "assignment {key}", "服务关系 {key}")
 
 
 async def create_person(
@@ -52,13 +51,7 @@ async def create_person(
             f"行政区划代码 {command.region_code} 无效",
             field="region_code",
         )
-    if not actor.region_scope().covers(command.region_code, unit.code):
-        raise Forbidden(
-            "region_forbidden",
-            "You may appoint people only in your own region",
-            "只能在本辖区内指定服务人员",
-            field="region_code",
-        )
+    ensure_in_region(actor, command.region_code, unit.code)
 
     async def operation(uow: UnitOfWork) -> tuple[int, object]:
         person = ServicePerson(
@@ -70,7 +63,7 @@ async def create_person(
             organisation=command.organisation,
             phone=command.phone,
             active=True,
-            created_at=utcnow(),
+            created_at=clock.now(),
             created_by=actor.subject,
         )
         uow.session.add(person)
@@ -82,26 +75,14 @@ async def create_person(
 
 async def list_people(database: Database, *, actor: Principal, role: str | None) -> PersonPage:
     async with UnitOfWork(database) as uow:
-        query = select(ServicePerson).where(_person_scope(actor))
-        if role:
-            query = query.where(ServicePerson.role == role)
-        rows = (await uow.session.execute(query.order_by(ServicePerson.id))).scalars().all()
+        rows = await repository.people(uow.session, actor.region_scope(), role=role)
         return PersonPage(items=[PersonRead.model_validate(r) for r in rows])
 
 
 async def _person(uow: UnitOfWork, person_id: str, actor: Principal) -> ServicePerson:
-    person = (
-        await uow.session.execute(
-            select(ServicePerson).where(ServicePerson.id == person_id, _person_scope(actor))
-        )
-    ).scalar_one_or_none()
+    person = await repository.person(uow.session, person_id, actor.region_scope())
     if person is None:
-        raise NotFound(
-            "person_not_found",
-            f"No person {person_id} in your region",
-            "您的辖区内没有该服务人员",
-            field="person_id",
-        )
+        raise not_found(PERSON, person_id, field="person_id")
     return person
 
 
@@ -110,31 +91,21 @@ async def assign(
 ) -> AssignmentRead:
     async with UnitOfWork(database) as uow:
         await _person(uow, person_id, actor)
-        if await enterprises.get(uow.session, command.uscc, actor.region_scope()) is None:
-            raise not_found(command.uscc)
+        await enterprise_in_scope(enterprises.get, uow.session, command.uscc, actor)
         already = Conflict(
             "already_assigned",
             "This person already serves this enterprise",
             "该服务人员已负责该企业",
             field="uscc",
         )
-        open_one = (
-            await uow.session.execute(
-                select(ServiceAssignment.id).where(
-                    ServiceAssignment.person_id == person_id,
-                    ServiceAssignment.uscc == command.uscc,
-                    ServiceAssignment.ended_on.is_(None),
-                )
-            )
-        ).first()
-        if open_one is not None:
+        if await repository.serves(uow.session, person_id, command.uscc):
             raise already
         assignment = ServiceAssignment(
             id=f"assign_{secrets.token_hex(8)}",
             person_id=person_id,
             uscc=command.uscc,
             assigned_on=command.assigned_on,
-            recorded_at=utcnow(),
+            recorded_at=clock.now(),
             recorded_by=actor.subject,
         )
         uow.session.add(assignment)
@@ -143,8 +114,7 @@ async def assign(
         except IntegrityError as exc:
             # Two assignments of one person to one enterprise at once: the open-assignment index
             # lets one in, the other is the same conflict as above.
-            constraint = getattr(getattr(exc.orig, "diag", None), "constraint_name", None)
-            if constraint == "uq_service_assignment_open":
+            if repository.is_duplicate_open_assignment(exc):
                 raise already from exc
             raise
         await uow.commit()
@@ -161,14 +131,9 @@ async def end_assignment(
 ) -> AssignmentRead:
     async with UnitOfWork(database) as uow:
         await _person(uow, person_id, actor)
-        assignment = await uow.session.get(ServiceAssignment, assignment_id, with_for_update=True)
+        assignment = await repository.assignment(uow.session, assignment_id, for_update=True)
         if assignment is None or assignment.person_id != person_id:
-            raise NotFound(
-                "assignment_not_found",
-                "No such assignment",
-                "没有该服务关系",
-                field="assignment_id",
-            )
+            raise not_found(ASSIGNMENT, assignment_id, field="assignment_id")
         if assignment.ended_on is not None:
             raise Conflict(
                 "assignment_ended", "The assignment has already ended", "该服务关系已结束"
@@ -181,53 +146,24 @@ async def end_assignment(
                 field="ended_on",
             )
         assignment.ended_on = command.ended_on
-        assignment.ended_at, assignment.ended_by = utcnow(), actor.subject
+        assignment.ended_at, assignment.ended_by = clock.now(), actor.subject
         await uow.commit()
         return AssignmentRead.model_validate(assignment)
 
 
 async def enterprise_people(database: Database, *, uscc: str, actor: Principal) -> EnterprisePeople:
     async with UnitOfWork(database) as uow:
-        if await enterprises.get(uow.session, uscc, actor.region_scope()) is None:
-            raise not_found(uscc)
-        rows = (
-            (
-                await uow.session.execute(
-                    select(ServicePerson)
-                    .join(ServiceAssignment, ServiceAssignment.person_id == ServicePerson.id)
-                    .where(ServiceAssignment.uscc == uscc, ServiceAssignment.ended_on.is_(None))
-                    .order_by(ServicePerson.role, ServicePerson.name)
-                )
-            )
-            .scalars()
-            .all()
-        )
+        await enterprise_in_scope(enterprises.get, uow.session, uscc, actor)
+        rows = await repository.serving(uow.session, uscc)
         return EnterprisePeople(items=[PersonRead.model_validate(r) for r in rows])
 
 
 async def commissioner_gaps(database: Database, *, actor: Principal) -> CommissionerGapReport:
     """小巨人 enterprises in your region with no active service commissioner, by county."""
-    covered = exists().where(
-        and_(
-            ServiceAssignment.uscc == Enterprise.uscc,
-            ServiceAssignment.ended_on.is_(None),
-            ServicePerson.id == ServiceAssignment.person_id,
-            ServicePerson.role == "service_commissioner",
-            ServicePerson.active.is_(True),
-        )
-    )
     async with UnitOfWork(database) as uow:
-        rows = (
-            await uow.session.execute(
-                select(Enterprise.uscc, Enterprise.name, Enterprise.region_code)
-                .where(
-                    enterprises.in_scope(actor.region_scope()),
-                    Enterprise.tier == "little_giant",
-                    ~covered,
-                )
-                .order_by(Enterprise.region_code, Enterprise.uscc)
-            )
-        ).all()
+        rows = await repository.little_giants_without_commissioner(
+            uow.session, actor.region_scope()
+        )
     regions = RegionCatalog.load()
     by_county: dict[str, list[UncoveredEnterprise]] = defaultdict(list)
     for uscc, name, region in rows:

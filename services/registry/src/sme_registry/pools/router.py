@@ -6,7 +6,7 @@ from fastapi import APIRouter, Depends, Request
 
 from sme_common.auth import Principal
 from sme_common.errors import problems
-from sme_registry.enterprises.router import UsccPath, reader, writer
+from sme_registry.dependencies import UsccPath, reader, writer
 from sme_registry.pools import service
 from sme_registry.pools.schemas import PoolMove, PoolPath
 

@@ -3,32 +3,20 @@
 from __future__ import annotations
 
 import secrets
+from collections.abc import Sequence
 from datetime import date, datetime
 
-from sqlalchemy import select
-
+from sme_common import clock
 from sme_common.auth.principal import Principal
-from sme_common.db import Database, UnitOfWork, utcnow
+from sme_common.db import Database, UnitOfWork
 from sme_common.errors import Conflict, InvalidInput
+from sme_common.problems import enterprise_in_scope
 from sme_registry.enterprises import repository as enterprises
 from sme_registry.enterprises.events import ENTERPRISE_TOPIC, POOL_CHANGED_V1, enterprise_event
-from sme_registry.enterprises.service import business_today, not_found
+from sme_registry.pools import repository
 from sme_registry.pools.domain import Pool
 from sme_registry.pools.models import PoolEntry
 from sme_registry.pools.schemas import PoolEntryRead, PoolMove, PoolPath
-
-
-async def open_entries(uow: UnitOfWork, uscc: str) -> dict[str, PoolEntry]:
-    rows = (
-        (
-            await uow.session.execute(
-                select(PoolEntry).where(PoolEntry.uscc == uscc, PoolEntry.left_on.is_(None))
-            )
-        )
-        .scalars()
-        .all()
-    )
-    return {row.pool: row for row in rows}
 
 
 def _announce(uow: UnitOfWork, entry: PoolEntry, change: str, on: date, reason: str | None) -> None:
@@ -64,7 +52,7 @@ async def enter_pool(
     at: datetime,
 ) -> PoolEntry | None:
     """Enter unless already in; returns the new entry (None when nothing changed)."""
-    if pool.value in await open_entries(uow, uscc):
+    if pool.value in await repository.open_entries(uow.session, uscc):
         return None
     entry = PoolEntry(
         id=f"pool_{secrets.token_hex(8)}",
@@ -93,7 +81,7 @@ async def leave_pool(
     actor: str,
     at: datetime,
 ) -> PoolEntry | None:
-    entry = (await open_entries(uow, uscc)).get(pool.value)
+    entry = (await repository.open_entries(uow.session, uscc)).get(pool.value)
     if entry is None:
         return None
     if on < entry.entered_on:
@@ -110,17 +98,10 @@ async def leave_pool(
 
 
 async def move(database: Database, *, uscc: str, command: PoolMove, actor: Principal) -> PoolPath:
-    now = utcnow()
-    if command.on > business_today(now):
-        raise InvalidInput(
-            "on_in_future",
-            "a move cannot be dated in the future",
-            "出入库日期不能晚于今天",
-            field="on",
-        )
+    now = clock.now()
+    clock.check_not_future(command.on, "on")
     async with UnitOfWork(database) as uow:
-        if await enterprises.get_for_update(uow.session, uscc, actor.region_scope()) is None:
-            raise not_found(uscc)
+        await enterprise_in_scope(enterprises.get_for_update, uow.session, uscc, actor)
         if command.action == "enter":
             changed = await enter_pool(
                 uow,
@@ -163,20 +144,13 @@ async def move(database: Database, *, uscc: str, command: PoolMove, actor: Princ
 
 async def pool_path(database: Database, *, uscc: str, actor: Principal) -> PoolPath:
     async with UnitOfWork(database) as uow:
-        if await enterprises.get(uow.session, uscc, actor.region_scope()) is None:
-            raise not_found(uscc)
-        rows = (
-            (
-                await uow.session.execute(
-                    select(PoolEntry)
-                    .where(PoolEntry.uscc == uscc)
-                    .order_by(PoolEntry.entered_on, PoolEntry.recorded_at)
-                )
-            )
-            .scalars()
-            .all()
-        )
-        return PoolPath(
-            current=[Pool(r.pool) for r in rows if r.left_on is None],
-            path=[PoolEntryRead.model_validate(r) for r in rows],
-        )
+        await enterprise_in_scope(enterprises.get, uow.session, uscc, actor)
+        return pool_path_of(await repository.path(uow.session, uscc))
+
+
+def pool_path_of(entries: Sequence[PoolEntry]) -> PoolPath:
+    """The pools an enterprise is in and the way it came, from its entries in order."""
+    return PoolPath(
+        current=[Pool(e.pool) for e in entries if e.left_on is None],
+        path=[PoolEntryRead.model_validate(e) for e in entries],
+    )

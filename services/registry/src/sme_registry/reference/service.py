@@ -48,27 +48,9 @@ def load_reference_data(database_url: str) -> tuple[int, int]:
         (s.code, s.name_zh, s.name_en, s.first_division, s.last_division, industries.version)
         for s in industries.sections()
     ]
-    with psycopg.connect(to_sync_url(database_url)) as conn, conn.cursor() as cur:
-        cur.executemany(
-            """INSERT INTO reference_region (code, name, level, parent_code, reporting_unit_code,
-                   valid_from_year, valid_to_year, data_version)
-               VALUES (%s, %s, %s, %s, %s, %s, %s, %s)
-               ON CONFLICT (code) DO UPDATE SET name = EXCLUDED.name, level = EXCLUDED.level,
-                   parent_code = EXCLUDED.parent_code,
-                   reporting_unit_code = EXCLUDED.reporting_unit_code,
-                   valid_from_year = EXCLUDED.valid_from_year,
-                   valid_to_year = EXCLUDED.valid_to_year, data_version = EXCLUDED.data_version""",
-            region_rows,
-        )
-        cur.executemany(
-            """INSERT INTO reference_industry_section (code, name_zh, name_en, first_division,
-                   last_division, data_version)
-               VALUES (%s, %s, %s, %s, %s, %s)
-               ON CONFLICT (code) DO UPDATE SET name_zh = EXCLUDED.name_zh,
-                   name_en = EXCLUDED.name_en, first_division = EXCLUDED.first_division,
-                   last_division = EXCLUDED.last_division, data_version = EXCLUDED.data_version""",
-            section_rows,
-        )
+    with psycopg.connect(to_sync_url(database_url)) as connection:
+        repository.store_regions(connection, region_rows)
+        repository.store_industry_sections(connection, section_rows)
     return len(region_rows), len(section_rows)
 
 

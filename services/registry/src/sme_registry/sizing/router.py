@@ -7,7 +7,7 @@ from fastapi import APIRouter, Depends, Query, Request
 
 from sme_common.auth import Principal
 from sme_common.errors import problems
-from sme_registry.enterprises.router import UsccPath, reader
+from sme_registry.dependencies import UsccPath, reader
 from sme_registry.sizing import service
 from sme_registry.sizing.schemas import SizeClassRead
 

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import select
-
+from sme_common import clock
 from sme_common.auth.principal import Principal
 from sme_common.db import Database, UnitOfWork
 from sme_common.errors import NotFound
+from sme_common.problems import enterprise_in_scope
 from sme_registry.enterprises import repository as enterprises
 from sme_registry.enterprises.events import (
     ENTERPRISE_TOPIC,
@@ -16,7 +16,8 @@ from sme_registry.enterprises.events import (
     enterprise_event,
 )
 from sme_registry.enterprises.models import Enterprise
-from sme_registry.facts.models import EnterpriseFacts
+from sme_registry.facts import repository as facts
+from sme_registry.sizing import repository
 from sme_registry.sizing.domain import SizeFigures, load_size_rules
 from sme_registry.sizing.models import SizeClassRecord
 from sme_registry.sizing.schemas import SizeClassRead
@@ -27,16 +28,8 @@ async def reclassify(uow: UnitOfWork, enterprise: Enterprise, *, actor: str, at:
 
     The caller holds the enterprise row locked and commits.
     """
-    from sme_registry.enterprises.service import bump, record_revision
-
-    latest = (
-        await uow.session.execute(
-            select(EnterpriseFacts)
-            .where(EnterpriseFacts.uscc == enterprise.uscc)
-            .order_by(EnterpriseFacts.year.desc())
-            .limit(1)
-        )
-    ).scalar_one_or_none()
+    newest = await facts.latest(uow.session, enterprise.uscc)
+    latest = newest[0] if newest else None
     rules = load_size_rules()
     figures = SizeFigures(
         employees=latest.employees if latest else None,
@@ -50,8 +43,7 @@ async def reclassify(uow: UnitOfWork, enterprise: Enterprise, *, actor: str, at:
         return
     previous = enterprise.size_class
     enterprise.size_class, enterprise.size_class_year = new_class, basis_year
-    bump(enterprise, actor, at)
-    record_revision(uow, enterprise, "size_class_changed", actor, at)
+    enterprises.record_new_version(uow.session, enterprise, "size_class_changed", actor, at)
     uow.session.add(
         SizeClassRecord(
             uscc=enterprise.uscc,
@@ -84,23 +76,12 @@ async def reclassify(uow: UnitOfWork, enterprise: Enterprise, *, actor: str, at:
 async def size_class_on(
     database: Database, *, uscc: str, on: date | None, actor: Principal
 ) -> SizeClassRead:
-    from sme_registry.enterprises.service import check_not_future, end_of_business_day, not_found
-
     if on is not None:
-        check_not_future(on, "on")
+        clock.check_not_future(on, "on")
     async with UnitOfWork(database) as uow:
-        if await enterprises.get(uow.session, uscc, actor.region_scope()) is None:
-            raise not_found(uscc)
-        query = select(SizeClassRecord).where(SizeClassRecord.uscc == uscc)
-        if on is not None:
-            query = query.where(SizeClassRecord.decided_at < end_of_business_day(on))
-        record = (
-            await uow.session.execute(
-                query.order_by(SizeClassRecord.decided_at.desc(), SizeClassRecord.id.desc()).limit(
-                    1
-                )
-            )
-        ).scalar_one_or_none()
+        await enterprise_in_scope(enterprises.get, uow.session, uscc, actor)
+        before = clock.end_of_business_day(on) if on is not None else None
+        record = await repository.latest_decision(uow.session, uscc, before=before)
         if record is None:
             raise NotFound(
                 "size_class_unknown",
