@@ -348,26 +348,3 @@ class TestNoServerErrors:
             method, URL + path.replace("{uscc}", uscc), json=body, headers=officer
         )
         assert response.status_code == 422, response.text
-
-
-JSON = st.recursive(
-    st.none() | st.booleans() | st.integers() | st.floats() | st.text(max_size=20),
-    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.sampled_from("upx"), inner),
-    max_leaves=6,
-)
-
-
-@settings(max_examples=300, deadline=None)
-@given(
-    raw=st.text(max_size=200)
-    | JSON.map(lambda v: base64.urlsafe_b64encode(json.dumps(v).encode()).decode())
-)
-def test_any_cursor_is_read_as_a_position_or_refused_as_cursor_invalid(raw: str) -> None:
-    from sme_common.errors import InvalidInput
-    from sme_registry.enterprises.service import FEED_CURSOR, SEARCH_CURSOR
-
-    for read in (SEARCH_CURSOR.after, FEED_CURSOR.after):
-        try:
-            read(raw)
-        except InvalidInput as exc:
-            assert exc.code == "cursor_invalid"

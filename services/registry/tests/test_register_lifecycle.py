@@ -8,7 +8,7 @@ import httpx
 import pytest
 from sqlalchemy import text
 
-from sme_common.ids import make_uscc
+from services.registry.tests.support import register_enterprise
 from sme_common.testing.plugin import TokenFactory
 
 URL = "/api/registry/v1/enterprises"
@@ -27,18 +27,10 @@ async def register(
     region: str = "620102",
     **extra: object,
 ) -> str:
-    uscc = make_uscc(region=region, body=body)
-    payload = {
-        "uscc": uscc,
-        "name": f"甘肃{body}科技有限公司",
-        "region_code": region,
-        "industry_code": "C3411",
-        "founded_on": "2010-01-01",
-        **extra,
-    }
-    response = await client.post(URL, json=payload, headers=headers)
-    assert response.status_code == 201, response.text
-    return uscc
+    """An enterprise of this file's kind: a 甘肃 manufacturer founded in 2010."""
+    fields: dict[str, object] = {"industry_code": "C3411", "founded_on": "2010-01-01", **extra}
+    name = str(fields.pop("name", f"甘肃{body}科技有限公司"))
+    return await register_enterprise(client, headers, body, name, region=region, **fields)
 
 
 async def set_revision_time(

@@ -10,10 +10,10 @@ from pathlib import Path
 import httpx
 import pytest
 
+from libs.common.tests.integration.test_directory import registered
 from sme_common.directory.consumers import directory_consumer
 from sme_common.directory.router import directory_router
 from sme_common.events.consumer import ConsumerRunner
-from sme_common.events.envelope import CloudEvent
 from sme_common.ids import make_uscc
 from sme_common.runtime import ServiceDefinition, create_service_app
 from sme_common.settings import AuthSettings, KafkaSettings, ServiceSettings
@@ -22,25 +22,6 @@ from sme_common.testing.plugin import DatabaseFactory, TokenFactory, isolated_da
 URL = "/api/certification/v1/enterprises"
 LANZHOU = [make_uscc(region="620102", body=f"MK00000{n}") for n in range(1, 6)]
 TIANSHUI = make_uscc(region="620502", body="MK000009")
-
-
-def registered(uscc: str, region: str, unit: str) -> CloudEvent:
-    return CloudEvent(
-        type="registry.enterprise.registered.v1",
-        source="/sme/registry",
-        subject=uscc,
-        data={
-            "uscc": uscc,
-            "name": f"企业{uscc[-4:]}",
-            "region_code": region,
-            "reporting_unit_code": unit,
-            "industry_code": None,
-            "founded_on": None,
-            "operating_status": "operating",
-            "registered_at": "2026-11-20T08:00:00+00:00",
-            "version": 1,
-        },
-    )
 
 
 @pytest.fixture
@@ -64,8 +45,8 @@ async def client(
         runner = ConsumerRunner(
             spec=directory_consumer("certification"), database=database, kafka=settings.kafka
         )
-        events = [registered(u, "620102", "620100") for u in LANZHOU]
-        for event in [*events, registered(TIANSHUI, "620502", "620500")]:
+        tianshui = registered(TIANSHUI, region_code="620502", reporting_unit_code="620500")
+        for event in [*(registered(uscc) for uscc in LANZHOU), tianshui]:
             await runner.apply(event, runner.spec.handlers[event.type])
         app = create_service_app(definition, settings, database=database)
         transport = httpx.ASGITransport(app=app)

@@ -21,6 +21,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
+from sme_common import clock
+
 SPEC_VERSION = "1.0"
 CONTENT_TYPE = "application/json"
 EVENT_TYPE_PATTERN = re.compile(r"^[a-z][a-z0-9-]*\.[a-z][a-z0-9-]*\.[a-z][a-z0-9-]*\.v[0-9]+$")
@@ -58,7 +60,7 @@ class CloudEvent:
     data: Mapping[str, Any]
     subject: str | None = None
     id: str = field(default_factory=lambda: str(uuid.uuid4()))
-    time: datetime = field(default_factory=lambda: datetime.now(UTC))
+    time: datetime = field(default_factory=clock.now)  # the business clock: as updated_at
     traceparent: str | None = None
     correlationid: str | None = None
     causationid: str | None = None
@@ -136,7 +138,7 @@ class CloudEvent:
             data=data,
             subject=attrs.get("ce_subject"),
             id=attrs["ce_id"],
-            time=time or datetime.now(UTC),
+            time=time or clock.now(),
             traceparent=attrs.get("ce_traceparent") or attrs.get("traceparent"),
             correlationid=attrs.get("ce_correlationid"),
             causationid=attrs.get("ce_causationid"),
