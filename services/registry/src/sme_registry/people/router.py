@@ -1,8 +1,8 @@
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import JSONResponse
 
 from sme_common.api import IDEMPOTENT, replay_header
@@ -18,13 +18,13 @@ from sme_registry.people.schemas import (
     AssignmentRead,
     CommissionerGapReport,
     EnterprisePeople,
+    PeopleQuery,
     PersonCreate,
     PersonPage,
     PersonRead,
 )
 
 router = APIRouter(tags=["service commissioners and financial advisers"])
-Id = IdPath
 
 
 @router.post(
@@ -66,9 +66,9 @@ async def create_person(
 async def list_people(
     request: Request,
     principal: Annotated[Principal, Depends(reader)],
-    role: Literal["service_commissioner", "financial_adviser"] | None = None,
+    query: Annotated[PeopleQuery, Query()],
 ) -> PersonPage:
-    return await service.list_people(request.app.state.database, actor=principal, role=role)
+    return await service.list_people(request.app.state.database, actor=principal, role=query.role)
 
 
 @router.post(
@@ -88,7 +88,7 @@ async def list_people(
 )
 async def assign_person(
     request: Request,
-    person_id: Id,
+    person_id: IdPath,
     body: AssignmentCreate,
     principal: Annotated[Principal, Depends(writer)],
 ) -> AssignmentRead:
@@ -112,8 +112,8 @@ async def assign_person(
 )
 async def end_assignment(
     request: Request,
-    person_id: Id,
-    assignment_id: Id,
+    person_id: IdPath,
+    assignment_id: IdPath,
     body: AssignmentEnd,
     principal: Annotated[Principal, Depends(writer)],
 ) -> AssignmentRead:

@@ -11,6 +11,12 @@ from sme_registry.enterprises.schemas import EXAMPLE_AT, EXAMPLE_USCC, RegionCod
 Role = Literal["service_commissioner", "financial_adviser"]
 
 
+class PeopleQuery(BaseModel):
+    """``GET /people``."""
+
+    role: Role | None = None
+
+
 class PersonCreate(BaseModel):
     model_config = ConfigDict(
         extra="forbid",
