@@ -195,8 +195,8 @@ async def enterprise_history(database: Database, *, uscc: str, actor: Principal)
 async def search_enterprises(
     database: Database, *, actor: Principal, search: EnterpriseSearch
 ) -> EnterprisePage:
-    after = SEARCH_CURSOR.after(search.cursor)
     filters = searchable(search)
+    after = SEARCH_CURSOR.after(search.cursor)
     async with UnitOfWork(database) as uow:
         rows = await repository.search(
             uow.session,
