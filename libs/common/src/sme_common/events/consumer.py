@@ -49,6 +49,7 @@ from sme_common.events.tables import inbox_message
 from sme_common.events.topics import dead_letter_topic, ensure_topics
 from sme_common.observability.metrics import CONSUMER_EVENTS, CONSUMER_UNTRUSTED_EVENTS
 from sme_common.observability.tracing import continue_trace, request_id_var, traceparent_var
+from sme_common.retry import Backoff, repeat_until_stopped, retry_until_done
 from sme_common.settings import KafkaSettings, ServiceSettings
 
 log = structlog.get_logger(__name__)
@@ -201,17 +202,19 @@ class ConsumerRunner:
         )
 
     async def run(self, stop: asyncio.Event) -> None:
-        backoff = 0.5
-        while not stop.is_set():
-            try:
-                await self._consume(stop)
-                backoff = 0.5
-            except asyncio.CancelledError:
-                raise
-            except Exception as exc:
-                log.warning("consumer_failed", consumer=self.spec.name, error=repr(exc))
-                await _sleep_or_stop(stop, backoff)
-                backoff = min(backoff * 2, self.max_backoff_s)
+        """Consume until ``stop`` is set; after any failure start again, with backoff."""
+
+        def failed(exc: BaseException, retry_in_s: float) -> None:
+            log.warning(
+                "consumer_failed", consumer=self.spec.name, error=repr(exc), retry_in_s=retry_in_s
+            )
+
+        await repeat_until_stopped(
+            lambda: self._consume(stop),
+            stop,
+            backoff=Backoff(initial_s=0.5, max_s=self.max_backoff_s),
+            on_retry=failed,
+        )
 
     async def _consume(self, stop: asyncio.Event) -> None:
         await ensure_topics(self.kafka, [*self.spec.topics, dead_letter_topic(self.spec.name)])
@@ -321,19 +324,24 @@ class ConsumerRunner:
         return outcome
 
     async def _until_done(self, attempt: Callable[[], Awaitable[T]], stop: asyncio.Event) -> T:
-        """Retry transient failures with backoff until they pass (or the runner stops)."""
-        backoff = 0.2
-        while True:
-            try:
-                return await attempt()
-            except asyncio.CancelledError:
-                raise
-            except Exception as exc:
-                if not is_transient_failure(exc) or stop.is_set():
-                    raise
-                log.warning("consumer_transient_error", consumer=self.spec.name, error=repr(exc))
-                await _sleep_or_stop(stop, backoff)
-                backoff = min(backoff * 2, self.max_backoff_s)
+        """Retry transient failures (database or broker away) with backoff until they pass, or the
+        runner stops; anything else, a poison event among them, is raised at once."""
+
+        def transient(exc: BaseException, retry_in_s: float) -> None:
+            log.warning(
+                "consumer_transient_error",
+                consumer=self.spec.name,
+                error=repr(exc),
+                retry_in_s=retry_in_s,
+            )
+
+        return await retry_until_done(
+            attempt,
+            stop,
+            retry_if=is_transient_failure,
+            backoff=Backoff(initial_s=0.2, max_s=self.max_backoff_s),
+            on_retry=transient,
+        )
 
     async def apply(self, event: CloudEvent, handler: Handler) -> Outcome:
         """Validate and apply one event exactly once (the inbox row and the effect commit together)."""
@@ -658,11 +666,6 @@ async def _commit(consumer: AIOKafkaConsumer, tp: TopicPartition, offset: int) -
         # The group rebalanced or the broker is away: the record will be delivered again and the
         # inbox will recognise it.
         log.warning("offset_commit_failed", topic=tp.topic, partition=tp.partition, error=repr(exc))
-
-
-async def _sleep_or_stop(stop: asyncio.Event, seconds: float) -> None:
-    with contextlib.suppress(TimeoutError):
-        await asyncio.wait_for(stop.wait(), timeout=seconds)
 
 
 __all__ = [
