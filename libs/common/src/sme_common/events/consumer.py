@@ -49,6 +49,7 @@ from sme_common.events.tables import inbox_message
 from sme_common.events.topics import dead_letter_topic, ensure_topics
 from sme_common.observability.metrics import CONSUMER_EVENTS, CONSUMER_UNTRUSTED_EVENTS
 from sme_common.observability.tracing import continue_trace, request_id_var, traceparent_var
+from sme_common.progress import CommandProgress
 from sme_common.retry import Backoff, repeat_until_stopped, retry_until_done
 from sme_common.settings import KafkaSettings, ServiceSettings
 
@@ -446,11 +447,17 @@ class ConsumerRunner:
                 await self._producer.stop()
             self._producer = None
 
-    async def replay_dead_letters(self, *, idle_s: float = 3.0) -> ReplayReport:
+    async def replay_dead_letters(
+        self,
+        *,
+        idle_s: float = 3.0,
+        progress: Callable[[ReplayReport, int], None] | None = None,
+    ) -> ReplayReport:
         """Feed the dead-letter topic through the consumer again (after the cause was fixed).
 
         A record that fails again stays where it is: replay stops there and reports it, and its
-        offset is not committed, so the next replay starts from it.
+        offset is not committed, so the next replay starts from it. ``progress`` is told after
+        every record, with the number of records known to be left.
         """
         report = ReplayReport()
         consumer = self.build_consumer([self.dead_letter_topic], f"{self.group_id}.dlt-replay")
@@ -461,6 +468,8 @@ class ConsumerRunner:
                 batches = await consumer.getmany(timeout_ms=500, max_records=200)
                 if batches:
                     idle_since = asyncio.get_running_loop().time()
+                left = sum(len(records) for records in batches.values())
+                left += await _behind(consumer, sorted(consumer.assignment()))
                 for tp, records in batches.items():
                     for record in records:
                         try:
@@ -477,6 +486,9 @@ class ConsumerRunner:
                             return report
                         report.count(outcome)
                         await _commit(consumer, tp, record.offset + 1)
+                        left -= 1
+                        if progress is not None:
+                            progress(report, left)
         finally:
             with contextlib.suppress(Exception):
                 await consumer.stop()
@@ -545,6 +557,10 @@ class ReplayReport:
     failed_offset: int | None = None
     error: str | None = None
 
+    @property
+    def replayed(self) -> int:
+        return self.applied + self.duplicates
+
     def count(self, outcome: Outcome) -> None:
         if outcome is Outcome.APPLIED:
             self.applied += 1
@@ -585,22 +601,33 @@ class RebuildReport:
 
 
 def rebuild_command(spec: ConsumerSpec, settings: ServiceSettings) -> int:
-    """``python -m sme_<service> <spec.rebuild_command>``: progress on stderr, a JSON report on
-    stdout; exit status 0 only if every partition was read to its end and nothing failed."""
+    """``python -m sme_<service> <spec.rebuild_command>``: progress on stderr (a bar on a terminal,
+    a plain line every 2 s otherwise), a JSON report on stdout; exit status 0 only if every
+    partition was read to its end and nothing failed."""
 
-    async def main() -> RebuildReport:
+    async def main(progress: CommandProgress) -> RebuildReport:
         database = Database.from_url(settings.database_url.get_secret_value())
         stop = asyncio.Event()
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGTERM, signal.SIGINT):
             loop.add_signal_handler(sig, stop.set)
         runner = ConsumerRunner(spec=spec, database=database, kafka=settings.kafka)
+
+        def show(report: RebuildReport) -> None:
+            progress.update(
+                report.read,
+                report.records_total or None,
+                note=f"{report.applied:,} applied",
+                line=report.line(spec.name),
+            )
+
         try:
-            return await runner.rebuild(stop, progress=lambda r: _say(r.line(spec.name)))
+            return await runner.rebuild(stop, progress=show, progress_every_s=0.2)
         finally:
             await database.dispose()
 
-    report = asyncio.run(main())
+    with CommandProgress(spec.name, unit="records", plain_every_s=2.0) as progress:
+        report = asyncio.run(main(progress))
     _say(report.line(spec.name))
     sys.stdout.write(json.dumps(asdict(report)) + "\n")
     return 0 if report.caught_up and report.dead_lettered == 0 else 1
@@ -637,6 +664,16 @@ def _dead_letter_reason(exc: BaseException) -> str:
     if isinstance(exc, EventSchemaError):
         return "schema_invalid"
     return "handler_failed"
+
+
+async def _behind(consumer: AIOKafkaConsumer, partitions: Sequence[TopicPartition]) -> int:
+    """Records not fetched yet, as far as the fetches so far know the high watermarks."""
+    behind = 0
+    for tp in partitions:
+        highwater = consumer.highwater(tp)
+        if highwater is not None:
+            behind += max(0, highwater - await consumer.position(tp))
+    return behind
 
 
 async def _read_to_end(consumer: AIOKafkaConsumer, partitions: Sequence[TopicPartition]) -> bool:
