@@ -112,7 +112,6 @@ class OutboxRelay:
         self.max_backoff_s = max_backoff_s
         self._lock_key = zlib.crc32(f"outbox-relay:{service}".encode())
         self.published_total = 0
-        self.parked_total = 0
         self.broker_losses = 0
         self.is_leader = False
 
@@ -285,7 +284,6 @@ class OutboxRelay:
             await session.commit()
         OUTBOX_PUBLISHED.labels(self.service).inc(len(delivered))
         self.published_total += len(delivered)
-        self.parked_total += len(refused)
         return len(delivered) + len(refused)
 
     async def _send(
