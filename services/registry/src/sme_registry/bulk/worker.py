@@ -123,9 +123,8 @@ class _Slot:
     async def _connect(self) -> psycopg.AsyncConnection[Any]:
         if self._connection is None:
             url = to_sync_url(self.database.url)
-            connection = await psycopg.AsyncConnection.connect(url, autocommit=True)
-            await connection.execute(f"LISTEN {JOB_CHANNEL}")
-            self._connection = connection
+            self._connection = await psycopg.AsyncConnection.connect(url, autocommit=True)
+            await self._connection.execute(f"LISTEN {JOB_CHANNEL}")
         return self._connection
 
 
