@@ -26,6 +26,7 @@ from sme_embedded.platform import (
     configure,
     infrastructure,
     prepare,
+    prepare_broker_for_all,
     server_url_of,
 )
 
@@ -64,6 +65,9 @@ def main(argv: list[str] | None = None) -> int:
         all_settings = configure(settings, server_url, bootstrap)
         for module in SERVICES:
             prepare(all_settings[module.definition.name], module)
+        # The relays' and consumers' start-up lines (topics created, relay epoch) come here,
+        # before the banner, rather than right after it.
+        asyncio.run(prepare_broker_for_all(all_settings))
         if args.command == "prepare":
             return 0
         app = build_platform_app(all_settings, settings.auth_dir)

@@ -29,7 +29,7 @@ from sme_common.auth.cli import CLIENTS_FILE
 from sme_common.auth.issuer import create_issuer_app
 from sme_common.auth.keys import SIGNING_KEY_FILE, ensure_signing_key
 from sme_common.devstack import EmbeddedKafka, EmbeddedPostgres, Supervisor
-from sme_common.runtime import ServiceDefinition, migrate
+from sme_common.runtime import ServiceDefinition, migrate, prepare_broker
 from sme_common.settings import AuthSettings, KafkaSettings, ServiceSettings
 from sme_embedded.dispatcher import PrefixDispatcher, not_found_root
 
@@ -88,6 +88,12 @@ def prepare(settings: ServiceSettings, module: ServiceModule) -> None:
     migrate(module.definition, settings)
     if "load-reference" in module.definition.extra_commands:
         module.definition.extra_commands["load-reference"](settings)
+
+
+async def prepare_broker_for_all(all_settings: dict[str, ServiceSettings]) -> None:
+    """Every service's topics and relay epoch, before the platform says it is ready."""
+    for module in SERVICES:
+        await prepare_broker(module.definition, all_settings[module.definition.name])
 
 
 def build_platform_app(

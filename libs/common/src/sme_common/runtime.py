@@ -16,7 +16,7 @@ import json
 import signal
 import sys
 from collections.abc import AsyncIterator, Callable, Coroutine, Sequence
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from typing import Any
 
 import structlog
@@ -36,10 +36,12 @@ from sme_common.events.catalog import asyncapi_router, event_schemas_router
 from sme_common.events.consumer import ConsumerRunner, ConsumerSpec, rebuild_command
 from sme_common.events.outbox import outbox_status, parked_rows, release_parked_rows
 from sme_common.events.relay import OutboxRelay
+from sme_common.events.topics import dead_letter_topic, ensure_topics
 from sme_common.health import health_router
 from sme_common.observability.logging import configure_logging
 from sme_common.observability.middleware import ObservabilityMiddleware
 from sme_common.openapi import complete_openapi, route_id
+from sme_common.progress import CommandProgress
 from sme_common.request_guard import RequestGuardMiddleware
 from sme_common.settings import Environment, ServiceSettings
 
@@ -68,6 +70,37 @@ class ServiceDefinition:
         return f"/api/{self.name}"
 
 
+def outbox_relay(
+    definition: ServiceDefinition, settings: ServiceSettings, database: Database
+) -> OutboxRelay:
+    return OutboxRelay(
+        service=definition.name,
+        database=database,
+        kafka=settings.kafka,
+        topics=definition.produced_topics,
+    )
+
+
+async def prepare_broker(definition: ServiceDefinition, settings: ServiceSettings) -> None:
+    """What the workers do first when they start, done ahead of them: create the topics the
+    service produces and consumes (dead-letter topics included), and let its relay check that the
+    broker kept its log (queueing every row again if not, docs/adr/0009). ``make run`` does it
+    before it says it is ready, so that these lines come before its banner, not after."""
+    database = Database.from_url(
+        settings.database_url.get_secret_value(), pool_size=1, role=settings.database_role
+    )
+    try:
+        consumed = [
+            topic
+            for spec in definition.consumers
+            for topic in (*spec.topics, dead_letter_topic(spec.name))
+        ]
+        await ensure_topics(settings.kafka, [*definition.produced_topics, *consumed])
+        await outbox_relay(definition, settings, database).check_broker_epoch()
+    finally:
+        await database.dispose()
+
+
 class Workers:
     """The outbox relay and the consumers of one service, as asyncio tasks."""
 
@@ -87,12 +120,7 @@ class Workers:
         ]
 
     async def start(self) -> None:
-        relay = OutboxRelay(
-            service=self.definition.name,
-            database=self.database,
-            kafka=self.settings.kafka,
-            topics=self.definition.produced_topics,
-        )
+        relay = outbox_relay(self.definition, self.settings, self.database)
         self._tasks.append(asyncio.create_task(relay.run(self._stop), name="outbox-relay"))
         for runner in self.consumer_runners():
             self._tasks.append(asyncio.create_task(runner.run(self._stop), name=runner.spec.name))
@@ -232,8 +260,11 @@ async def replay_dead_letters(
         if consumer_name not in specs:
             raise SystemExit(f"unknown consumer {consumer_name!r}; known: {sorted(specs)}")
         runner = ConsumerRunner(spec=specs[consumer_name], database=database, kafka=settings.kafka)
-        report = await runner.replay_dead_letters()
-        return report.__dict__
+        with CommandProgress(f"{consumer_name} dead letters", unit="records") as progress:
+            report = await runner.replay_dead_letters(
+                progress=lambda r, left: progress.update(r.replayed, r.replayed + left)
+            )
+        return asdict(report)
     finally:
         await database.dispose()
 
@@ -255,11 +286,17 @@ async def resend_parked(
     database = Database.from_url(settings.database_url.get_secret_value())
     try:
         released = await release_parked_rows(database, ids)
-        status = await outbox_status(database, released)
         deadline = asyncio.get_running_loop().time() + wait_s
-        while "pending" in status.values() and asyncio.get_running_loop().time() < deadline:
-            await asyncio.sleep(0.5)
-            status = await outbox_status(database, released)
+        with CommandProgress("outbox resend", unit="rows") as progress:
+            while True:
+                status = await outbox_status(database, released)
+                settled = [verdict for verdict in status.values() if verdict != "pending"]
+                progress.update(
+                    len(settled), len(released), note=f"{settled.count('parked')} parked again"
+                )
+                if len(settled) == len(status) or asyncio.get_running_loop().time() >= deadline:
+                    break
+                await asyncio.sleep(0.5)
         return {"released": released, "status": {str(k): v for k, v in sorted(status.items())}}
     finally:
         await database.dispose()
@@ -285,7 +322,8 @@ async def verify_audit(
 ) -> ChainReport:
     database = Database.from_url(settings.database_url.get_secret_value(), pool_size=1)
     try:
-        return await verify_chain(database, expect_head=expect_head)
+        with CommandProgress("audit verify", unit="records") as progress:
+            return await verify_chain(database, expect_head=expect_head, progress=progress.update)
     finally:
         await database.dispose()
 
@@ -342,6 +380,12 @@ def service_cli(
     if args.command == "serve":
         import uvicorn
 
+        # uvicorn's own start-up lines are below WARNING (observability.logging.QUIET_LIBRARIES).
+        log.info(
+            "service_starting",
+            service=definition.name,
+            docs=f"http://{args.host}:{args.port}{definition.api_prefix}/docs",
+        )
         uvicorn.run(create_app(settings), host=args.host, port=args.port, log_config=None)
     elif args.command == "worker":
         asyncio.run(run_workers_until_signalled(definition, settings))

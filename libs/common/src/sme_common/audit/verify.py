@@ -10,6 +10,7 @@ shorter chain: keep the printed head elsewhere and pass it back with ``--expect-
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from sqlalchemy import text
@@ -21,6 +22,9 @@ _CHAIN = text(
     "SELECT r.position, r.prev_hash, r.hash, audit_canonical(r) AS canonical "
     "FROM audit_record r ORDER BY r.position"
 )
+# The total a progress bar counts towards (the primary key's index answers it).
+_NEWEST = text("SELECT coalesce(max(position), 0) FROM audit_record")
+PROGRESS_EVERY = 1000
 
 
 @dataclass(frozen=True)
@@ -48,13 +52,21 @@ class ChainReport:
 
 
 async def verify_chain(
-    database: Database, *, expect_head: tuple[int, str] | None = None
+    database: Database,
+    *,
+    expect_head: tuple[int, str] | None = None,
+    progress: Callable[[int, int], None] | None = None,
 ) -> ChainReport:
+    """Check the chain from its first record; ``progress(checked, newest position)`` is told every
+    ``PROGRESS_EVERY`` records and at the end."""
     expected, previous, checked = 1, GENESIS_HASH, 0
     seen_expected_head = expect_head is None
     async with database.engine.connect() as connection:
+        newest = int((await connection.execute(_NEWEST)).scalar_one())
         rows = await connection.stream(_CHAIN.execution_options(yield_per=2000))
         async for position, prev_hash, stored_hash, canonical in rows:
+            if progress is not None and checked % PROGRESS_EVERY == 0:
+                progress(checked, newest)
             reason = None
             if position != expected:
                 reason = f"record {expected} is missing (next is {position}): records were deleted"
@@ -81,6 +93,8 @@ async def verify_chain(
             f"the chain ends before the head kept earlier ({expect_head[0]}): "
             "the newest records were deleted",
         )
+    if progress is not None:
+        progress(checked, newest)
     return ChainReport(checked, expected - 1, previous)
 
 

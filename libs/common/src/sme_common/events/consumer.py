@@ -49,6 +49,8 @@ from sme_common.events.tables import inbox_message
 from sme_common.events.topics import dead_letter_topic, ensure_topics
 from sme_common.observability.metrics import CONSUMER_EVENTS, CONSUMER_UNTRUSTED_EVENTS
 from sme_common.observability.tracing import continue_trace, request_id_var, traceparent_var
+from sme_common.progress import CommandProgress
+from sme_common.retry import Backoff, repeat_until_stopped, retry_until_done
 from sme_common.settings import KafkaSettings, ServiceSettings
 
 log = structlog.get_logger(__name__)
@@ -201,17 +203,19 @@ class ConsumerRunner:
         )
 
     async def run(self, stop: asyncio.Event) -> None:
-        backoff = 0.5
-        while not stop.is_set():
-            try:
-                await self._consume(stop)
-                backoff = 0.5
-            except asyncio.CancelledError:
-                raise
-            except Exception as exc:
-                log.warning("consumer_failed", consumer=self.spec.name, error=repr(exc))
-                await _sleep_or_stop(stop, backoff)
-                backoff = min(backoff * 2, self.max_backoff_s)
+        """Consume until ``stop`` is set; after any failure start again, with backoff."""
+
+        def failed(exc: BaseException, retry_in_s: float) -> None:
+            log.warning(
+                "consumer_failed", consumer=self.spec.name, error=repr(exc), retry_in_s=retry_in_s
+            )
+
+        await repeat_until_stopped(
+            lambda: self._consume(stop),
+            stop,
+            backoff=Backoff(initial_s=0.5, max_s=self.max_backoff_s),
+            on_retry=failed,
+        )
 
     async def _consume(self, stop: asyncio.Event) -> None:
         await ensure_topics(self.kafka, [*self.spec.topics, dead_letter_topic(self.spec.name)])
@@ -321,19 +325,24 @@ class ConsumerRunner:
         return outcome
 
     async def _until_done(self, attempt: Callable[[], Awaitable[T]], stop: asyncio.Event) -> T:
-        """Retry transient failures with backoff until they pass (or the runner stops)."""
-        backoff = 0.2
-        while True:
-            try:
-                return await attempt()
-            except asyncio.CancelledError:
-                raise
-            except Exception as exc:
-                if not is_transient_failure(exc) or stop.is_set():
-                    raise
-                log.warning("consumer_transient_error", consumer=self.spec.name, error=repr(exc))
-                await _sleep_or_stop(stop, backoff)
-                backoff = min(backoff * 2, self.max_backoff_s)
+        """Retry transient failures (database or broker away) with backoff until they pass, or the
+        runner stops; anything else, a poison event among them, is raised at once."""
+
+        def transient(exc: BaseException, retry_in_s: float) -> None:
+            log.warning(
+                "consumer_transient_error",
+                consumer=self.spec.name,
+                error=repr(exc),
+                retry_in_s=retry_in_s,
+            )
+
+        return await retry_until_done(
+            attempt,
+            stop,
+            retry_if=is_transient_failure,
+            backoff=Backoff(initial_s=0.2, max_s=self.max_backoff_s),
+            on_retry=transient,
+        )
 
     async def apply(self, event: CloudEvent, handler: Handler) -> Outcome:
         """Validate and apply one event exactly once (the inbox row and the effect commit together)."""
@@ -438,11 +447,17 @@ class ConsumerRunner:
                 await self._producer.stop()
             self._producer = None
 
-    async def replay_dead_letters(self, *, idle_s: float = 3.0) -> ReplayReport:
+    async def replay_dead_letters(
+        self,
+        *,
+        idle_s: float = 3.0,
+        progress: Callable[[ReplayReport, int], None] | None = None,
+    ) -> ReplayReport:
         """Feed the dead-letter topic through the consumer again (after the cause was fixed).
 
         A record that fails again stays where it is: replay stops there and reports it, and its
-        offset is not committed, so the next replay starts from it.
+        offset is not committed, so the next replay starts from it. ``progress`` is told after
+        every record, with the number of records known to be left.
         """
         report = ReplayReport()
         consumer = self.build_consumer([self.dead_letter_topic], f"{self.group_id}.dlt-replay")
@@ -453,6 +468,8 @@ class ConsumerRunner:
                 batches = await consumer.getmany(timeout_ms=500, max_records=200)
                 if batches:
                     idle_since = asyncio.get_running_loop().time()
+                left = sum(len(records) for records in batches.values())
+                left += await _behind(consumer, sorted(consumer.assignment()))
                 for tp, records in batches.items():
                     for record in records:
                         try:
@@ -469,6 +486,9 @@ class ConsumerRunner:
                             return report
                         report.count(outcome)
                         await _commit(consumer, tp, record.offset + 1)
+                        left -= 1
+                        if progress is not None:
+                            progress(report, left)
         finally:
             with contextlib.suppress(Exception):
                 await consumer.stop()
@@ -537,6 +557,10 @@ class ReplayReport:
     failed_offset: int | None = None
     error: str | None = None
 
+    @property
+    def replayed(self) -> int:
+        return self.applied + self.duplicates
+
     def count(self, outcome: Outcome) -> None:
         if outcome is Outcome.APPLIED:
             self.applied += 1
@@ -577,22 +601,33 @@ class RebuildReport:
 
 
 def rebuild_command(spec: ConsumerSpec, settings: ServiceSettings) -> int:
-    """``python -m sme_<service> <spec.rebuild_command>``: progress on stderr, a JSON report on
-    stdout; exit status 0 only if every partition was read to its end and nothing failed."""
+    """``python -m sme_<service> <spec.rebuild_command>``: progress on stderr (a bar on a terminal,
+    a plain line every 2 s otherwise), a JSON report on stdout; exit status 0 only if every
+    partition was read to its end and nothing failed."""
 
-    async def main() -> RebuildReport:
+    async def main(progress: CommandProgress) -> RebuildReport:
         database = Database.from_url(settings.database_url.get_secret_value())
         stop = asyncio.Event()
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGTERM, signal.SIGINT):
             loop.add_signal_handler(sig, stop.set)
         runner = ConsumerRunner(spec=spec, database=database, kafka=settings.kafka)
+
+        def show(report: RebuildReport) -> None:
+            progress.update(
+                report.read,
+                report.records_total or None,
+                note=f"{report.applied:,} applied",
+                line=report.line(spec.name),
+            )
+
         try:
-            return await runner.rebuild(stop, progress=lambda r: _say(r.line(spec.name)))
+            return await runner.rebuild(stop, progress=show, progress_every_s=0.2)
         finally:
             await database.dispose()
 
-    report = asyncio.run(main())
+    with CommandProgress(spec.name, unit="records", plain_every_s=2.0) as progress:
+        report = asyncio.run(main(progress))
     _say(report.line(spec.name))
     sys.stdout.write(json.dumps(asdict(report)) + "\n")
     return 0 if report.caught_up and report.dead_lettered == 0 else 1
@@ -631,6 +666,16 @@ def _dead_letter_reason(exc: BaseException) -> str:
     return "handler_failed"
 
 
+async def _behind(consumer: AIOKafkaConsumer, partitions: Sequence[TopicPartition]) -> int:
+    """Records not fetched yet, as far as the fetches so far know the high watermarks."""
+    behind = 0
+    for tp in partitions:
+        highwater = consumer.highwater(tp)
+        if highwater is not None:
+            behind += max(0, highwater - await consumer.position(tp))
+    return behind
+
+
 async def _read_to_end(consumer: AIOKafkaConsumer, partitions: Sequence[TopicPartition]) -> bool:
     for tp in partitions:
         highwater = consumer.highwater(tp)
@@ -658,11 +703,6 @@ async def _commit(consumer: AIOKafkaConsumer, tp: TopicPartition, offset: int) -
         # The group rebalanced or the broker is away: the record will be delivered again and the
         # inbox will recognise it.
         log.warning("offset_commit_failed", topic=tp.topic, partition=tp.partition, error=repr(exc))
-
-
-async def _sleep_or_stop(stop: asyncio.Event, seconds: float) -> None:
-    with contextlib.suppress(TimeoutError):
-        await asyncio.wait_for(stop.wait(), timeout=seconds)
 
 
 __all__ = [

@@ -52,6 +52,7 @@ from sme_common.observability.metrics import (
     OUTBOX_RELAY_FAILURES,
     OUTBOX_REPUBLISHED,
 )
+from sme_common.retry import Backoff, repeat_until_stopped, sleep_or_stop
 from sme_common.settings import KafkaSettings
 
 log = structlog.get_logger(__name__)
@@ -111,7 +112,6 @@ class OutboxRelay:
         self.max_backoff_s = max_backoff_s
         self._lock_key = zlib.crc32(f"outbox-relay:{service}".encode())
         self.published_total = 0
-        self.parked_total = 0
         self.broker_losses = 0
         self.is_leader = False
 
@@ -120,25 +120,21 @@ class OutboxRelay:
         return self.kafka.topic(epoch_topic(self.service))
 
     async def run(self, stop: asyncio.Event) -> None:
-        backoff = 0.5
-        while not stop.is_set():
-            try:
-                await self._run_while_leader(stop)
-                backoff = 0.5
-            except asyncio.CancelledError:
-                raise
-            except Exception as exc:
-                OUTBOX_RELAY_FAILURES.labels(self.service).inc()
-                # One line per back-off step (at most one every max_backoff_s while the broker is
-                # away), not one per row.
-                log.warning(
-                    "outbox_relay_failed",
-                    service=self.service,
-                    error=repr(exc),
-                    retry_in_s=backoff,
-                )
-                await _sleep_or_stop(stop, backoff)
-                backoff = min(backoff * 2, self.max_backoff_s)
+        """Lead and publish until ``stop`` is set; after any failure start again, with backoff."""
+        await repeat_until_stopped(
+            lambda: self._run_while_leader(stop),
+            stop,
+            backoff=Backoff(initial_s=0.5, max_s=self.max_backoff_s),
+            on_retry=self._failed,
+        )
+
+    def _failed(self, exc: BaseException, retry_in_s: float) -> None:
+        OUTBOX_RELAY_FAILURES.labels(self.service).inc()
+        # One line per back-off step (at most one every max_backoff_s while the broker is away),
+        # not one per row.
+        log.warning(
+            "outbox_relay_failed", service=self.service, error=repr(exc), retry_in_s=retry_in_s
+        )
 
     async def _run_while_leader(self, stop: asyncio.Event) -> None:
         url = to_sync_url(self.database.url)
@@ -150,7 +146,7 @@ class OutboxRelay:
                 row = await cursor.fetchone()
                 if row and row[0]:
                     break
-                await _sleep_or_stop(stop, self.poll_interval_s)
+                await sleep_or_stop(stop, self.poll_interval_s)
             if stop.is_set():
                 return
             self.is_leader = True
@@ -288,7 +284,6 @@ class OutboxRelay:
             await session.commit()
         OUTBOX_PUBLISHED.labels(self.service).inc(len(delivered))
         self.published_total += len(delivered)
-        self.parked_total += len(refused)
         return len(delivered) + len(refused)
 
     async def _send(
@@ -409,8 +404,3 @@ class OutboxRelay:
                 .values(attempts=outbox_message.c.attempts + 1, last_error=repr(exc)[:2000])
             )
             await session.commit()
-
-
-async def _sleep_or_stop(stop: asyncio.Event, seconds: float) -> None:
-    with contextlib.suppress(TimeoutError):
-        await asyncio.wait_for(stop.wait(), timeout=seconds)

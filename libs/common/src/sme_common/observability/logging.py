@@ -65,8 +65,9 @@ class RepeatLimiter(logging.Filter):
 
 
 # Libraries whose INFO lines are chatter to someone running the platform (connections, every
-# request, every migration step); their warnings and errors still come through.
-QUIET_LIBRARIES = ("aiokafka", "kafka", "uvicorn.access", "alembic", "httpx")
+# request, every migration step, uvicorn's start-up and shut-down steps); their warnings and
+# errors still come through.
+QUIET_LIBRARIES = ("aiokafka", "kafka", "uvicorn", "alembic", "httpx")
 
 Renderer = Literal["console", "json"]
 
@@ -80,16 +81,28 @@ def renderer_for(stream: TextIO, environment: str | None = None) -> Renderer:
 
 
 class _OurHandler(logging.StreamHandler):  # type: ignore[type-arg]
-    """The handler configure_logging installs (replaced, not stacked, when called again)."""
+    """The handler configure_logging installs (replaced, not stacked, when called again).
+
+    Without a stream of its own it writes to whatever ``sys.stderr`` is at the time: a progress
+    bar on the terminal (sme_common.progress) replaces it for a while, to print lines above the
+    bar instead of through it."""
+
+    def __init__(self, stream: TextIO | None) -> None:
+        super().__init__(stream if stream is not None else sys.stderr)
+        self._follows_stderr = stream is None
+
+    def emit(self, record: logging.LogRecord) -> None:
+        if self._follows_stderr:
+            self.stream = sys.stderr
+        super().emit(record)
 
 
 def configure_logging(
     level: str = "INFO", *, environment: str | None = None, stream: TextIO | None = None
 ) -> Renderer:
-    """Route structlog and the standard library's logging through one handler on ``stream``
-    (stderr); returns the renderer chosen (``renderer_for``)."""
-    stream = stream if stream is not None else sys.stderr
-    chosen = renderer_for(stream, environment)
+    """Route structlog, the standard library's logging and Python's warnings through one handler
+    on ``stream`` (stderr); returns the renderer chosen (``renderer_for``)."""
+    chosen = renderer_for(stream if stream is not None else sys.stderr, environment)
     numeric_level = logging.getLevelName(level.upper())
     context: list[Any] = [
         structlog.stdlib.add_logger_name,
@@ -119,6 +132,9 @@ def configure_logging(
         root.removeHandler(old)
     root.addHandler(handler)
     root.setLevel(numeric_level)
+    # Python's warnings (a library's deprecation, platformdirs' RuntimeDirWarning …) as log lines
+    # in the same format, instead of bare text among them.
+    logging.captureWarnings(True)
     for name in QUIET_LIBRARIES:
         logging.getLogger(name).setLevel(max(numeric_level, logging.WARNING))
     structlog.configure(

@@ -20,6 +20,7 @@ import structlog
 
 from sme_common.db import Database, UnitOfWork
 from sme_common.db.engine import to_sync_url
+from sme_common.retry import Backoff, repeat_until_stopped
 from sme_common.settings import ServiceSettings
 from sme_registry.bulk import repository
 from sme_registry.bulk.service import ClaimedJob, run_job, scope_of
@@ -56,35 +57,65 @@ async def claim(database: Database, connection: psycopg.AsyncConnection[Any]) ->
     return None
 
 
-async def _slot(settings: Settings, database: Database, stop: asyncio.Event) -> None:
-    backoff = 0.5
-    while not stop.is_set():
+class _Slot:
+    """One import slot: its own connection (LISTEN for queued jobs, advisory locks on claimed
+    ones), opened when needed and dropped after any failure."""
+
+    def __init__(self, settings: Settings, database: Database, stop: asyncio.Event) -> None:
+        self.settings = settings
+        self.database = database
+        self.stop = stop
+        self._connection: psycopg.AsyncConnection[Any] | None = None
+
+    async def step(self) -> None:
+        """Claim and run one job, or wait until one is queued (or the poll interval passes)."""
         try:
-            url = to_sync_url(database.url)
-            async with await psycopg.AsyncConnection.connect(url, autocommit=True) as connection:
-                await repository.listen_for_jobs(connection)
-                while not stop.is_set():
-                    job = await claim(database, connection)
-                    if job is None:
-                        async for _ in connection.notifies(
-                            timeout=settings.import_poll_interval_s, stop_after=1
-                        ):
-                            pass
-                        continue
-                    try:
-                        await run_job(database, job, settings, stop)
-                    finally:
-                        with contextlib.suppress(psycopg.Error):
-                            await repository.unlock_job(connection, job.id)
-                    backoff = 0.5
-        except asyncio.CancelledError:
+            connection = await self._connect()
+            job = await claim(self.database, connection)
+            if job is None:
+                async for _ in connection.notifies(
+                    timeout=self.settings.import_poll_interval_s, stop_after=1
+                ):
+                    pass
+                return
+            try:
+                await run_job(self.database, job, self.settings, self.stop)
+            finally:
+                with contextlib.suppress(psycopg.Error):
+                    await repository.unlock_job(connection, job.id)
+        except BaseException:
+            # The connection may be what failed: the next step opens a new one (which also
+            # releases any advisory lock the old one held).
+            await self.close()
             raise
-        except Exception as exc:
-            # The database is away: wait and try again; jobs stay queued or resumable meanwhile.
-            log.warning("import_worker_failed", error=repr(exc))
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(stop.wait(), timeout=backoff)
-            backoff = min(backoff * 2, 10.0)
+
+    async def close(self) -> None:
+        if self._connection is not None:
+            with contextlib.suppress(psycopg.Error):
+                await self._connection.close()
+            self._connection = None
+
+    async def _connect(self) -> psycopg.AsyncConnection[Any]:
+        if self._connection is None:
+            url = to_sync_url(self.database.url)
+            self._connection = await psycopg.AsyncConnection.connect(url, autocommit=True)
+            await repository.listen_for_jobs(self._connection)
+        return self._connection
+
+
+def _worker_failed(exc: BaseException, retry_in_s: float) -> None:
+    # The database is away: jobs stay queued or resumable meanwhile.
+    log.warning("import_worker_failed", error=repr(exc), retry_in_s=retry_in_s)
+
+
+async def _run_slot(settings: Settings, database: Database, stop: asyncio.Event) -> None:
+    slot = _Slot(settings, database, stop)
+    try:
+        await repeat_until_stopped(
+            slot.step, stop, backoff=Backoff(initial_s=0.5, max_s=10.0), on_retry=_worker_failed
+        )
+    finally:
+        await slot.close()
 
 
 async def import_workers(
@@ -94,5 +125,5 @@ async def import_workers(
     if not isinstance(settings, Settings):
         raise TypeError("import workers need the registry's Settings")
     await asyncio.gather(
-        *(_slot(settings, database, stop) for _ in range(settings.import_concurrency))
+        *(_run_slot(settings, database, stop) for _ in range(settings.import_concurrency))
     )
