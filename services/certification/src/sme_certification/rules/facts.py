@@ -299,6 +299,29 @@ class EvaluationInput:
     @classmethod
     def from_dict(cls, raw: Mapping[str, Any]) -> EvaluationInput:
         """Build from JSON-shaped data (as ``to_dict`` writes it); bad values raise RuleInputError."""
+        if not isinstance(raw, Mapping):
+            raise RuleInputError("input_malformed", "", "an object is required", "应为对象")
+        for name in ("years", "flags", "held_titles", "honours", "awards"):
+            items = raw.get(name, [])
+            if not isinstance(items, list) or not all(isinstance(i, Mapping) for i in items):
+                raise RuleInputError(
+                    "input_malformed", name, f"{name} is a list of objects", f"{name} 应为对象列表"
+                )
+        try:
+            return cls._from_dict(raw)
+        except (KeyError, TypeError, AttributeError) as error:
+            field_name = next(
+                (n for n in ("flags", "held_titles", "honours", "awards") if raw.get(n)), ""
+            )
+            raise RuleInputError(
+                "input_malformed",
+                field_name,
+                f"incomplete or malformed input ({error})",
+                "输入不完整或格式错误",
+            ) from None
+
+    @classmethod
+    def _from_dict(cls, raw: Mapping[str, Any]) -> EvaluationInput:
         known = {f.name for f in fields(cls)} - {"by_year"}
         unknown = sorted(set(raw) - known)
         if unknown:

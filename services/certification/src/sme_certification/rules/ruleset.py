@@ -884,19 +884,22 @@ class RuleCatalog:
 
     @staticmethod
     def _check_confirmations(rules: TierRules, path: str) -> None:
-        tests: list[Test] = [c.test for c in rules.criteria()]
+        """Every confirmation a rule asks for is declared (with what it means) by a document."""
+        tests: list[tuple[str, Test]] = [(c.id, c.test) for c in rules.criteria()]
         if rules.score is not None:
             tests.extend(
-                band.test
+                (ind.id, band.test)
                 for dim in rules.score.dimensions
                 for ind in dim.indicators
                 for band in ind.bands
                 if band.test is not None
             )
-        for test in tests:
+        for owner, test in tests:
             for leaf in test.leaves():
                 if isinstance(leaf, Confirmed) and leaf.item not in rules.confirmations:
-                    raise RuleDataError(path, f"confirmation {leaf.item!r} is not declared")
+                    raise RuleDataError(
+                        path, f"{owner}: confirmation {leaf.item!r} is not declared"
+                    )
 
 
 def _packaged_documents() -> list[dict[str, Any]]:
