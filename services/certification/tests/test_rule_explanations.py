@@ -326,38 +326,58 @@ def test_an_evaluation_input_round_trips_through_json() -> None:
     assert explanation.to_dict() == evaluate(enterprise, application(G, FILED_2026)).to_dict()
 
 
+BAD_INPUT = [
+    (
+        {"years": [{"year": 2025, "operating_revenue_fen": "1000"}]},
+        "value_not_integer",
+        "years[0].operating_revenue_fen",
+    ),
+    (
+        {"years": [{"year": 2025, "operating_revenue_fen": 1.5}]},
+        "value_not_integer",
+        "years[0].operating_revenue_fen",
+    ),
+    ({"years": [{"year": 2025, "turnover": 1}]}, "field_unknown", "years[0].turnover"),
+    ({"years": [{"employees": 3}]}, "input_malformed", "years[0].year"),
+    ({"years": [{"year": 2025}, {"year": 2025}]}, "year_repeated", "years"),
+    ({"years": ["2025"]}, "input_malformed", "years[0]"),
+    ({"years": {"2025": {}}}, "input_malformed", "years"),
+    ({"market_share_ratio": 0.1}, "decimal_invalid", "market_share_ratio"),
+    ({"quality_scores": {"2026": "NaN"}}, "decimal_invalid", "quality_scores.2026"),
+    ({"quality_scores": {"this year": "60"}}, "input_malformed", "quality_scores"),
+    ({"rd_institution_level": "galactic"}, "value_unknown", "rd_institution_level"),
+    (
+        {"flags": [{"kind": "major_accident", "started_on": "2025-13-01"}]},
+        "date_invalid",
+        "flags[0].started_on",
+    ),
+    ({"flags": [{"kind": "major_accident"}]}, "input_malformed", "flags[0].started_on"),
+    ({"held_titles": [{"tier": "innovative"}]}, "input_malformed", "held_titles[0].level"),
+    (
+        {
+            "awards": [
+                {
+                    "kind": "chuangke_china",
+                    "level": "national",
+                    "awarded_on": "2025-01-01",
+                    "rank": "3",
+                }
+            ]
+        },
+        "value_not_integer",
+        "awards[0].rank",
+    ),
+    ({"confirmations": {"ip_in_use": "yes"}}, "input_malformed", "confirmations.ip_in_use"),
+    ({"leading_product_fields": "six_foundations"}, "input_malformed", "leading_product_fields"),
+    ({"colour": "blue"}, "field_unknown", "colour"),
+    (["not", "an", "object"], "input_malformed", ""),
+]
+
+
 @pytest.mark.parametrize(
-    ("raw", "code", "field"),
-    [
-        (
-            {"years": [{"year": 2025, "operating_revenue_fen": "1000"}]},
-            "value_not_integer",
-            "years[0].operating_revenue_fen",
-        ),
-        (
-            {"years": [{"year": 2025, "operating_revenue_fen": 1.5}]},
-            "value_not_integer",
-            "years[0].operating_revenue_fen",
-        ),
-        ({"years": [{"year": 2025, "turnover": 1}]}, "field_unknown", "years[0].turnover"),
-        ({"years": [{"year": 2025}, {"year": 2025}]}, "year_repeated", "years"),
-        ({"market_share_ratio": 0.1}, "decimal_invalid", "market_share_ratio"),
-        ({"quality_scores": {"2026": "NaN"}}, "decimal_invalid", "quality_scores"),
-        ({"rd_institution_level": "galactic"}, "value_unknown", "rd_institution_level"),
-        (
-            {"flags": [{"kind": "major_accident", "started_on": "2025-13-01"}]},
-            "date_invalid",
-            "flags",
-        ),
-        ({"colour": "blue"}, "field_unknown", "colour"),
-        ({"flags": [{"kind": "major_accident"}]}, "input_malformed", "flags"),
-        ({"years": ["2025"]}, "input_malformed", "years"),
-        ({"held_titles": [{"tier": "innovative"}]}, "input_malformed", "held_titles"),
-    ],
+    ("raw", "code", "field"), BAD_INPUT, ids=[b[2] or "root" for b in BAD_INPUT]
 )
-def test_bad_input_is_refused_with_a_stable_code(
-    raw: dict[str, Any], code: str, field: str
-) -> None:
+def test_bad_input_is_refused_with_a_stable_code(raw: Any, code: str, field: str) -> None:
     with pytest.raises(RuleInputError) as raised:
         EvaluationInput.from_dict(raw)
     assert (raised.value.code, raised.value.field) == (code, field)

@@ -14,7 +14,7 @@ outcome is *undetermined* only if that fact could change it.
 from __future__ import annotations
 
 import enum
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, fields
 from datetime import date
 from decimal import Decimal, InvalidOperation
@@ -117,6 +117,7 @@ class FlagKind(enum.StrEnum):
 
 
 E = TypeVar("E", bound=enum.StrEnum)
+T = TypeVar("T")
 
 SME_SIZE_CLASSES = frozenset({"micro", "small", "medium"})  # registry's SizeClass values
 
@@ -297,89 +298,60 @@ class EvaluationInput:
         }
 
     @classmethod
-    def from_dict(cls, raw: Mapping[str, Any]) -> EvaluationInput:
-        """Build from JSON-shaped data (as ``to_dict`` writes it); bad values raise RuleInputError."""
+    def from_dict(cls, raw: Any) -> EvaluationInput:
+        """Build from JSON-shaped data (as ``to_dict`` writes it); bad input raises
+        ``RuleInputError`` naming the field (``flags[0].started_on``), never anything else."""
         if not isinstance(raw, Mapping):
-            raise RuleInputError("input_malformed", "", "an object is required", "应为对象")
-        for name in ("years", "flags", "held_titles", "honours", "awards"):
-            items = raw.get(name, [])
-            if not isinstance(items, list) or not all(isinstance(i, Mapping) for i in items):
-                raise RuleInputError(
-                    "input_malformed", name, f"{name} is a list of objects", f"{name} 应为对象列表"
-                )
-        try:
-            return cls._from_dict(raw)
-        except (KeyError, TypeError, AttributeError) as error:
-            field_name = next(
-                (n for n in ("flags", "held_titles", "honours", "awards") if raw.get(n)), ""
-            )
-            raise RuleInputError(
-                "input_malformed",
-                field_name,
-                f"incomplete or malformed input ({error})",
-                "输入不完整或格式错误",
-            ) from None
-
-    @classmethod
-    def _from_dict(cls, raw: Mapping[str, Any]) -> EvaluationInput:
+            raise RuleInputError("input_malformed", "", "an object is required", "输入应为对象")
         known = {f.name for f in fields(cls)} - {"by_year"}
         unknown = sorted(set(raw) - known)
         if unknown:
             raise RuleInputError(
                 "field_unknown", unknown[0], f"unknown field {unknown[0]}", f"未知字段 {unknown[0]}"
             )
-        year_fields = {f.name for f in fields(YearFacts)}
-        years = []
-        for i, item in enumerate(raw.get("years", ())):
-            bad = sorted(set(item) - year_fields)
-            if bad:
-                raise RuleInputError(
-                    "field_unknown", f"years[{i}].{bad[0]}", f"unknown field {bad[0]}", "未知字段"
-                )
-            for name, value in item.items():
-                if value is not None and (not isinstance(value, int) or isinstance(value, bool)):
-                    raise RuleInputError(
-                        "value_not_integer",
-                        f"years[{i}].{name}",
-                        f"{name} must be an integer (money in fen)",
-                        f"{name} 应为整数（金额单位为分）",
-                    )
-            years.append(YearFacts(**item))
         return cls(
-            uscc=raw.get("uscc"),
-            years=tuple(years),
-            size_class=raw.get("size_class"),
-            flags=tuple(
-                CreditFlag(f["kind"], _date(f["started_on"], "flags"), _opt_date(f.get("ended_on")))
-                for f in raw.get("flags", ())
+            uscc=_opt_str(raw.get("uscc"), "uscc"),
+            years=_section(raw, "years", _year_facts),
+            size_class=_opt_str(raw.get("size_class"), "size_class"),
+            flags=_section(
+                raw,
+                "flags",
+                lambda f, p: CreditFlag(
+                    _str(_need(f, "kind", p), f"{p}.kind"),
+                    _date(_need(f, "started_on", p), f"{p}.started_on"),
+                    _opt_date(f.get("ended_on"), f"{p}.ended_on"),
+                ),
             ),
-            held_titles=tuple(
-                HeldTitle(
-                    _enum(Tier, t["tier"], "held_titles.tier"),
-                    _enum(Level, t["level"], "held_titles.level"),
-                    _date(t["issued_on"], "held_titles.issued_on"),
-                    _date(t["expires_on"], "held_titles.expires_on"),
-                    _opt_date(t.get("revoked_on")),
-                    bool(t.get("re_review_pending", False)),
-                )
-                for t in raw.get("held_titles", ())
+            held_titles=_section(
+                raw,
+                "held_titles",
+                lambda t, p: HeldTitle(
+                    _enum(Tier, _need(t, "tier", p), f"{p}.tier"),
+                    _enum(Level, _need(t, "level", p), f"{p}.level"),
+                    _date(_need(t, "issued_on", p), f"{p}.issued_on"),
+                    _date(_need(t, "expires_on", p), f"{p}.expires_on"),
+                    _opt_date(t.get("revoked_on"), f"{p}.revoked_on"),
+                    _bool(t.get("re_review_pending", False), f"{p}.re_review_pending"),
+                ),
             ),
-            honours=tuple(
-                Honour(
-                    _enum(HonourKind, h["kind"], "honours.kind"),
-                    _date(h["valid_from"], "honours.valid_from"),
-                    _date(h["valid_until"], "honours.valid_until"),
-                )
-                for h in raw.get("honours", ())
+            honours=_section(
+                raw,
+                "honours",
+                lambda h, p: Honour(
+                    _enum(HonourKind, _need(h, "kind", p), f"{p}.kind"),
+                    _date(_need(h, "valid_from", p), f"{p}.valid_from"),
+                    _date(_need(h, "valid_until", p), f"{p}.valid_until"),
+                ),
             ),
-            awards=tuple(
-                Award(
-                    _enum(AwardKind, a["kind"], "awards.kind"),
-                    _enum(AwardLevel, a["level"], "awards.level"),
-                    _date(a["awarded_on"], "awards.awarded_on"),
-                    a.get("rank"),
-                )
-                for a in raw.get("awards", ())
+            awards=_section(
+                raw,
+                "awards",
+                lambda a, p: Award(
+                    _enum(AwardKind, _need(a, "kind", p), f"{p}.kind"),
+                    _enum(AwardLevel, _need(a, "level", p), f"{p}.level"),
+                    _date(_need(a, "awarded_on", p), f"{p}.awarded_on"),
+                    _opt_int(a.get("rank"), f"{p}.rank"),
+                ),
             ),
             rd_institution_level=(
                 None
@@ -391,17 +363,99 @@ class EvaluationInput:
             ),
             quality_items=_enum_set(QualityItem, raw.get("quality_items"), "quality_items"),
             market_share_ratio=_opt_decimal(raw.get("market_share_ratio"), "market_share_ratio"),
-            domestic_market_rank=raw.get("domestic_market_rank"),
+            domestic_market_rank=_opt_int(raw.get("domestic_market_rank"), "domestic_market_rank"),
             quality_scores={
-                int(y): _decimal(s, "quality_scores")
-                for y, s in raw.get("quality_scores", {}).items()
+                _year(y, "quality_scores"): _decimal(v, f"quality_scores.{y}")
+                for y, v in _mapping(raw, "quality_scores").items()
             },
-            confirmations={str(k): bool(v) for k, v in raw.get("confirmations", {}).items()},
+            confirmations={
+                str(k): _bool(v, f"confirmations.{k}")
+                for k, v in _mapping(raw, "confirmations").items()
+            },
             local_indicators={
-                str(k): _decimal(v, "local_indicators")
-                for k, v in raw.get("local_indicators", {}).items()
+                str(k): _decimal(v, f"local_indicators.{k}")
+                for k, v in _mapping(raw, "local_indicators").items()
             },
         )
+
+
+YEAR_FIELDS = frozenset(f.name for f in fields(YearFacts))
+
+
+def _malformed(field_name: str, detail: str, detail_zh: str) -> RuleInputError:
+    return RuleInputError("input_malformed", field_name, detail, detail_zh)
+
+
+def _need(item: Mapping[str, Any], key: str, path: str) -> Any:
+    if item.get(key) is None:
+        raise _malformed(f"{path}.{key}", f"{path}.{key} is required", f"缺少 {path}.{key}")
+    return item[key]
+
+
+def _section(raw: Mapping[str, Any], name: str, build: Callable[[Any, str], T]) -> tuple[T, ...]:
+    items = raw.get(name) or []
+    if not isinstance(items, list):
+        raise _malformed(name, f"{name} is a list", f"{name} 应为列表")
+    out = []
+    for i, item in enumerate(items):
+        if not isinstance(item, Mapping):
+            raise _malformed(f"{name}[{i}]", f"{name}[{i}] is an object", f"{name}[{i}] 应为对象")
+        out.append(build(item, f"{name}[{i}]"))
+    return tuple(out)
+
+
+def _mapping(raw: Mapping[str, Any], name: str) -> Mapping[Any, Any]:
+    value = raw.get(name) or {}
+    if not isinstance(value, Mapping):
+        raise _malformed(name, f"{name} is an object", f"{name} 应为对象")
+    return value
+
+
+def _year_facts(item: Mapping[str, Any], path: str) -> YearFacts:
+    bad = sorted(set(item) - YEAR_FIELDS)
+    if bad:
+        raise RuleInputError(
+            "field_unknown", f"{path}.{bad[0]}", f"unknown field {bad[0]}", f"未知字段 {bad[0]}"
+        )
+    _need(item, "year", path)
+    for name, value in item.items():
+        if value is not None and (not isinstance(value, int) or isinstance(value, bool)):
+            raise RuleInputError(
+                "value_not_integer",
+                f"{path}.{name}",
+                f"{name} must be an integer (money in fen)",
+                f"{name} 应为整数（金额单位为分）",
+            )
+    return YearFacts(**item)
+
+
+def _str(value: Any, name: str) -> str:
+    if not isinstance(value, str):
+        raise _malformed(name, f"{name} is a string", f"{name} 应为字符串")
+    return value
+
+
+def _opt_str(value: Any, name: str) -> str | None:
+    return None if value is None else _str(value, name)
+
+
+def _bool(value: Any, name: str) -> bool:
+    if not isinstance(value, bool):
+        raise _malformed(name, f"{name} is true or false", f"{name} 应为布尔值")
+    return value
+
+
+def _opt_int(value: Any, name: str) -> int | None:
+    if value is not None and (not isinstance(value, int) or isinstance(value, bool)):
+        raise RuleInputError("value_not_integer", name, f"{name} is an integer", f"{name} 应为整数")
+    return value
+
+
+def _year(value: Any, name: str) -> int:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        raise _malformed(name, f"{value!r} is not a year", f"{value!r} 不是年份") from None
 
 
 def _iso(day: date | None) -> str | None:
@@ -429,8 +483,8 @@ def _date(value: Any, name: str) -> date:
         ) from None
 
 
-def _opt_date(value: Any) -> date | None:
-    return None if value is None else _date(value, "date")
+def _opt_date(value: Any, name: str) -> date | None:
+    return None if value is None else _date(value, name)
 
 
 def _decimal(value: Any, name: str) -> Decimal:
@@ -465,4 +519,6 @@ def _enum(kind: type[E], value: Any, name: str) -> E:
 def _enum_set(kind: type[E], values: Any, name: str) -> frozenset[E] | None:
     if values is None:
         return None
+    if not isinstance(values, list):
+        raise _malformed(name, f"{name} is a list", f"{name} 应为列表")
     return frozenset(_enum(kind, v, name) for v in values)

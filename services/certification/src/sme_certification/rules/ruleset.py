@@ -549,6 +549,10 @@ class SelectionRule:
     verification: str
     note: str | None
 
+    @property
+    def reason(self) -> str:
+        return f"{self.id} ({'; '.join(self.sources)}; {self.verification})"
+
     def matches(self, application: Application) -> bool:
         day = application.filed_on
         return (
@@ -622,6 +626,7 @@ class RuleCatalog:
             raise RuleDataError("selection", "a selection document is required")
         self.selection_document = selection
         self.selection_rules = self._selection_rules(selection)
+        self._reasons = {rule.id: rule.reason for rule in self.selection_rules}
         self._overlay_scopes = tuple(
             self._overlay_scope(overlay_id, overlay)
             for overlay_id, overlay in self.overlays.items()
@@ -704,7 +709,7 @@ class RuleCatalog:
                 return Selection(
                     rule.rule_set,
                     rule.id,
-                    f"{rule.id} ({'; '.join(rule.sources)}; {rule.verification})",
+                    self._reasons[rule.id],
                     self._overlays_for(application, rule.rule_set),
                 )
         raise NoRuleSet(
