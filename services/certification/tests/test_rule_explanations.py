@@ -17,6 +17,7 @@ from services.certification.tests.rules_support import (
     FILED_2026,
     GANSU,
     application,
+    change_year,
     evaluate,
     strong_enterprise,
 )
@@ -63,6 +64,21 @@ def test_a_multi_year_check_shows_each_year_read() -> None:
         (2025, "rd_expense_ratio"),
         (2024, "rd_expense_ratio"),
     ]
+
+
+def test_a_mean_over_two_years_is_shown_with_the_years_it_averaged() -> None:
+    explanation = evaluate(strong_enterprise(FILED_2025), application(S, FILED_2025))
+    check = explanation.criterion("specialised_route_rd_mean").checks[0]
+    assert [(f.year, f.value) for f in check.facts] == [
+        (None, 1_170_000_000),
+        (2024, 1_200_000_000),
+        (2023, 1_140_000_000),
+    ]
+    odd = change_year(strong_enterprise(FILED_2025), 2023, rd_expense_fen=1_140_000_001)
+    check = (
+        evaluate(odd, application(S, FILED_2025)).criterion("specialised_route_rd_mean").checks[0]
+    )
+    assert check.facts[0].value == "1170000000.5"
 
 
 def test_the_gansu_explanation_says_its_local_indicators_are_not_configured() -> None:

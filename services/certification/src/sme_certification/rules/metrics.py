@@ -42,8 +42,10 @@ def shown(value: Value, unit: str) -> JsonScalar:
         return None
     assert isinstance(value, tuple)
     num, den = value
-    if unit in ("fen", "count") and den == 1:
-        return num
+    if unit in ("fen", "count"):
+        # a mean over years may not be whole: then it is shown exactly (e.g. "1000000000.5")
+        whole, rest = divmod(num, den)
+        return whole if rest == 0 else str(Decimal(num) / Decimal(den))
     quotient = Decimal(num) / Decimal(den)
     if unit in ("score", "number"):
         return str(quotient)
