@@ -13,9 +13,10 @@ from sme_common.errors import Conflict, InvalidInput, NotFound
 from sme_common.idempotency import IdempotencyKey, Outcome, run_once
 from sme_common.text import fold
 from sme_registry.enterprises import repository as enterprises
-from sme_registry.enterprises.events import ENTERPRISE_TOPIC, FLAGS_CHANGED_V1, enterprise_event
+from sme_registry.enterprises.events import ENTERPRISE_TOPIC, enterprise_event
 from sme_registry.enterprises.service import business_today, not_found
 from sme_registry.flags import domain
+from sme_registry.flags.events import flags_changed
 from sme_registry.flags.models import CreditFlag, CreditFlagRevision
 from sme_registry.flags.schemas import (
     FlagCreate,
@@ -39,22 +40,21 @@ async def _announce(uow: UnitOfWork, flag: CreditFlag, change: str, today: date)
         .scalars()
         .all()
     )
-    active = sorted({f.kind for f in flags if domain.is_active(f.started_on, f.ended_on, today)})
     uow.publish(
         ENTERPRISE_TOPIC,
         enterprise_event(
-            FLAGS_CHANGED_V1,
-            flag.uscc,
-            {
-                "uscc": flag.uscc,
-                "flag_id": flag.id,
-                "kind": flag.kind,
-                "change": change,
-                "started_on": flag.started_on.isoformat(),
-                "ended_on": flag.ended_on.isoformat() if flag.ended_on else None,
-                "source": flag.source,
-                "active_flags": active,
-            },
+            flags_changed(
+                flag.uscc,
+                flag_id=flag.id,
+                kind=flag.kind,
+                change=change,
+                started_on=flag.started_on,
+                ended_on=flag.ended_on,
+                source=flag.source,
+                active_flags=(
+                    f.kind for f in flags if domain.is_active(f.started_on, f.ended_on, today)
+                ),
+            )
         ),
     )
 

@@ -11,9 +11,10 @@ from sme_common.auth.principal import Principal
 from sme_common.db import Database, UnitOfWork, utcnow
 from sme_common.errors import Conflict, InvalidInput
 from sme_registry.enterprises import repository as enterprises
-from sme_registry.enterprises.events import ENTERPRISE_TOPIC, POOL_CHANGED_V1, enterprise_event
+from sme_registry.enterprises.events import ENTERPRISE_TOPIC, enterprise_event
 from sme_registry.enterprises.service import business_today, not_found
 from sme_registry.pools.domain import Pool
+from sme_registry.pools.events import pool_changed
 from sme_registry.pools.models import PoolEntry
 from sme_registry.pools.schemas import PoolEntryRead, PoolMove, PoolPath
 
@@ -35,18 +36,16 @@ def _announce(uow: UnitOfWork, entry: PoolEntry, change: str, on: date, reason: 
     uow.publish(
         ENTERPRISE_TOPIC,
         enterprise_event(
-            POOL_CHANGED_V1,
-            entry.uscc,
-            {
-                "uscc": entry.uscc,
-                "entry_id": entry.id,
-                "pool": entry.pool,
-                "change": change,
-                "on": on.isoformat(),
-                "reason": reason,
-                "source": entry.source,
-                "source_ref": entry.source_ref,
-            },
+            pool_changed(
+                entry.uscc,
+                entry_id=entry.id,
+                pool=entry.pool,
+                change=change,
+                on=on,
+                reason=reason,
+                source=entry.source,
+                source_ref=entry.source_ref,
+            )
         ),
     )
 
