@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from pathlib import Path
 
 from sme_common.contracts.generate import contracts_root, drift, write_all
 
@@ -14,8 +15,14 @@ def main(argv: list[str] | None = None) -> int:
         description="Generate the committed event JSON Schemas from their Pydantic models.",
     )
     parser.add_argument("command", choices=["generate", "check"])
+    parser.add_argument(
+        "--root",
+        type=Path,
+        default=None,
+        help="the contracts/events folder (default: the one in sme_common's source tree)",
+    )
     args = parser.parse_args(argv)
-    root = contracts_root()
+    root = args.root or contracts_root()
     if args.command == "generate":
         written = write_all(root)
         for path in written:

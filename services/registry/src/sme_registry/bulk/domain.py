@@ -199,7 +199,11 @@ def plan_chunk(
     return plan
 
 
-_MODEL_TYPES = {model.__name__: event_type for event_type, model in EVENT_MODELS.items()}
+# A ValidationError names its model by the model's title (its class name when it has none).
+_MODEL_TYPES = {
+    str(model.model_config.get("title") or model.__name__): event_type
+    for event_type, model in EVENT_MODELS.items()
+}
 
 
 def _refuse(

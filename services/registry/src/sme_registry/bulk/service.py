@@ -261,7 +261,13 @@ async def _write_chunk(
         try:
             async with UnitOfWork(database) as uow:
                 result = await apply_chunk(
-                    uow.session, valid, scope=job.scope, actor=job.actor, now=utcnow(), today=today
+                    uow.session,
+                    valid,
+                    scope=job.scope,
+                    actor=job.actor,
+                    now=utcnow(),
+                    today=today,
+                    public_base_url=database.public_base_url,
                 )
                 result.errors.extend(errors)
                 await _record_chunk(uow, job.id, result, count)

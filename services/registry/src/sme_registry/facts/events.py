@@ -4,7 +4,6 @@ importer call the same builder, so a year filed either way is announced the same
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import asdict
 from datetime import datetime
 from typing import Any
 
@@ -18,7 +17,8 @@ FILED_FACT_FIELDS = tuple(FiledFacts.model_fields)
 
 def ratio_texts(ratios: DerivedRatios) -> dict[str, str | None]:
     """The derived ratios as the event carries them: decimal strings (four places), or null."""
-    return {name: None if value is None else str(value) for name, value in asdict(ratios).items()}
+    # vars(), not dataclasses.asdict: asdict deep-copies every Decimal (6 µs an event on imports).
+    return {name: None if value is None else str(value) for name, value in vars(ratios).items()}
 
 
 def facts_filed(
