@@ -42,7 +42,8 @@ class EnterpriseRegisteredV1(EventData):
     founded_on: date | None = None
     """成立日期."""
     operating_status: str | MISSING = MISSING
-    """operating, suspended, deregistered or revoked (absent in no event registry sent)."""
+    """operating (存续), suspended (停业), deregistered (注销) or revoked (吊销); registry always
+    sends it, and a reader takes an absent one as operating."""
     registered_at: Timestamp
     """When the register entry was made."""
     version: int = Field(
@@ -74,6 +75,7 @@ class EnterpriseUpdatedV1(EventData):
     """GB/T 4754-2017 code."""
     founded_on: date | None = None
     operating_status: str
+    """operating (存续), suspended (停业), deregistered (注销) or revoked (吊销)."""
     updated_at: Timestamp
     """When the change was made."""
 
