@@ -74,7 +74,11 @@ SAMPLES: dict[str, dict[str, Any]] = {
         "basis_year": 2025,
         "rule_version": "gxb-2011-300",
         "explanation": {
-            "figures": {"employees": 120, "operating_revenue_fen": 1, "operating_revenue_wan": 1e-6},
+            "figures": {
+                "employees": 120,
+                "operating_revenue_fen": 1,
+                "operating_revenue_wan": 1e-6,
+            },
             "thresholds": {"employees": 20, "operating_revenue_wan": 300},
             "row": "industry",
         },
