@@ -5,7 +5,7 @@ The writer (``importer.apply_chunk``) loads the state inside the importer's regi
 ``plan_chunk`` and writes the plan with COPY. The same rules as the API hold here, with the API's
 own event builders (``enterprises/events.py``, ``facts/events.py``, ``sizing/events.py``), so a
 change made by import is announced exactly as the same change made through the API
-(``tests/contracts/test_event_parity.py``):
+(``services/registry/tests/test_event_parity.py``):
 - a new enterprise is registered at version 1 with the size class its facts decide;
 - register fields that differ are changed (a rename keeps the former name until today), the
   version goes up once for the row, and ``updated`` names the fields in name order;
