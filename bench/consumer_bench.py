@@ -24,6 +24,7 @@ import sys
 import tempfile
 import time
 from contextlib import ExitStack
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import psycopg
@@ -33,6 +34,12 @@ sys.path.insert(0, str(REPO))
 
 from aiokafka import AIOKafkaProducer  # noqa: E402
 
+from sme_common.contracts.base import EventData  # noqa: E402
+from sme_common.contracts.events.registry.models import (  # noqa: E402
+    EnterpriseRegisteredV1,
+    FactsFiledV1,
+    SizeClassChangedV1,
+)
 from sme_common.db import Database  # noqa: E402
 from sme_common.db.engine import to_sync_url  # noqa: E402
 from sme_common.db.migrations import ensure_database, upgrade  # noqa: E402
@@ -65,57 +72,61 @@ def uscc(serial: int) -> str:
 
 
 def import_events(serial: int) -> list[CloudEvent]:
-    """What the importer publishes for one new enterprise with facts (sizes as the registry's)."""
+    """What the importer publishes for one new enterprise with facts, built through the contracts
+    as the importer builds them (the directory applies the first and skips the others)."""
     code = uscc(serial)
-    at = "2026-11-24T08:00:00+00:00"
-
-    def event(verb: str, data: dict[str, object]) -> CloudEvent:
-        return CloudEvent(
-            type=f"registry.enterprise.{verb}.v1",
-            source="/sme/registry",
-            subject=code,
-            data={"uscc": code, **data},
-        )
-
-    return [
-        event(
-            "registered",
+    at = datetime(2026, 11, 24, 8, tzinfo=UTC)
+    payloads: list[EventData] = [
+        EnterpriseRegisteredV1(
+            uscc=code,
+            name=f"兰州示例机械制造有限公司{serial}",
+            legal_representative="张三",
+            region_code="620102",
+            reporting_unit_code="620100",
+            industry_code="C3411",
+            founded_on=date(2015, 6, 1),
+            operating_status="operating",
+            registered_at=at,
+            version=1,
+        ),
+        FactsFiledV1.model_validate(
             {
-                "name": f"兰州示例机械制造有限公司{serial}",
-                "legal_representative": "张三",
-                "region_code": "620102",
-                "reporting_unit_code": "620100",
-                "industry_code": "C3411",
-                "founded_on": "2015-06-01",
-                "operating_status": "operating",
-                "registered_at": at,
+                "uscc": code,
+                "year": 2025,
                 "version": 1,
-            },
-        ),
-        event(
-            "facts-filed",
-            {
-                "year": 2025,
-                "employees": 120,
-                "operating_revenue_fen": 3_000_000_000,
-                "total_assets_fen": 2_000_000_000,
-                "total_liabilities_fen": 500_000_000,
-                "rd_expense_fen": 150_000_000,
+                "facts": {
+                    "source": "import",
+                    "employees": 120,
+                    "operating_revenue_fen": 3_000_000_000,
+                    "total_assets_fen": 2_000_000_000,
+                    "total_liabilities_fen": 500_000_000,
+                    "rd_expense_fen": 150_000_000,
+                },
+                "ratios": {"debt_ratio": "0.2500", "rd_expense_ratio": "0.0500"},
+                "source": "import",
                 "filed_at": at,
-                "version": 2,
-            },
+            }
         ),
-        event(
-            "size-class-changed",
+        SizeClassChangedV1.model_validate(
             {
-                "year": 2025,
+                "uscc": code,
                 "size_class": "small",
                 "previous_size_class": None,
-                "explanation": {"rule": "工信部联企业〔2011〕300号", "employees": 120},
+                "basis_year": 2025,
+                "rule_version": "gxb-2011-300",
+                "explanation": {"figures": {"employees": 120}, "thresholds": {"employees": 20}},
                 "decided_at": at,
-                "version": 3,
-            },
+            }
         ),
+    ]
+    return [
+        CloudEvent(
+            type=payload.event_type,
+            source="/sme/registry",
+            subject=code,
+            data=payload.to_event_data(),
+        )
+        for payload in payloads
     ]
 
 

@@ -96,3 +96,39 @@ async def test_asyncapi_document_has_a_channel_per_topic_and_the_committed_paylo
         for ref in channel["messages"].values():
             message = document["components"]["messages"][ref["$ref"].rsplit("/", 1)[1]]
             assert message["payload"]["schema"]["x-topic"] == channel["address"]
+
+
+async def test_told_its_public_address_a_service_lists_absolute_schema_urls(
+    auth_dir: Path, bearer: TokenFactory
+) -> None:
+    """The URLs an integrator reads are the ones the events' ``dataschema`` carries; the schema
+    documents themselves are served as committed (their ``$id`` is a path, resolved against the
+    address they were fetched from)."""
+    registry = next(m for m in SERVICES if m.definition.name == "registry")
+    base = "https://sme.example.gov.cn"
+    settings = registry.settings_class(
+        kafka=KafkaSettings(bootstrap_servers="127.0.0.1:1"),
+        auth=AuthSettings(jwks_file=auth_dir / "jwks.json"),
+        run_workers=False,
+        public_base_url=f"{base}/",
+    )
+    app = registry.create_app(settings)
+    headers = bearer("province_officer", region="620000")
+    async with httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=app), base_url="http://svc"
+    ) as client:
+        listed = (await client.get("/api/registry/v1/event-schemas", headers=headers)).json()
+        document = (await client.get("/api/registry/asyncapi.json")).json()
+        served = await client.get(
+            "/api/registry/v1/event-schemas/registry.enterprise.registered.v1", headers=headers
+        )
+    assert {entry["url"] for entry in listed} == {
+        f"{base}{schema_path(event_type)}" for event_type in schemas_of("registry")
+    }
+    headers_schema = document["components"]["messages"]["registry_enterprise_registered_v1"][
+        "headers"
+    ]
+    assert headers_schema["properties"]["ce_dataschema"] == {
+        "const": f"{base}{schema_path('registry.enterprise.registered.v1')}"
+    }
+    assert served.json() == schema_for("registry.enterprise.registered.v1")

@@ -2,13 +2,16 @@
 ``assign()``, no consumer group, and a pinned ``api_version``: Tansu answers kafka-python that way,
 while Debian's kcat fails its ApiVersionRequest) and the CloudEvents SDK's Kafka binding. Each event
 is checked against the JSON Schema its ``dataschema`` names, fetched from the registry's own
-``/event-schemas`` endpoint."""
+``/event-schemas`` endpoint. The registry is told its public address (``public_base_url``), so
+``dataschema`` is an absolute URI (CloudEvents 1.0.2) the consumer fetches as it is; the schema's
+``$id`` resolves against it to itself."""
 
 from __future__ import annotations
 
 import asyncio
 from pathlib import Path
 from typing import Any
+from urllib.parse import urljoin
 
 import httpx
 from cloudevents.core.bindings.kafka import KafkaMessage, from_binary_event
@@ -28,6 +31,7 @@ from sme_registry.reference.service import load_reference_data
 
 TOPIC = "registry.enterprise"
 USCC = make_uscc(region="620102", body="MK000001")
+PUBLIC_BASE_URL = "http://registry"  # the address the test client reaches the registry by
 
 
 def read_every_record(bootstrap: str, topic: str) -> list[Any]:
@@ -84,13 +88,14 @@ async def test_an_independent_consumer_validates_every_event_against_its_datasch
         kafka=kafka,
         auth=AuthSettings(jwks_file=auth_dir / "jwks.json"),
         run_workers=False,
+        public_base_url=PUBLIC_BASE_URL,
     )
     database = Database.from_url(url)
     app = registry.create_app(settings, database=database)
     officer = bearer("province_officer", region="620000")
     try:
         async with httpx.AsyncClient(
-            transport=httpx.ASGITransport(app=app), base_url="http://registry"
+            transport=httpx.ASGITransport(app=app), base_url=PUBLIC_BASE_URL
         ) as client:
             created = await client.post(
                 "/api/registry/v1/enterprises",
@@ -124,12 +129,14 @@ async def test_an_independent_consumer_validates_every_event_against_its_datasch
                 )
                 dataschema = event.get_dataschema()
                 assert dataschema, event.get_type()
+                assert dataschema.startswith(f"{PUBLIC_BASE_URL}/api/registry/v1/event-schemas/")
                 if dataschema not in schemas:
                     served = await client.get(dataschema, headers=officer)
                     assert served.status_code == 200, (dataschema, served.text)
                     schemas[dataschema] = served.json()
                 schema = schemas[dataschema]
                 assert schema["x-event-type"] == event.get_type()
+                assert urljoin(dataschema, schema["$id"]) == dataschema
                 data = event.get_data()
                 assert isinstance(data, dict)
                 errors = list(Draft202012Validator(schema).iter_errors(data))

@@ -164,6 +164,7 @@ def create_service_app(
         pool_size=settings.database_pool_size,
         role=settings.database_role,
     )
+    db.public_base_url = settings.public_base_url
 
     @contextlib.asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
@@ -213,9 +214,13 @@ def create_service_app(
             title=definition.title,
             produced_topics=definition.produced_topics,
             consumers=definition.consumers,
+            public_base_url=settings.public_base_url,
         )
     )
-    shared = [audit_router(definition.name), event_schemas_router(definition.name)]
+    shared = [
+        audit_router(definition.name),
+        event_schemas_router(definition.name, public_base_url=settings.public_base_url),
+    ]
     for router in [*definition.routers, *shared]:
         app.include_router(
             router,
@@ -237,6 +242,7 @@ async def run_workers_until_signalled(
     database = Database.from_url(
         settings.database_url.get_secret_value(), role=settings.database_role
     )
+    database.public_base_url = settings.public_base_url
     workers = Workers(definition, settings, database)
     stopped = asyncio.Event()
     loop = asyncio.get_running_loop()
@@ -255,6 +261,7 @@ async def replay_dead_letters(
     database = Database.from_url(
         settings.database_url.get_secret_value(), role=settings.database_role
     )
+    database.public_base_url = settings.public_base_url  # a replayed event may publish others
     try:
         specs = {spec.name: spec for spec in definition.consumers}
         if consumer_name not in specs:

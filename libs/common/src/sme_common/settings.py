@@ -132,6 +132,18 @@ class ServiceSettings(BaseSettings):
     # The gateway (deploy/gateway/nginx.conf.template) refuses larger bodies before they arrive.
     max_body_bytes: int = 1 << 20
     body_limits: dict[str, int] = Field(default_factory=dict)
+    # The address callers reach the platform by (the gateway: ``https://sme.example.gov.cn``). When
+    # set, events carry ``dataschema`` as an absolute URI (CloudEvents 1.0.2) and the event-schema
+    # list and AsyncAPI document name absolute URLs; unset, they are paths on that address.
+    public_base_url: str | None = Field(
+        default=None, pattern=r"^https?://[^\s/?#]+(/[^\s?#]*)?$", max_length=500
+    )
+
+    @model_validator(mode="after")
+    def _strip_trailing_slash(self) -> ServiceSettings:
+        if self.public_base_url:
+            self.public_base_url = self.public_base_url.rstrip("/")
+        return self
 
     @model_validator(mode="after")
     def _refuse_placeholder_secrets(self) -> ServiceSettings:

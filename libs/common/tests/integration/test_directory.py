@@ -20,6 +20,7 @@ from sme_common.directory.consumers import (
 from sme_common.directory.models import enterprise_directory
 from sme_common.events.consumer import ConsumerRunner, Outcome
 from sme_common.events.envelope import CloudEvent
+from sme_common.events.schemas import EventSchemaError, validate_event_data
 from sme_common.ids import make_uscc
 from sme_common.settings import KafkaSettings
 from sme_common.testing.plugin import DatabaseFactory
@@ -173,3 +174,18 @@ async def test_one_batch_holding_several_versions_of_one_enterprise_keeps_the_ne
     async with database.sessionmaker() as session:
         changes = await session.scalar(text("SELECT count(*) FROM enterprise_directory_change"))
     assert changes == 6, "every applied event is in the change trail"
+
+
+async def test_data_its_contract_refuses_is_a_poison_message_even_where_the_schema_is_silent(
+    runner: ConsumerRunner, database: Database
+) -> None:
+    """JSON Schema only annotates formats; the contract reads dates and times, so a date that is
+    no date is refused (schema_invalid: dead-lettered, never retried) and writes nothing."""
+    broken = registered(founded_on="2015-13-45")
+    validate_event_data(broken.type, broken.data)  # the schema lets it through
+    with pytest.raises(EventSchemaError, match="founded_on"):
+        await deliver(runner, broken)
+    with pytest.raises(EventSchemaError, match="registered_at"):
+        await deliver(runner, registered(registered_at="2026-11-20T08:00:00"))  # no offset
+    async with database.sessionmaker() as session:
+        assert await session.scalar(text("SELECT count(*) FROM enterprise_directory")) == 0

@@ -44,3 +44,15 @@ def test_placeholder_database_password_is_refused_in_production(
 
 def test_placeholders_are_fine_in_dev() -> None:
     assert DemoSettings(environment="dev").api_secret.get_secret_value() == "changeme"
+
+
+def test_the_public_base_url_is_an_http_address_kept_without_a_trailing_slash(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    assert DemoSettings().public_base_url is None
+    monkeypatch.setenv("SME_DEMO_PUBLIC_BASE_URL", "https://sme.example.gov.cn/platform/")
+    assert DemoSettings().public_base_url == "https://sme.example.gov.cn/platform"
+    for wrong in ("sme.example.gov.cn", "ftp://sme.example.gov.cn", "https://x/?q=1"):
+        monkeypatch.setenv("SME_DEMO_PUBLIC_BASE_URL", wrong)
+        with pytest.raises(ValidationError, match="public_base_url"):
+            DemoSettings()

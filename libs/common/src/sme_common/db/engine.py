@@ -71,6 +71,9 @@ class Database:
         self.sessionmaker = sessionmaker
         self.url = engine.url.render_as_string(hide_password=False)
         self._bound = bound
+        # The service's ``public_base_url`` (settings.py): the outbox writes ``dataschema`` absolute
+        # against it. Set by the runtime, which knows the settings; None keeps the path.
+        self.public_base_url: str | None = None
 
     @classmethod
     def from_url(

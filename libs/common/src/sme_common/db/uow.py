@@ -81,7 +81,11 @@ class UnitOfWork:
         from sme_common.events.outbox import write_outbox_rows
 
         if self._pending_events:
-            await write_outbox_rows(self.session, self._pending_events)
+            await write_outbox_rows(
+                self.session,
+                self._pending_events,
+                public_base_url=self._database.public_base_url,
+            )
             self._pending_events = []
         # Last statement before the commit: the chain lock it takes is held only until then.
         await seal(self.session, self._pending_audit)

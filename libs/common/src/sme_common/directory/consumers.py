@@ -8,12 +8,15 @@ rebuilt) is therefore not lost: it creates the entry. Its ``registered_at`` is n
 ``updated_at`` stands in for it, as an upper bound, and the registration replaces it whenever it is
 applied, whatever the versions (a registration is never later than any update of the enterprise, so
 the earliest value seen is the right one).
+
+Both are read with their contracts (``sme_common.contracts.events.registry.models``); data a contract
+refuses is a poison message (dead-lettered as ``schema_invalid``), as the runner's schema check
+already makes it.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import (
@@ -32,14 +35,16 @@ from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.types import TypeEngine
 
+from sme_common.contracts.events.registry.models import EnterpriseRegisteredV1, EnterpriseUpdatedV1
 from sme_common.db.uow import UnitOfWork
 from sme_common.directory.models import enterprise_directory, enterprise_directory_change
 from sme_common.events.consumer import ConsumerSpec
 from sme_common.events.envelope import CloudEvent
 
 ENTERPRISE_TOPIC = "registry.enterprise"
-REGISTERED_V1 = "registry.enterprise.registered.v1"
-UPDATED_V1 = "registry.enterprise.updated.v1"
+REGISTERED_V1 = EnterpriseRegisteredV1.event_type
+UPDATED_V1 = EnterpriseUpdatedV1.event_type
+DEFAULT_OPERATING_STATUS = "operating"  # what a registration that names no status means
 REBUILD_COMMAND = "rebuild-directory"
 
 # Taken from the newest version; ``registered_at`` follows its own rule (the earliest seen).
@@ -104,18 +109,33 @@ _CHANGE_INSERT = pg_insert(enterprise_directory_change).from_select(
 
 
 def _entry(event: CloudEvent) -> dict[str, Any]:
-    data = event.data
-    known_since = data["registered_at"] if event.type == REGISTERED_V1 else data["updated_at"]
+    """The directory row an event carries; ``registered_at`` is the update's time for an update
+    (an upper bound, replaced by the registration's whenever that arrives)."""
+    if event.type == REGISTERED_V1:
+        registered = EnterpriseRegisteredV1.parse(event.data)
+        status = registered.operating_status
+        return {
+            "uscc": registered.uscc,
+            "name": registered.name,
+            "region_code": registered.region_code,
+            "reporting_unit_code": registered.reporting_unit_code,
+            "industry_code": registered.industry_code,
+            "founded_on": registered.founded_on,
+            "operating_status": status if isinstance(status, str) else DEFAULT_OPERATING_STATUS,
+            "registry_version": registered.version,
+            "registered_at": registered.registered_at,
+        }
+    updated = EnterpriseUpdatedV1.parse(event.data)
     return {
-        "uscc": data["uscc"],
-        "name": data["name"],
-        "region_code": data["region_code"],
-        "reporting_unit_code": data["reporting_unit_code"],
-        "industry_code": data.get("industry_code"),
-        "founded_on": date.fromisoformat(data["founded_on"]) if data.get("founded_on") else None,
-        "operating_status": data.get("operating_status") or "operating",
-        "registry_version": data["version"],
-        "registered_at": datetime.fromisoformat(known_since),
+        "uscc": updated.uscc,
+        "name": updated.name,
+        "region_code": updated.region_code,
+        "reporting_unit_code": updated.reporting_unit_code,
+        "industry_code": updated.industry_code,
+        "founded_on": updated.founded_on,
+        "operating_status": updated.operating_status,
+        "registry_version": updated.version,
+        "registered_at": updated.updated_at,
     }
 
 
@@ -129,9 +149,9 @@ async def apply_enterprise_events(uow: UnitOfWork, events: Sequence[CloudEvent])
     One statement may not touch a row twice, so several versions of one enterprise in the batch are
     first folded into one row: the newest version's entry, with the earliest ``registered_at``.
     """
+    entries = [_entry(event) for event in events]
     newest: dict[str, dict[str, Any]] = {}
-    for event in events:
-        entry = _entry(event)
+    for entry in entries:
         seen = newest.get(entry["uscc"])
         if seen is None:
             newest[entry["uscc"]] = entry
@@ -145,12 +165,12 @@ async def apply_enterprise_events(uow: UnitOfWork, events: Sequence[CloudEvent])
     )
     changes = [
         {
-            "uscc": event.data["uscc"],
+            "uscc": entry["uscc"],
             "event_id": event.id,
             "event_type": event.type,
-            "registry_version": event.data["version"],
+            "registry_version": entry["registry_version"],
         }
-        for event in events
+        for event, entry in zip(events, entries, strict=True)
     ]
     await uow.session.execute(_CHANGE_INSERT, _columns(changes, list(_CHANGE_TYPES)))
 

@@ -20,7 +20,7 @@ from sme_common.auth.dependencies import require
 from sme_common.auth.principal import Principal, Role
 from sme_common.errors import NotFound, problems
 from sme_common.events.consumer import ConsumerSpec
-from sme_common.events.envelope import EVENT_TYPE_PATTERN, schema_path, split_version
+from sme_common.events.envelope import EVENT_TYPE_PATTERN, schema_url, split_version
 from sme_common.events.schemas import known_event_types, schema_for, schemas_of
 
 SCHEMA_MEDIA_TYPE = "application/schema+json"
@@ -36,7 +36,10 @@ class EventSchemaEntry(BaseModel):
     url: str
 
 
-def event_schemas_router(service: str) -> APIRouter:
+def event_schemas_router(service: str, *, public_base_url: str | None = None) -> APIRouter:
+    """``public_base_url`` (settings.py) makes the listed URLs absolute, as events' ``dataschema``;
+    the schema documents are served as committed (their ``$id`` is the path, which resolves
+    against the address they were fetched from)."""
     router = APIRouter(prefix="/event-schemas", tags=["event contracts"])
     # Integrators (agency systems) read them with the service's read scope; officers need none.
     reader = require(roles=list(Role), scope=f"{service}:read")
@@ -51,7 +54,7 @@ def event_schemas_router(service: str) -> APIRouter:
                 type=event_type,
                 version=split_version(event_type)[1],
                 topic=schema["x-topic"],
-                url=schema_path(event_type),
+                url=schema_url(event_type, public_base_url),
             )
             for event_type, schema in schemas_of(service).items()
         ]
@@ -91,7 +94,7 @@ def _key(name: str) -> str:
     return name.replace(".", "_")
 
 
-def _ce_headers(event_type: str) -> dict[str, Any]:
+def _ce_headers(event_type: str, public_base_url: str | None) -> dict[str, Any]:
     """The CloudEvents attributes in Kafka binary mode (envelope.py), as a headers schema."""
     text = {"type": "string"}
     return {
@@ -104,7 +107,7 @@ def _ce_headers(event_type: str) -> dict[str, Any]:
             "ce_type": {"const": event_type},
             "ce_time": {"type": "string", "format": "date-time"},
             "ce_subject": {**text, "description": "the message key (the USCC for enterprises)"},
-            "ce_dataschema": {"const": schema_path(event_type)},
+            "ce_dataschema": {"const": schema_url(event_type, public_base_url)},
             "ce_traceparent": text,
             "ce_correlationid": text,
             "ce_causationid": text,
@@ -114,13 +117,13 @@ def _ce_headers(event_type: str) -> dict[str, Any]:
     }
 
 
-def _message(event_type: str) -> dict[str, Any]:
+def _message(event_type: str, public_base_url: str | None) -> dict[str, Any]:
     schema = schema_for(event_type)
     return {
         "name": event_type,
         "title": schema.get("title", event_type),
         "contentType": "application/json",
-        "headers": _ce_headers(event_type),
+        "headers": _ce_headers(event_type, public_base_url),
         "payload": {"schemaFormat": PAYLOAD_FORMAT, "schema": schema},
         "bindings": {"kafka": {"key": {"type": "string"}, "bindingVersion": "0.5.0"}},
     }
@@ -132,6 +135,7 @@ def asyncapi_document(
     title: str,
     produced_topics: Iterable[str],
     consumers: Sequence[ConsumerSpec],
+    public_base_url: str | None = None,
 ) -> dict[str, Any]:
     """Channels are the topics the service sends to and the topics its consumers read."""
     by_topic: dict[str, list[str]] = {}
@@ -144,7 +148,7 @@ def asyncapi_document(
     for topic in dict.fromkeys([*produced, *consumed]):
         types = by_topic.get(topic, [])
         for event_type in types:
-            messages[_key(event_type)] = _message(event_type)
+            messages[_key(event_type)] = _message(event_type, public_base_url)
         channels[_key(topic)] = {
             "address": topic,
             "messages": {_key(t): {"$ref": f"#/components/messages/{_key(t)}"} for t in types},
@@ -194,10 +198,15 @@ def asyncapi_router(
     title: str,
     produced_topics: Sequence[str],
     consumers: Sequence[ConsumerSpec],
+    public_base_url: str | None = None,
 ) -> APIRouter:
     router = APIRouter(prefix=prefix)
     document = asyncapi_document(
-        service=service, title=title, produced_topics=produced_topics, consumers=consumers
+        service=service,
+        title=title,
+        produced_topics=produced_topics,
+        consumers=consumers,
+        public_base_url=public_base_url,
     )
 
     # Outside the OpenAPI document, like openapi.json itself.

@@ -4,11 +4,12 @@ Types follow ``<service>.<aggregate>.<past-tense>.v<major>`` (api-guidelines.md)
 first two parts (``registry.enterprise``) and the key is the USCC wherever an enterprise is concerned,
 so that events of one enterprise stay in order.
 
-``dataschema`` names the JSON Schema the data follows, as the path where the producing service serves
-it (``/api/<producer>/v1/event-schemas/<type>``; the producer is the type's first part). CloudEvents
-1.0.2 types ``dataschema`` as an absolute URI; a path is what a service can know of itself (it is not
-told the address callers reach it by), so consumers resolve it against the platform's base URL, as
-they do ``source`` (docs/architecture.md).
+``dataschema`` names the JSON Schema the data follows, where the producing service serves it
+(``/api/<producer>/v1/event-schemas/<type>``; the producer is the type's first part). CloudEvents
+1.0.2 types ``dataschema`` as an absolute URI: a service told the address callers reach the platform
+by (the ``public_base_url`` setting) writes it absolute when the event enters the outbox
+(``with_public_base_url``); without it the path is all a service knows of itself, and consumers
+resolve it against the platform's base URL, as they do ``source`` (docs/architecture.md).
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ import json
 import re
 import uuid
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import Any
 
@@ -45,6 +46,12 @@ def schema_path(event_type: str) -> str:
     """Where the producer serves the JSON Schema of ``event_type`` (the default ``dataschema``)."""
     producer = topic_for(event_type).split(".")[0]
     return f"/api/{producer}/v1/event-schemas/{event_type}"
+
+
+def schema_url(event_type: str, public_base_url: str | None) -> str:
+    """``schema_path`` made absolute against the platform's address when it is known."""
+    path = schema_path(event_type)
+    return f"{public_base_url.rstrip('/')}{path}" if public_base_url else path
 
 
 def split_version(event_type: str) -> tuple[str, int]:
@@ -77,6 +84,13 @@ class CloudEvent:
     @property
     def key(self) -> str | None:
         return self.subject
+
+    def with_public_base_url(self, public_base_url: str | None) -> CloudEvent:
+        """The event with its default ``dataschema`` (the path) made absolute; an event whose
+        ``dataschema`` was set otherwise, or no base URL, is returned as it is."""
+        if not public_base_url or self.dataschema != schema_path(self.type):
+            return self
+        return replace(self, dataschema=schema_url(self.type, public_base_url))
 
     def body(self) -> bytes:
         return json.dumps(

@@ -8,6 +8,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import and_, func, insert, select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -20,27 +21,34 @@ from sme_common.events.tables import OUTBOX_CHANNEL, outbox_message
 
 
 async def write_outbox_rows(
-    session: AsyncSession, events: Sequence[tuple[str, CloudEvent]]
+    session: AsyncSession,
+    events: Sequence[tuple[str, CloudEvent]],
+    *,
+    public_base_url: str | None = None,
 ) -> None:
     """Insert the events, in order, after validating each against its JSON Schema.
 
     The caller has already written (and so locked) the aggregate row, which keeps outbox ids of one
-    aggregate in commit order (engineering-notes B1).
+    aggregate in commit order (engineering-notes B1). ``public_base_url`` makes each event's
+    ``dataschema`` absolute (envelope.py).
     """
     rows = []
     for topic, event in events:
         validate_event_data(event.type, event.data)
-        rows.append(
-            {
-                "event_id": event.id,
-                "topic": topic,
-                "key": event.key,
-                "event_type": event.type,
-                "headers": [[name, value.decode()] for name, value in event.kafka_headers()],
-                "payload": event.body(),
-            }
-        )
+        rows.append(outbox_row(topic, event.with_public_base_url(public_base_url)))
     await session.execute(insert(outbox_message), rows)
+
+
+def outbox_row(topic: str, event: CloudEvent) -> dict[str, Any]:
+    """The ``outbox_message`` columns of one event (headers as ``[name, value]`` pairs)."""
+    return {
+        "event_id": event.id,
+        "topic": topic,
+        "key": event.key,
+        "event_type": event.type,
+        "headers": [[name, value.decode()] for name, value in event.kafka_headers()],
+        "payload": event.body(),
+    }
 
 
 @dataclass(frozen=True)

@@ -5,24 +5,35 @@
 - finance-matching: what banks report → financing history;
 - complaints: cases accepted, resolved, overdue → complainant and respondent records.
 All of it is shown on the enterprise's profile.
+
+Each event is read with its contract (``sme_common.contracts``); data a contract refuses is a poison
+message (dead-lettered as ``schema_invalid``). The activity row keeps the data as it arrived,
+fields this version does not know included.
 """
 
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from datetime import date
 
 from sme_common import clock
+from sme_common.contracts.events.certification.models import (
+    CertificateExpiredV1,
+    CertificateGrantedV1,
+    CertificateRevokedV1,
+)
+from sme_common.contracts.index import model_for
 from sme_common.db import UnitOfWork
 from sme_common.events.consumer import ConsumerSpec, PermanentEventError
 from sme_common.events.envelope import CloudEvent
 from sme_registry.activity import repository, service
 
 
-async def _record(uow: UnitOfWork, event: CloudEvent, source_service: str, kind: str) -> None:
+async def _record(
+    uow: UnitOfWork, event: CloudEvent, uscc: str, source_service: str, kind: str
+) -> None:
     await repository.record_activity(
         uow.session,
-        uscc=event.data.get("uscc") or event.subject,
+        uscc=uscc,
         source_service=source_service,
         kind=kind,
         event_id=event.id,
@@ -32,44 +43,45 @@ async def _record(uow: UnitOfWork, event: CloudEvent, source_service: str, kind:
 
 
 async def certificate_granted(uow: UnitOfWork, event: CloudEvent) -> None:
-    data = event.data
-    await _record(uow, event, "certification", "certificate_granted")
+    granted = CertificateGrantedV1.parse(event.data)
+    number = granted.certificate_number
+    await _record(uow, event, granted.uscc, "certification", "certificate_granted")
     await service.certificate_granted(
         uow,
-        uscc=data["uscc"],
-        certificate_id=data["certificate_id"],
-        tier=data["tier"],
-        level=data["level"],
-        number=data.get("certificate_number"),
-        issued_on=date.fromisoformat(data["issued_on"]),
-        expires_on=date.fromisoformat(data["expires_on"]),
+        uscc=granted.uscc,
+        certificate_id=granted.certificate_id,
+        tier=granted.tier,
+        level=granted.level,
+        number=number if isinstance(number, str) else None,
+        issued_on=granted.issued_on,
+        expires_on=granted.expires_on,
         at=clock.now(),
     )
 
 
 async def certificate_revoked(uow: UnitOfWork, event: CloudEvent) -> None:
-    data = event.data
-    await _record(uow, event, "certification", "certificate_revoked")
+    revoked = CertificateRevokedV1.parse(event.data)
+    await _record(uow, event, revoked.uscc, "certification", "certificate_revoked")
     await service.certificate_ended(
         uow,
-        uscc=data["uscc"],
-        certificate_id=data["certificate_id"],
+        uscc=revoked.uscc,
+        certificate_id=revoked.certificate_id,
         status="revoked",
-        ended_on=date.fromisoformat(data["revoked_on"]),
-        reason=data["reason"],
+        ended_on=revoked.revoked_on,
+        reason=revoked.reason,
         at=clock.now(),
     )
 
 
 async def certificate_expired(uow: UnitOfWork, event: CloudEvent) -> None:
-    data = event.data
-    await _record(uow, event, "certification", "certificate_expired")
+    expired = CertificateExpiredV1.parse(event.data)
+    await _record(uow, event, expired.uscc, "certification", "certificate_expired")
     await service.certificate_ended(
         uow,
-        uscc=data["uscc"],
-        certificate_id=data["certificate_id"],
+        uscc=expired.uscc,
+        certificate_id=expired.certificate_id,
         status="expired",
-        ended_on=date.fromisoformat(data["expired_on"]),
+        ended_on=expired.expired_on,
         reason="expired",
         at=clock.now(),
     )
@@ -77,9 +89,11 @@ async def certificate_expired(uow: UnitOfWork, event: CloudEvent) -> None:
 
 def recorder(source_service: str, kind: str) -> Callable[[UnitOfWork, CloudEvent], Awaitable[None]]:
     async def handle(uow: UnitOfWork, event: CloudEvent) -> None:
-        if not await service.enterprise_exists(uow, event.data.get("uscc") or ""):
+        # Every history event is keyed by the enterprise it concerns (``x-key``: the USCC).
+        uscc = model_for(event.type).parse(event.data).key
+        if not await service.enterprise_exists(uow, uscc):
             raise PermanentEventError(f"{event.type} names an enterprise not in the register")
-        await _record(uow, event, source_service, kind)
+        await _record(uow, event, uscc, source_service, kind)
 
     return handle
 

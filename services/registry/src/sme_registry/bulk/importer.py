@@ -1,18 +1,17 @@
-"""Applying one chunk of imported rows in one transaction, with COPY for speed.
+"""Importing rows: each row through the API's own checks, then one chunk written in one
+transaction, with COPY for speed.
 
 Per chunk: validate every row as the API does (its request models, then its domain rules and the
-importer's region scope); load what the register already has for those enterprises inside that
-scope; work out what is new, what changed and what is the same; check every event against its
-schema; then write rows, revisions and outbox events with COPY. Rows that match the register exactly change nothing, so
+importer's region scope: ``validate``); load what the register already has for those enterprises
+inside that scope; let the pure planner (``domain.plan_chunk``) work out what is new, what changed
+and what is the same, and build every event with the API's builders; then write rows, revisions and
+outbox events with COPY (``apply_chunk``). Rows that match the register exactly change nothing, so
 importing the same file twice leaves the register, its versions and its events as they were.
 """
 
 from __future__ import annotations
 
-import secrets
-from collections import defaultdict
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
@@ -25,31 +24,36 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from sme_common.auth.principal import RegionScope
 from sme_common.events.envelope import CloudEvent
-from sme_common.events.schemas import EventSchemaError, validate_event_data
+from sme_common.events.outbox import outbox_row
 from sme_common.reference.industries import IndustryCatalog
 from sme_common.reference.regions import RegionCatalog
 from sme_common.rules import RuleViolation
 from sme_registry.bulk.columns import TITLES_ZH, CellError, column_of, has_facts
+from sme_registry.bulk.domain import (
+    FACT_FIELDS,
+    REGION_FORBIDDEN,
+    ChunkPlan,
+    ChunkResult,
+    ChunkState,
+    EnterpriseRevision,
+    FactsRevision,
+    SizeRecord,
+    ValidRow,
+    plan_chunk,
+)
 from sme_registry.dependencies import Year
 from sme_registry.enterprises import domain as enterprise_domain
-from sme_registry.enterprises.events import (
-    ENTERPRISE_TOPIC,
-    FACTS_FILED_V1,
-    REGISTER_FIELDS,
-    SIZE_CLASS_CHANGED_V1,
-    enterprise_event,
-    registered,
-    updated,
-)
+from sme_registry.enterprises.events import ENTERPRISE_TOPIC
 from sme_registry.enterprises.models import Enterprise
 from sme_registry.enterprises.repository import in_scope
 from sme_registry.enterprises.schemas import EnterpriseCreate
 from sme_registry.facts import domain as facts_domain
 from sme_registry.facts.schemas import FactsWrite
-from sme_registry.sizing.domain import SizeFigures, load_size_rules
+from sme_registry.sizing.domain import load_size_rules
+
+__all__ = ["ChunkResult", "ValidRow", "apply_chunk", "validate"]
 
 log = structlog.get_logger(__name__)
-FACT_FIELDS = tuple(f for f in facts_domain.YearlyFacts.__dataclass_fields__ if f != "year")
 ENTERPRISE_COLUMNS = (
     "uscc",
     "name",
@@ -80,31 +84,6 @@ FACTS_COLUMNS = (
     "filed_by",
 )
 OUTBOX_COLUMNS = ("event_id", "topic", "key", "event_type", "headers", "payload")
-
-
-REGION_FORBIDDEN = CellError(
-    "region_code", "region_forbidden", "outside your region", "不在您的辖区内"
-)
-
-
-@dataclass
-class ChunkResult:
-    created: int = 0
-    updated: int = 0
-    unchanged: int = 0
-    errors: list[tuple[int, CellError]] = field(default_factory=list)
-
-    @property
-    def error_rows(self) -> int:
-        return len({row for row, _ in self.errors})
-
-
-@dataclass
-class ValidRow:
-    row_number: int
-    uscc: str
-    register: dict[str, Any]
-    facts: facts_domain.YearlyFacts | None
 
 
 _YEAR = TypeAdapter(Year)
@@ -238,45 +217,6 @@ def _json(value: Any) -> str:
     return orjson.dumps(value).decode()
 
 
-def _snapshot(e: dict[str, Any]) -> dict[str, Any]:
-    return {
-        "uscc": e["uscc"],
-        "name": e["name"],
-        "former_names": e["former_names"],
-        "legal_representative": e["legal_representative"],
-        "region_code": e["region_code"],
-        "reporting_unit_code": e["reporting_unit_code"],
-        "industry_code": e["industry_code"],
-        "founded_on": e["founded_on"].isoformat() if e["founded_on"] else None,
-        "operating_status": e["operating_status"],
-        "tier": e["tier"],
-        "size_class": e["size_class"],
-        "size_class_year": e["size_class_year"],
-        "version": e["version"],
-        "created_at": e["created_at"].isoformat(),
-        "updated_at": e["updated_at"].isoformat(),
-    }
-
-
-def _facts_json(f: dict[str, Any]) -> dict[str, Any]:
-    return {k: f[k] for k in (*FACT_FIELDS, "quality_certifications", "source")}
-
-
-def _ratios(facts: dict[str, Any], previous: dict[str, Any] | None) -> dict[str, str | None]:
-    def as_domain(values: dict[str, Any]) -> facts_domain.YearlyFacts:
-        return facts_domain.YearlyFacts(year=values["year"], **{f: values[f] for f in FACT_FIELDS})
-
-    derived = facts_domain.derive_ratios(
-        as_domain(facts), as_domain(previous) if previous else None
-    )
-    return {k: (None if v is None else str(v)) for k, v in derived.__dict__.items()}
-
-
-def _outbox_row(event: CloudEvent) -> tuple[Any, ...]:
-    headers = _json([[n, v.decode()] for n, v in event.kafka_headers()])
-    return (event.id, ENTERPRISE_TOPIC, event.key, event.type, headers, event.body())
-
-
 async def _copy(
     pg: psycopg.AsyncConnection[Any],
     table: str,
@@ -299,29 +239,6 @@ async def _fetch(
         return list(await cursor.fetchall())
 
 
-def _event_errors(
-    events: Sequence[CloudEvent], group: Sequence[ValidRow]
-) -> list[tuple[int, CellError]]:
-    """Bulk events skip UnitOfWork.publish, so each one is checked against its schema here; an
-    event the API's checks let through but its contract refuses stops that enterprise's rows only."""
-    for event in events:
-        try:
-            validate_event_data(event.type, event.data)
-        except EventSchemaError as exc:
-            error_id = secrets.token_hex(6)
-            log.error(
-                "import_event_invalid", error_id=error_id, event_type=event.type, error=str(exc)
-            )
-            error = CellError(
-                "row",
-                "row_not_publishable",
-                f"the row cannot be announced to the other services (reference {error_id})",
-                f"该行数据无法发布给其他服务（编号 {error_id}）",
-            )
-            return [(row.row_number, error) for row in group]
-    return []
-
-
 async def apply_chunk(
     session: AsyncSession,
     valid: Sequence[ValidRow],
@@ -330,15 +247,42 @@ async def apply_chunk(
     actor: str,
     now: datetime,
     today: date,
+    public_base_url: str | None = None,
 ) -> ChunkResult:
     """Write one validated chunk; the caller commits the session.
 
-    Only enterprises inside ``scope`` (the importer's region) are read and changed: the scope is
-    part of the query. A row whose enterprise exists outside it is refused as region_forbidden.
+    Reads what the register holds for the chunk's enterprises, has ``domain.plan_chunk`` work out
+    the changes and their events, and writes them with COPY. Only enterprises inside ``scope``
+    (the importer's region) are read and changed: the scope is part of the query. A row whose
+    enterprise exists outside it is refused as region_forbidden. ``public_base_url`` makes the
+    events' ``dataschema`` absolute, as ``UnitOfWork.commit`` does for the API's.
     """
-    result = ChunkResult()
     if not valid:
-        return result
+        return ChunkResult()
+    connection = await session.connection()
+    raw = await connection.get_raw_connection()
+    pg: psycopg.AsyncConnection[Any] = raw.driver_connection  # type: ignore[assignment]
+    state = await _load_state(session, pg, valid, scope)
+    plan = plan_chunk(valid, state, actor=actor, now=now, today=today, rules=load_size_rules())
+    for refusal in plan.refusals:
+        log.error(
+            "import_event_invalid",
+            error_id=refusal.reference,
+            event_type=refusal.event_type,
+            error=refusal.error,
+        )
+    await _write(pg, plan, public_base_url)
+    return plan.result
+
+
+async def _load_state(
+    session: AsyncSession,
+    pg: psycopg.AsyncConnection[Any],
+    valid: Sequence[ValidRow],
+    scope: RegionScope,
+) -> ChunkState:
+    """The chunk's enterprises inside ``scope`` (locked, in USCC order), those outside it, and
+    their stored facts."""
     usccs = sorted({r.uscc for r in valid})
     table = Enterprise.__table__
     existing = {
@@ -352,250 +296,39 @@ async def apply_chunk(
             )
         ).mappings()
     }
-    elsewhere = set(
+    elsewhere = frozenset(
         (
             await session.execute(
                 select(table.c.uscc).where(table.c.uscc.in_(usccs), ~in_scope(scope))
             )
         ).scalars()
     )
-    if elsewhere:
-        result.errors.extend((r.row_number, REGION_FORBIDDEN) for r in valid if r.uscc in elsewhere)
-        valid = [r for r in valid if r.uscc not in elsewhere]
-        usccs = [u for u in usccs if u not in elsewhere]
-    connection = await session.connection()
-    raw = await connection.get_raw_connection()
-    pg: psycopg.AsyncConnection[Any] = raw.driver_connection  # type: ignore[assignment]
+    inside = [u for u in usccs if u not in elsewhere]
     stored_facts = {
         (f["uscc"], f["year"]): f
-        for f in await _fetch(pg, "SELECT * FROM enterprise_facts WHERE uscc = ANY(%s)", (usccs,))
+        for f in await _fetch(pg, "SELECT * FROM enterprise_facts WHERE uscc = ANY(%s)", (inside,))
     }
+    return ChunkState(enterprises=existing, elsewhere=elsewhere, facts=stored_facts)
 
-    years_of: dict[str, set[int]] = defaultdict(set)
-    for fact_uscc, fact_year in stored_facts:
-        years_of[fact_uscc].add(fact_year)
-    by_uscc: dict[str, list[ValidRow]] = defaultdict(list)
-    for row in valid:
-        by_uscc[row.uscc].append(row)
 
-    rules = load_size_rules()
-    new_enterprises: list[dict[str, Any]] = []
-    changed_enterprises: list[dict[str, Any]] = []
-    revisions: list[tuple[Any, ...]] = []
-    new_facts: list[dict[str, Any]] = []
-    changed_facts: list[dict[str, Any]] = []
-    facts_revisions: list[tuple[Any, ...]] = []
-    size_records: list[tuple[Any, ...]] = []
-    outbox: list[tuple[Any, ...]] = []
-    staged: tuple[list[Any], ...] = (
-        new_enterprises,
-        changed_enterprises,
-        revisions,
-        new_facts,
-        changed_facts,
-        facts_revisions,
-        size_records,
-    )
-    for uscc, group in by_uscc.items():
-        marks, counts = [len(rows) for rows in staged], (result.created, result.updated)
-        register = group[-1].register
-        current = existing.get(uscc)
-        events: list[CloudEvent] = []
-        if current is None:
-            enterprise = {
-                "uscc": uscc,
-                **register,
-                "former_names": [],
-                "tier": None,
-                "size_class": None,
-                "size_class_year": None,
-                "version": 1,
-                "created_at": now,
-                "updated_at": now,
-                "created_by": actor,
-                "updated_by": actor,
-            }
-            changed_fields: list[str] = []
-        else:
-            enterprise = dict(current)
-            changed_fields = [f for f in REGISTER_FIELDS if enterprise[f] != register[f]]
-            if "name" in changed_fields:
-                enterprise["former_names"] = [
-                    *enterprise["former_names"],
-                    {"name": enterprise["name"], "until": today.isoformat()},
-                ]
-            enterprise.update(register)
-        # Facts, year by year.
-        filed: list[dict[str, Any]] = []
-        for row in group:
-            if row.facts is None:
-                continue
-            values = {f: getattr(row.facts, f) for f in FACT_FIELDS}
-            old = stored_facts.get((uscc, row.facts.year))
-            if old is None:
-                record = {
-                    "uscc": uscc,
-                    "year": row.facts.year,
-                    **values,
-                    "quality_certifications": [],
-                    "source": "import",
-                    "version": 1,
-                    "filed_at": now,
-                    "filed_by": actor,
-                }
-                new_facts.append(record)
-            elif any(old[f] != v for f, v in values.items()):
-                record = {
-                    **old,
-                    **values,
-                    "version": old["version"] + 1,
-                    "filed_at": now,
-                    "filed_by": actor,
-                    "source": "import",
-                }
-                changed_facts.append(record)
-            else:
-                continue
-            stored_facts[(uscc, row.facts.year)] = record
-            years_of[uscc].add(row.facts.year)
-            filed.append(record)
-        # Size class from the latest year the enterprise now has.
-        years = years_of[uscc]
-        latest = stored_facts[(uscc, max(years))] if years else None
-        decision = rules.classify(
-            enterprise["industry_code"],
-            SizeFigures(
-                latest["employees"] if latest else None,
-                latest["operating_revenue_fen"] if latest else None,
-                latest["total_assets_fen"] if latest else None,
-            ),
-        )
-        new_class = decision.size_class.value if decision.size_class else None
-        basis_year = latest["year"] if latest else None
-        size_changed = (new_class, basis_year) != (
-            enterprise["size_class"],
-            enterprise["size_class_year"],
-        )
-        previous_class = enterprise["size_class"]
-        enterprise["size_class"], enterprise["size_class_year"] = new_class, basis_year
+def _outbox_row(event: CloudEvent, public_base_url: str | None) -> tuple[Any, ...]:
+    row = outbox_row(ENTERPRISE_TOPIC, event.with_public_base_url(public_base_url))
+    return tuple(_json(row[c]) if c == "headers" else row[c] for c in OUTBOX_COLUMNS)
 
-        if current is None:
-            result.created += 1
-            new_enterprises.append(enterprise)
-            events.append(registered(uscc, enterprise, version=1, at=now))
-        elif changed_fields or size_changed or filed:
-            result.updated += 1
-            if changed_fields or size_changed:
-                enterprise["version"] += 1
-                enterprise["updated_at"], enterprise["updated_by"] = now, actor
-                changed_enterprises.append(enterprise)
-            if changed_fields:
-                events.append(
-                    updated(
-                        uscc,
-                        enterprise,
-                        version=enterprise["version"],
-                        changed_fields=changed_fields,
-                        former_names=enterprise["former_names"],
-                        at=now,
-                    )
-                )
-        else:
-            result.unchanged += 1
-            continue
-        if current is None or changed_fields or size_changed:
-            revisions.append(
-                (
-                    uscc,
-                    enterprise["version"],
-                    "imported",
-                    _json(_snapshot(enterprise)),
-                    now,
-                    actor,
-                )
-            )
-        for record in filed:
-            previous = stored_facts.get((uscc, record["year"] - 1))
-            ratios = _ratios(record, previous)
-            facts_revisions.append(
-                (
-                    uscc,
-                    record["year"],
-                    record["version"],
-                    _json(
-                        {
-                            **_facts_json(record),
-                            "uscc": uscc,
-                            "year": record["year"],
-                            "version": record["version"],
-                        },
-                    ),
-                    now,
-                    actor,
-                )
-            )
-            events.append(
-                enterprise_event(
-                    FACTS_FILED_V1,
-                    uscc,
-                    {
-                        "uscc": uscc,
-                        "year": record["year"],
-                        "version": record["version"],
-                        "facts": _facts_json(record),
-                        "ratios": ratios,
-                        "source": "import",
-                        "filed_at": now.isoformat(),
-                    },
-                )
-            )
-        if size_changed:
-            size_records.append(
-                (
-                    uscc,
-                    new_class,
-                    basis_year,
-                    rules.version,
-                    _json(decision.explanation),
-                    now,
-                )
-            )
-            if new_class != previous_class:
-                events.append(
-                    enterprise_event(
-                        SIZE_CLASS_CHANGED_V1,
-                        uscc,
-                        {
-                            "uscc": uscc,
-                            "size_class": new_class,
-                            "previous_size_class": previous_class,
-                            "basis_year": basis_year,
-                            "rule_version": rules.version,
-                            "explanation": decision.explanation,
-                            "decided_at": now.isoformat(),
-                        },
-                    )
-                )
-        refused = _event_errors(events, group)
-        if refused:
-            # Nothing of this enterprise is written: drop what the group staged.
-            for rows, mark in zip(staged, marks, strict=True):
-                del rows[mark:]
-            result.created, result.updated = counts
-            result.errors.extend(refused)
-            continue
-        outbox.extend(_outbox_row(e) for e in events)
 
+async def _write(
+    pg: psycopg.AsyncConnection[Any], plan: ChunkPlan, public_base_url: str | None
+) -> None:
     await _copy(
         pg,
         "enterprise",
         ENTERPRISE_COLUMNS,
         [
             tuple(_json(e[c]) if c == "former_names" else e[c] for c in ENTERPRISE_COLUMNS)
-            for e in new_enterprises
+            for e in plan.new_enterprises
         ],
     )
-    if changed_enterprises:
+    if plan.changed_enterprises:
         async with pg.cursor() as cursor:
             await cursor.executemany(
                 "UPDATE enterprise SET name = %s, former_names = %s, legal_representative = %s, "
@@ -619,14 +352,14 @@ async def apply_chunk(
                         e["updated_by"],
                         e["uscc"],
                     )
-                    for e in changed_enterprises
+                    for e in plan.changed_enterprises
                 ],
             )
     await _copy(
         pg,
         "enterprise_revision",
-        ("uscc", "version", "change_type", "snapshot", "recorded_at", "recorded_by"),
-        revisions,
+        EnterpriseRevision._fields,
+        [(*r[:3], _json(r.snapshot), *r[4:]) for r in plan.revisions],
     )
     await _copy(
         pg,
@@ -634,39 +367,29 @@ async def apply_chunk(
         FACTS_COLUMNS,
         [
             tuple(_json(f[c]) if c == "quality_certifications" else f[c] for c in FACTS_COLUMNS)
-            for f in new_facts
+            for f in plan.new_facts
         ],
     )
-    if changed_facts:
-        assignments = ", ".join(
-            f"{c} = %s" for c in (*FACT_FIELDS, "source", "version", "filed_at", "filed_by")
-        )
+    if plan.changed_facts:
+        assigned = (*FACT_FIELDS, "source", "version", "filed_at", "filed_by")
+        assignments = ", ".join(f"{c} = %s" for c in assigned)
         async with pg.cursor() as cursor:
             await cursor.executemany(
                 f"UPDATE enterprise_facts SET {assignments} WHERE uscc = %s AND year = %s",
-                [
-                    (
-                        *tuple(
-                            f[c]
-                            for c in (*FACT_FIELDS, "source", "version", "filed_at", "filed_by")
-                        ),
-                        f["uscc"],
-                        f["year"],
-                    )
-                    for f in changed_facts
-                ],
+                [(*(f[c] for c in assigned), f["uscc"], f["year"]) for f in plan.changed_facts],
             )
     await _copy(
         pg,
         "enterprise_facts_revision",
-        ("uscc", "year", "version", "snapshot", "recorded_at", "recorded_by"),
-        facts_revisions,
+        FactsRevision._fields,
+        [(*r[:3], _json(r.snapshot), *r[4:]) for r in plan.facts_revisions],
     )
     await _copy(
         pg,
         "size_class_record",
-        ("uscc", "size_class", "basis_year", "rule_version", "explanation", "decided_at"),
-        size_records,
+        SizeRecord._fields,
+        [(*r[:4], _json(r.explanation), r.decided_at) for r in plan.size_records],
     )
-    await _copy(pg, "outbox_message", OUTBOX_COLUMNS, outbox)
-    return result
+    await _copy(
+        pg, "outbox_message", OUTBOX_COLUMNS, [_outbox_row(e, public_base_url) for e in plan.events]
+    )

@@ -268,6 +268,7 @@ async def _write_chunk(
                     actor=job.actor,
                     now=clock.now(),
                     today=today,
+                    public_base_url=database.public_base_url,
                 )
                 result.errors.extend(errors)
                 await _record_chunk(uow, job.id, result, count)

@@ -11,8 +11,9 @@ from sme_common.db import Database, UnitOfWork
 from sme_common.errors import Conflict
 from sme_common.problems import Resource, enterprise_in_scope, not_found, version_conflict
 from sme_registry.enterprises import repository as enterprises
-from sme_registry.enterprises.events import ENTERPRISE_TOPIC, FACTS_FILED_V1, enterprise_event
+from sme_registry.enterprises.events import ENTERPRISE_TOPIC, enterprise_event
 from sme_registry.facts import domain, repository
+from sme_registry.facts.events import facts_filed
 from sme_registry.facts.models import EnterpriseFacts, EnterpriseFactsRevision
 from sme_registry.facts.schemas import FactsPage, FactsRead, FactsWrite, Ratios
 from sme_registry.sizing.service import reclassify
@@ -106,17 +107,17 @@ async def file_facts(
         uow.publish(
             ENTERPRISE_TOPIC,
             enterprise_event(
-                FACTS_FILED_V1,
-                uscc,
-                {
-                    "uscc": uscc,
-                    "year": year,
-                    "version": current.version,
-                    "facts": read.model_dump(mode="json", include=set(FACT_FIELDS)),
-                    "ratios": read.ratios.model_dump(mode="json") if read.ratios else {},
-                    "source": current.source,
-                    "filed_at": now.isoformat(),
-                },
+                facts_filed(
+                    uscc,
+                    year=year,
+                    version=current.version,
+                    facts=read.model_dump(include=set(FACT_FIELDS)),
+                    ratios=domain.derive_ratios(
+                        to_domain(current, year),
+                        to_domain(previous, previous.year) if previous else None,
+                    ),
+                    at=now,
+                )
             ),
         )
         await reclassify(uow, enterprise, actor=actor.subject, at=now)

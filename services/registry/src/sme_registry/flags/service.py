@@ -12,8 +12,9 @@ from sme_common.errors import Conflict
 from sme_common.idempotency import IdempotencyKey, Outcome, run_once
 from sme_common.problems import Resource, enterprise_in_scope, not_found, version_conflict
 from sme_registry.enterprises import repository as enterprises
-from sme_registry.enterprises.events import ENTERPRISE_TOPIC, FLAGS_CHANGED_V1, enterprise_event
+from sme_registry.enterprises.events import ENTERPRISE_TOPIC, enterprise_event
 from sme_registry.flags import domain, repository
+from sme_registry.flags.events import flags_changed
 from sme_registry.flags.models import CreditFlag, CreditFlagRevision
 from sme_registry.flags.schemas import (
     FlagCreate,
@@ -35,22 +36,21 @@ def flag_read(flag: CreditFlag, today: date) -> FlagRead:
 
 async def _announce(uow: UnitOfWork, flag: CreditFlag, change: str, today: date) -> None:
     flags = await repository.of_enterprise(uow.session, flag.uscc)
-    active = sorted({f.kind for f in flags if domain.is_active(f.started_on, f.ended_on, today)})
     uow.publish(
         ENTERPRISE_TOPIC,
         enterprise_event(
-            FLAGS_CHANGED_V1,
-            flag.uscc,
-            {
-                "uscc": flag.uscc,
-                "flag_id": flag.id,
-                "kind": flag.kind,
-                "change": change,
-                "started_on": flag.started_on.isoformat(),
-                "ended_on": flag.ended_on.isoformat() if flag.ended_on else None,
-                "source": flag.source,
-                "active_flags": active,
-            },
+            flags_changed(
+                flag.uscc,
+                flag_id=flag.id,
+                kind=flag.kind,
+                change=change,
+                started_on=flag.started_on,
+                ended_on=flag.ended_on,
+                source=flag.source,
+                active_flags=(
+                    f.kind for f in flags if domain.is_active(f.started_on, f.ended_on, today)
+                ),
+            )
         ),
     )
 

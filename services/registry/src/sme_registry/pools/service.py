@@ -12,9 +12,10 @@ from sme_common.db import Database, UnitOfWork
 from sme_common.errors import Conflict, InvalidInput
 from sme_common.problems import enterprise_in_scope
 from sme_registry.enterprises import repository as enterprises
-from sme_registry.enterprises.events import ENTERPRISE_TOPIC, POOL_CHANGED_V1, enterprise_event
+from sme_registry.enterprises.events import ENTERPRISE_TOPIC, enterprise_event
 from sme_registry.pools import repository
 from sme_registry.pools.domain import Pool
+from sme_registry.pools.events import pool_changed
 from sme_registry.pools.models import PoolEntry
 from sme_registry.pools.schemas import PoolEntryRead, PoolMove, PoolPath
 
@@ -23,18 +24,16 @@ def _announce(uow: UnitOfWork, entry: PoolEntry, change: str, on: date, reason: 
     uow.publish(
         ENTERPRISE_TOPIC,
         enterprise_event(
-            POOL_CHANGED_V1,
-            entry.uscc,
-            {
-                "uscc": entry.uscc,
-                "entry_id": entry.id,
-                "pool": entry.pool,
-                "change": change,
-                "on": on.isoformat(),
-                "reason": reason,
-                "source": entry.source,
-                "source_ref": entry.source_ref,
-            },
+            pool_changed(
+                entry.uscc,
+                entry_id=entry.id,
+                pool=entry.pool,
+                change=change,
+                on=on,
+                reason=reason,
+                source=entry.source,
+                source_ref=entry.source_ref,
+            )
         ),
     )
 

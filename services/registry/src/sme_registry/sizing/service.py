@@ -10,15 +10,12 @@ from sme_common.db import Database, UnitOfWork
 from sme_common.errors import NotFound
 from sme_common.problems import enterprise_in_scope
 from sme_registry.enterprises import repository as enterprises
-from sme_registry.enterprises.events import (
-    ENTERPRISE_TOPIC,
-    SIZE_CLASS_CHANGED_V1,
-    enterprise_event,
-)
+from sme_registry.enterprises.events import ENTERPRISE_TOPIC, enterprise_event
 from sme_registry.enterprises.models import Enterprise
 from sme_registry.facts import repository as facts
 from sme_registry.sizing import repository
 from sme_registry.sizing.domain import SizeFigures, load_size_rules
+from sme_registry.sizing.events import size_class_changed
 from sme_registry.sizing.models import SizeClassRecord
 from sme_registry.sizing.schemas import SizeClassRead
 
@@ -58,17 +55,14 @@ async def reclassify(uow: UnitOfWork, enterprise: Enterprise, *, actor: str, at:
         uow.publish(
             ENTERPRISE_TOPIC,
             enterprise_event(
-                SIZE_CLASS_CHANGED_V1,
-                enterprise.uscc,
-                {
-                    "uscc": enterprise.uscc,
-                    "size_class": new_class,
-                    "previous_size_class": previous,
-                    "basis_year": basis_year,
-                    "rule_version": rules.version,
-                    "explanation": decision.explanation,
-                    "decided_at": at.isoformat(),
-                },
+                size_class_changed(
+                    enterprise.uscc,
+                    decision=decision,
+                    previous_size_class=previous,
+                    basis_year=basis_year,
+                    rule_version=rules.version,
+                    at=at,
+                )
             ),
         )
 

@@ -1,0 +1,56 @@
+"""The events funding publishes (keyed by USCC). Proposed by registry, their first consumer (the
+support history on the profile); funding owns them from its first release."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import ClassVar
+
+from pydantic import MISSING, ConfigDict, Field
+
+from sme_common.contracts.base import EventData, Timestamp, Uscc
+
+
+class EntitlementApprovedV1(EventData):
+    """Support history of an enterprise. Proposed by registry, its first consumer; the producer
+    owns it from its first release."""
+
+    model_config = ConfigDict(title="An award or subsidy was approved")
+    event_type: ClassVar[str] = "funding.entitlement.approved.v1"
+
+    entitlement_id: str
+    uscc: Uscc
+    policy_code: str
+    """The award policy the entitlement is under."""
+    amount_fen: int = Field(ge=0)
+    approved_at: Timestamp
+
+
+class PaymentSettledV1(EventData):
+    """Support history of an enterprise. Proposed by registry, its first consumer; the producer
+    owns it from its first release."""
+
+    model_config = ConfigDict(title="A payment reached the enterprise")
+    event_type: ClassVar[str] = "funding.payment.settled.v1"
+
+    payment_id: str
+    entitlement_id: str | MISSING = MISSING
+    uscc: Uscc
+    amount_fen: int = Field(ge=0)
+    settled_on: date
+
+
+class ClawbackRaisedV1(EventData):
+    """Raised when a title is revoked for false declaration. Proposed by registry, its first
+    consumer; the producer owns it from its first release."""
+
+    model_config = ConfigDict(title="Money is to be recovered from an enterprise")
+    event_type: ClassVar[str] = "funding.clawback.raised.v1"
+
+    clawback_id: str
+    uscc: Uscc
+    amount_fen: int = Field(ge=0)
+    reason: str
+
+
+MODELS: tuple[type[EventData], ...] = (EntitlementApprovedV1, PaymentSettledV1, ClawbackRaisedV1)
