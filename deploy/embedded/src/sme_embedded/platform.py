@@ -4,7 +4,8 @@ Settings (environment): ``SME_STATE_DIR`` (default ``var``), ``SME_HOST``/``SME_
 ``SME_DATABASE_URL`` (a PostgreSQL server to use instead of the embedded one; each service gets its
 own database on it, ``sme_<service>``), ``SME_KAFKA_BOOTSTRAP_SERVERS`` (a broker to use instead of
 the embedded Tansu), ``SME_KAFKA_MAX_REQUEST_SIZE`` (largest event a relay may send),
-``SME_EMBEDDED_PG_PORT`` and ``SME_EMBEDDED_KAFKA_PORT``.
+``SME_EMBEDDED_PG_PORT``, ``SME_EMBEDDED_KAFKA_PORT`` and ``SME_PUBLIC_BASE_URL`` (the address
+callers use, for the events' ``dataschema``; default ``http://<host>:<port>``).
 """
 
 from __future__ import annotations
@@ -60,6 +61,13 @@ class PlatformSettings(BaseSettings):
     kafka_max_request_size: int = 1_048_576
     embedded_pg_port: int = 54329
     embedded_kafka_port: int = 19092
+    # The address callers reach the platform by, written into every event's ``dataschema``
+    # (CloudEvents asks for an absolute URI); behind a proxy, set SME_PUBLIC_BASE_URL.
+    public_base_url: str | None = None
+
+    @property
+    def base_url(self) -> str:
+        return self.public_base_url or f"http://{self.host}:{self.port}"
 
     @property
     def auth_dir(self) -> Path:
@@ -72,9 +80,15 @@ def database_url_for(server_url: str, service: str) -> str:
 
 
 def service_settings(
-    module: ServiceModule, *, server_url: str, kafka: KafkaSettings, auth_dir: Path
+    module: ServiceModule,
+    *,
+    server_url: str,
+    kafka: KafkaSettings,
+    auth_dir: Path,
+    public_base_url: str | None = None,
 ) -> ServiceSettings:
     return module.settings_class(
+        public_base_url=public_base_url,
         database_url=SecretStr(database_url_for(server_url, module.definition.name)),
         # One login serves migrations and services here; the services still run as the
         # application role, which may only append to the audit (docs/audit.md).
@@ -172,7 +186,11 @@ def configure(
     )
     return {
         module.definition.name: service_settings(
-            module, server_url=server_url, kafka=kafka, auth_dir=settings.auth_dir
+            module,
+            server_url=server_url,
+            kafka=kafka,
+            auth_dir=settings.auth_dir,
+            public_base_url=settings.base_url,
         )
         for module in SERVICES
     }

@@ -6,13 +6,15 @@ import re
 from datetime import datetime
 from typing import Annotated, Any
 
-from fastapi import Request, Response
+from fastapi import Path, Request, Response
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, BeforeValidator
 from pydantic_core import PydanticCustomError
 
 from sme_common import idempotency
 from sme_common.errors import InvalidInput
+from sme_common.ids import USCC_PATTERN
+from sme_common.text import normalize_code
 
 _RFC3339_START = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}[Tt ][0-9]{2}:[0-9]{2}")
 
@@ -123,3 +125,39 @@ def versioned_response(
     return JSONResponse(
         body.model_dump(mode="json"), status_code=status_code, headers={"ETag": etag}
     )
+
+
+def as_code(value: object) -> object:
+    """Codes arrive in any width and case (全角, lower case); other types fail validation later."""
+    return normalize_code(value) if isinstance(value, str) else value
+
+
+UsccPath = Annotated[str, BeforeValidator(as_code), Path(pattern=USCC_PATTERN)]
+"""A USCC in the path, read like one in a body: any case and width."""
+IdPath = Annotated[str, Path(pattern=r"^[A-Za-z0-9_-]{1,64}$")]
+"""Opaque ids we issued (flag_…, person_…): letters, digits, '_' and '-'; nothing else reaches SQL."""
+
+_ETAG = re.compile(r'^(W/)?"?([0-9]{1,9})"?$')
+
+
+def expected_version(if_match: str | None, version: int | None) -> int | None:
+    """The version a write expects, from ``If-Match`` (an ETag we sent: ``"3"``) or the body."""
+    if if_match is None:
+        return version
+    match = _ETAG.match(if_match.strip())
+    if match is None:
+        raise InvalidInput(
+            "if_match_invalid",
+            'If-Match must be the ETag you read, e.g. "3"',
+            'If-Match 应为读取时返回的 ETag，例如 "3"',
+            field="If-Match",
+        )
+    etag_version = int(match.group(2))
+    if version is not None and version != etag_version:
+        raise InvalidInput(
+            "if_match_mismatch",
+            "If-Match and version disagree",
+            "If-Match 与 version 不一致",
+            field="If-Match",
+        )
+    return etag_version

@@ -13,6 +13,8 @@ from sme_common.api import (
     IDEMPOTENT,
     LOCATION_HEADER,
     NOT_MODIFIED,
+    UsccPath,
+    expected_version,
     replay_header,
     versioned_response,
 )
@@ -20,7 +22,7 @@ from sme_common.audit.recorder import audit_read
 from sme_common.auth import Principal
 from sme_common.errors import PreconditionRequired, problems
 from sme_common.idempotency import idempotency_key_from
-from sme_registry.dependencies import UsccPath, expected_version, reader, writer
+from sme_registry.dependencies import reader, writer
 from sme_registry.enterprises import service
 from sme_registry.enterprises.schemas import (
     ChangeFeedQuery,

@@ -7,20 +7,14 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 
-from sme_common.api import Instant
+from sme_common.api import Instant, as_code
 from sme_common.ids import USCC_PATTERN, make_uscc
 from sme_common.pagination import CursorParameter
-from sme_common.text import CLEAN_TEXT, CleanText, normalize_code
+from sme_common.text import CLEAN_TEXT, CleanText
 from sme_registry.enterprises.domain import OperatingStatus
 from sme_registry.flags.domain import FlagKind
 from sme_registry.pools.domain import Pool, Tier
 from sme_registry.sizing.domain import SizeClass
-
-
-def as_code(value: object) -> object:
-    """Codes arrive in any width and case (全角, lower case); other types fail validation later."""
-    return normalize_code(value) if isinstance(value, str) else value
-
 
 Code = Annotated[str, BeforeValidator(as_code)]
 """A code (USCC, region, industry) as stored: half-width and upper case (sme_common.text)."""

@@ -4,10 +4,10 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Header, Request, Response
 
-from sme_common.api import ETAG_HEADER, NOT_MODIFIED, versioned_response
+from sme_common.api import ETAG_HEADER, NOT_MODIFIED, UsccPath, expected_version, versioned_response
 from sme_common.auth import Principal
 from sme_common.errors import problems
-from sme_registry.dependencies import UsccPath, Year, expected_version, reader, writer
+from sme_registry.dependencies import Year, reader, writer
 from sme_registry.facts import service
 from sme_registry.facts.schemas import FactsPage, FactsRead, FactsWrite
 

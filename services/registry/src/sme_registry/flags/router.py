@@ -5,11 +5,11 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import JSONResponse
 
-from sme_common.api import IDEMPOTENT, replay_header
+from sme_common.api import IDEMPOTENT, IdPath, UsccPath, replay_header
 from sme_common.auth import Principal
 from sme_common.errors import problems
 from sme_common.idempotency import idempotency_key_from
-from sme_registry.dependencies import IdPath, UsccPath, reader, writer
+from sme_registry.dependencies import reader, writer
 from sme_registry.flags import service
 from sme_registry.flags.schemas import FlagCreate, FlagHistory, FlagPage, FlagRead, FlagUpdate
 

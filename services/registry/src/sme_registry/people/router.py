@@ -5,12 +5,12 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import JSONResponse
 
-from sme_common.api import IDEMPOTENT, replay_header
+from sme_common.api import IDEMPOTENT, IdPath, UsccPath, replay_header
 from sme_common.audit.recorder import audit_read
 from sme_common.auth import Principal
 from sme_common.errors import problems
 from sme_common.idempotency import idempotency_key_from
-from sme_registry.dependencies import IdPath, UsccPath, reader, writer
+from sme_registry.dependencies import reader, writer
 from sme_registry.people import service
 from sme_registry.people.schemas import (
     AssignmentCreate,

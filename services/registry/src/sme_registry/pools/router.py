@@ -4,9 +4,10 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Request
 
+from sme_common.api import UsccPath
 from sme_common.auth import Principal
 from sme_common.errors import problems
-from sme_registry.dependencies import UsccPath, reader, writer
+from sme_registry.dependencies import reader, writer
 from sme_registry.pools import service
 from sme_registry.pools.schemas import PoolMove, PoolPath
 

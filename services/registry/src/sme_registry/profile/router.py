@@ -6,10 +6,11 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Request
 
+from sme_common.api import UsccPath
 from sme_common.audit.recorder import audit_read
 from sme_common.auth import Principal
 from sme_common.errors import problems
-from sme_registry.dependencies import UsccPath, reader
+from sme_registry.dependencies import reader
 from sme_registry.profile import service
 from sme_registry.profile.schemas import Profile
 

@@ -5,9 +5,10 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Request
 
+from sme_common.api import UsccPath
 from sme_common.auth import Principal
 from sme_common.errors import problems
-from sme_registry.dependencies import UsccPath, reader
+from sme_registry.dependencies import reader
 from sme_registry.sizing import service
 from sme_registry.sizing.schemas import SizeClassRead
 
