@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import date
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy import Row, exists, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
@@ -20,6 +20,14 @@ from sme_common.auth.principal import RegionScope
 from sme_common.directory.models import enterprise_directory
 
 _directory = enterprise_directory
+Named = tuple[Certificate, str]
+"""A certificate and its enterprise's name (from the directory)."""
+
+
+def _named(row: Row[Any] | None) -> Named | None:
+    if row is None:
+        return None
+    return cast(Named, tuple(row))
 
 
 def _in_scope(scope: RegionScope) -> Any:
@@ -36,12 +44,12 @@ def _scoped() -> Any:
 
 async def in_scope(
     session: AsyncSession, certificate_id: str, scope: RegionScope, *, for_update: bool = False
-) -> Row[Any] | None:
+) -> Named | None:
     """(certificate, enterprise name) when the certificate's enterprise is in ``scope``."""
     query = _scoped().where(Certificate.id == certificate_id, _in_scope(scope))
     if for_update:
         query = query.with_for_update(of=Certificate)
-    return (await session.execute(query)).first()
+    return _named((await session.execute(query)).first())
 
 
 async def by_id(
@@ -59,7 +67,7 @@ async def page(
     status: str | None,
     after: str | None,
     limit: int,
-) -> Sequence[Row[Any]]:
+) -> list[Named]:
     """Up to ``limit + 1`` (certificate, name) rows after the id ``after``, in id order."""
     query = _scoped().where(_in_scope(scope))
     if uscc is not None:
@@ -70,15 +78,16 @@ async def page(
         query = query.where(Certificate.status == status)
     if after is not None:
         query = query.where(Certificate.id > after)
-    return (await session.execute(query.order_by(Certificate.id).limit(limit + 1))).all()
+    rows = (await session.execute(query.order_by(Certificate.id).limit(limit + 1))).all()
+    return [(certificate, name) for certificate, name in rows]
 
 
-async def by_verification_code(session: AsyncSession, code: str) -> Row[Any] | None:
+async def by_verification_code(session: AsyncSession, code: str) -> Named | None:
     """(certificate, enterprise name) of a code, classified certificates excluded."""
     query = _scoped().where(
         Certificate.verification_code == code, Certificate.classified.is_(False)
     )
-    return (await session.execute(query)).first()
+    return _named((await session.execute(query)).first())
 
 
 async def enterprise_name(session: AsyncSession, uscc: str) -> str | None:

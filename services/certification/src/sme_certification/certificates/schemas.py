@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field
 
@@ -31,7 +31,7 @@ Uscc = Annotated[
     str, BeforeValidator(_upper), Field(pattern=USCC_PATTERN), AfterValidator(_checked)
 ]
 
-EXAMPLE_CERTIFICATE = {
+EXAMPLE_CERTIFICATE: dict[str, Any] = {
     "id": "cert_5f2a9c01d3e4b677",
     "number": "GS-ZJTX-2026-000123",
     "uscc": EXAMPLE_USCC,
