@@ -21,6 +21,8 @@ from sme_embedded.platform import SERVICES, ServiceModule
 from sme_registry.reference.service import load_reference_data
 
 OPEN = re.compile(r"/(healthz|readyz|metrics|openapi\.json|docs.*)$")
+# Under /v1/ but public on purpose (``sme_common.openapi.PUBLIC``): listed here, not inferred.
+PUBLIC_PATHS = frozenset({"/api/certification/v1/verify/{code}"})
 USCC = make_uscc(region="620102", body="MQ000001")
 NEIGHBOUR = make_uscc(region="620102", body="MQ000002")
 """Another enterprise of the same county: as far from an enterprise token as any other."""
@@ -67,6 +69,7 @@ def concrete(path: str, uscc: str = USCC) -> str:
         .replace("{assignment_id}", "assign_x")
         .replace("{job_id}", "import_x")
         .replace("{event_type}", "registry.enterprise.registered.v1")
+        .replace("{certificate_id}", "cert_x")
     )
 
 
@@ -75,7 +78,7 @@ def protected_routes(app: FastAPI) -> list[tuple[str, str]]:
     return sorted(
         (method.upper(), concrete(path))
         for path, operations in app.openapi()["paths"].items()
-        if not OPEN.search(path)
+        if not OPEN.search(path) and path not in PUBLIC_PATHS
         for method in operations
     )
 

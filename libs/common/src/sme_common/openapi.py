@@ -25,6 +25,12 @@ TOKEN_URL = "/api/auth/v1/token"  # noqa: S105 - a URL, not a secret
 BEARER = "bearerAuth"
 CLIENT_CREDENTIALS = "oauth2ClientCredentials"
 _METHODS = ("get", "put", "post", "patch", "delete")
+PUBLIC_MARK = "x-public"
+PUBLIC: dict[str, Any] = {PUBLIC_MARK: True}
+"""``openapi_extra=`` of an operation under ``/api/<service>/v1/`` that takes no token (e.g. the
+public verification of a certificate): its route has no ``require(...)`` and the document says
+``security: []``. Health, metrics and the documents themselves live outside ``/v1/`` and need no
+mark."""
 
 
 def route_id(route: APIRoute) -> str:
@@ -90,7 +96,11 @@ def _complete_operation(
     operation: dict[str, Any], route: APIRoute, protected_prefix: str | None
 ) -> set[str]:
     """Security and the generic error answers of one operation; returns the scopes it needs."""
-    protected = protected_prefix is not None and route.path_format.startswith(protected_prefix)
+    protected = (
+        protected_prefix is not None
+        and route.path_format.startswith(protected_prefix)
+        and not (route.openapi_extra or {}).get(PUBLIC_MARK, False)
+    )
     requirements = _requirements(route.dependant)
     scopes = {r.scope for r in requirements if r.scope is not None}
     statuses = {413, 422}  # the request guard reads every request: any body may be too large

@@ -4,6 +4,12 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 
+from sme_certification.certificates.events import CERTIFICATE_TOPIC
+from sme_certification.certificates.router import router as certificates_router
+from sme_certification.certificates.worker import (
+    certificate_lifecycle,
+    certificate_lifecycle_command,
+)
 from sme_certification.config import Settings
 from sme_certification.enterprises.consumers import enterprise_directory_consumer
 from sme_certification.enterprises.router import router as enterprises_router
@@ -15,9 +21,12 @@ DEFINITION = ServiceDefinition(
     name="certification",
     package="sme_certification",
     title="SME platform — certification of quality SMEs",
-    routers=[enterprises_router],
+    routers=[enterprises_router, certificates_router],
     settings_factory=Settings,
     consumers=[enterprise_directory_consumer],
+    produced_topics=[CERTIFICATE_TOPIC],
+    extra_commands={"certificate-lifecycle": certificate_lifecycle_command},
+    background_tasks=[certificate_lifecycle],
 )
 
 

@@ -1,7 +1,27 @@
+from pathlib import Path
+
+from pydantic import Field
+
 from sme_common.settings import ServiceSettings, service_config
+
+# Debian's fonts-wqy-zenhei (TrueType outlines in a collection; `make test` and `make run` install
+# it). Any TrueType/OpenType CJK font may be named instead with SME_CERTIFICATION_CJK_FONT_PATH.
+DEFAULT_CJK_FONT = Path("/usr/share/fonts/truetype/wqy/wqy-zenhei.ttc")
 
 
 class Settings(ServiceSettings):
     """``SME_CERTIFICATION_*`` environment variables."""
 
     model_config = service_config("CERTIFICATION")
+
+    # The province's prefix on certificate numbers (GS-ZJTX-2026-000123: 甘肃).
+    certificate_number_prefix: str = Field(default="GS", pattern=r"^[A-Z]{2,4}$")
+    # Days before a title's last valid day on which its holder is told to file the re-review
+    # (复核) and the certificate moves to under_re_review (it stays valid).
+    expiry_alert_lead_days: int = Field(default=90, ge=0, le=1095)
+    # How often the workers run the lifecycle jobs (alerts, expiry, unfiled re-reviews); each run
+    # does what is due on the business day, so running more often changes nothing.
+    lifecycle_interval_s: float = Field(default=3600.0, gt=0)
+    # The CJK font the PDF certificate is set in, and which font of a collection (.ttc) to use.
+    cjk_font_path: Path = DEFAULT_CJK_FONT
+    cjk_font_index: int = Field(default=0, ge=0)

@@ -47,6 +47,11 @@ class CertificateRevokedV1(EventData):
     reason: str
     falsification: bool | MISSING = MISSING
     """True when revoked for false declaration (funding claws back what was paid)."""
+    reason_code: Literal["false_declaration", "violation", "failed_re_review"] | MISSING = MISSING
+    """The reason as a stable code (``reason`` is the text shown to people)."""
+    banned_until: date | MISSING = MISSING
+    """With a false declaration: the last day of the 3-year ban on reapplying for any title
+    (工信厅企业函〔2026〕117号), for registry to record as a credit flag."""
 
 
 class CertificateExpiredV1(EventData):
@@ -62,8 +67,43 @@ class CertificateExpiredV1(EventData):
     expired_on: date
 
 
+class CertificateReReviewDueV1(EventData):
+    """The title expires soon: the enterprise must file its re-review (复核) by ``expires_on``.
+    The certificate stays valid while the re-review is pending (policy-facts §1.6)."""
+
+    model_config = ConfigDict(title="A certificate is due for re-review")
+    event_type: ClassVar[str] = "certification.certificate.re-review-due.v1"
+
+    certificate_id: str
+    uscc: Uscc
+    tier: Tier
+    level: Literal["provincial", "national"]
+    certificate_number: str
+    expires_on: date
+    """The last day the title is valid unless the re-review passes."""
+    notified_on: date
+
+
+class CertificateRenewedV1(EventData):
+    """The re-review (复核) passed: the same certificate is valid 3 more years."""
+
+    model_config = ConfigDict(title="A certificate was renewed by re-review")
+    event_type: ClassVar[str] = "certification.certificate.renewed.v1"
+
+    certificate_id: str
+    uscc: Uscc
+    tier: Tier
+    level: Literal["provincial", "national"]
+    certificate_number: str
+    renewed_on: date
+    expires_on: date
+    """The new last valid day."""
+
+
 MODELS: tuple[type[EventData], ...] = (
     CertificateGrantedV1,
     CertificateRevokedV1,
     CertificateExpiredV1,
+    CertificateReReviewDueV1,
+    CertificateRenewedV1,
 )

@@ -1,0 +1,1 @@
+"""Certificates of the three titles: granting, the PDF, public verification, the lifecycle."""

@@ -1,0 +1,200 @@
+"""The certificate events, as certification writes them to its outbox, read by registry's consumer
+(``registry.certification-titles``): granting moves the enterprise into its tier's pool; revoking
+and expiring move it back out; the new types on the topic (re-review due, renewed) are skipped and
+the new optional fields on revoked are ignored. No broker: the records are handed over as the relay
+would send them."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from datetime import date
+from pathlib import Path
+
+import httpx
+import pytest
+import pytest_asyncio
+from aiokafka.structs import ConsumerRecord
+from sqlalchemy import select
+
+from services.certification.tests.certificate_support import (
+    URL,
+    add_enterprise,
+    at_noon,
+    database_of,
+    outbox_events,
+)
+from sme_certification.certificates.service import run_lifecycle
+from sme_common.clock import use_clock
+from sme_common.events.consumer import ConsumerRunner, Outcome
+from sme_common.events.tables import outbox_message
+from sme_common.settings import AuthSettings, KafkaSettings
+from sme_common.testing.plugin import DatabaseFactory, TokenFactory, isolated_database
+from sme_registry.activity.consumers import certification_consumer
+from sme_registry.app import create_app as create_registry_app
+from sme_registry.config import Settings as RegistrySettings
+from sme_registry.reference.service import load_reference_data
+
+REGISTRY = "/api/registry/v1"
+
+
+@pytest.fixture(scope="module")
+def registry_url(database_factory: DatabaseFactory) -> str:
+    url = database_factory.create("registry_for_certificates", "sme_registry")
+    load_reference_data(url)
+    return url
+
+
+@pytest_asyncio.fixture
+async def registry(registry_url: str, auth_dir: Path) -> AsyncIterator[httpx.AsyncClient]:
+    settings = RegistrySettings(
+        database_url=registry_url,  # type: ignore[arg-type]
+        kafka=KafkaSettings(bootstrap_servers="127.0.0.1:1"),
+        auth=AuthSettings(jwks_file=auth_dir / "jwks.json"),
+        run_workers=False,
+    )
+    async for database in isolated_database(registry_url):
+        app = create_registry_app(settings, database=database)
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://registry") as client:
+            client.app = app  # type: ignore[attr-defined]
+            yield client
+
+
+async def relay(
+    certification: httpx.AsyncClient, registry: httpx.AsyncClient, already: int
+) -> list[Outcome]:
+    """Hand registry's consumer every outbox record after the first ``already``, as the relay
+    sends them (topic, key, headers, payload), through the consumer's own batch processing."""
+    query = select(outbox_message).order_by(outbox_message.c.id).offset(already)
+    async with database_of(certification).sessionmaker() as session:
+        rows = (await session.execute(query)).all()
+    records = [
+        ConsumerRecord(
+            topic=row.topic,
+            partition=0,
+            offset=already + n,
+            timestamp=0,
+            timestamp_type=0,
+            key=row.key.encode(),
+            value=row.payload,
+            checksum=None,
+            serialized_key_size=len(row.key),
+            serialized_value_size=len(row.payload),
+            headers=[(name, value.encode()) for name, value in row.headers],
+        )
+        for n, row in enumerate(rows)
+    ]
+    runner = ConsumerRunner(
+        spec=certification_consumer,
+        database=registry.app.state.database,  # type: ignore[attr-defined]
+        kafka=KafkaSettings(bootstrap_servers="127.0.0.1:1"),
+    )
+    return await runner.process_batch(records, asyncio.Event())
+
+
+async def same_enterprise(
+    certification: httpx.AsyncClient, registry: httpx.AsyncClient, headers: dict[str, str]
+) -> str:
+    """Registered in registry, and the same entry in certification's directory."""
+    uscc = await add_enterprise(certification, "MR000001", name="兰州证书联动科技有限公司")
+    response = await registry.post(
+        f"{REGISTRY}/enterprises",
+        headers=headers,
+        json={"uscc": uscc, "name": "兰州证书联动科技有限公司", "region_code": "620102"},
+    )
+    assert response.status_code == 201, response.text
+    return uscc
+
+
+async def pools(registry: httpx.AsyncClient, headers: dict[str, str], uscc: str) -> list[str]:
+    response = await registry.get(f"{REGISTRY}/enterprises/{uscc}/pools", headers=headers)
+    return response.json()["current"]  # type: ignore[no-any-return]
+
+
+async def test_granting_and_revoking_move_registry_pools(
+    client: httpx.AsyncClient, registry: httpx.AsyncClient, bearer: TokenFactory
+) -> None:
+    province = bearer("province_officer", region="620000")
+    uscc = await same_enterprise(client, registry, province)
+    with use_clock(at_noon(date(2026, 3, 1))):
+        granted = await client.post(
+            f"{URL}/certificates",
+            headers=province,
+            json={
+                "uscc": uscc,
+                "tier": "specialised",
+                "level": "provincial",
+                "issued_on": "2026-03-01",
+            },
+        )
+    certificate = granted.json()
+    assert await relay(client, registry, 0) == [Outcome.APPLIED]
+    assert await pools(registry, province, uscc) == ["specialised"]
+    held = (await registry.get(f"{REGISTRY}/enterprises/{uscc}", headers=province)).json()
+    assert held["tier"] == "specialised"
+
+    with use_clock(at_noon(date(2026, 9, 1))):
+        revoked = await client.post(
+            f"{URL}/certificates/{certificate['id']}/revocation",
+            headers=province,
+            json={"reason": "false_declaration", "revoked_on": "2026-09-01", "note": "数据造假"},
+        )
+    assert revoked.status_code == 200
+    assert await relay(client, registry, 1) == [Outcome.APPLIED]
+    assert await pools(registry, province, uscc) == []
+    held = (await registry.get(f"{REGISTRY}/enterprises/{uscc}", headers=province)).json()
+    assert held["tier"] is None
+
+
+async def test_expiry_moves_registry_pools_and_new_event_types_are_skipped(
+    client: httpx.AsyncClient, registry: httpx.AsyncClient, bearer: TokenFactory
+) -> None:
+    province = bearer("province_officer", region="620000")
+    uscc = await same_enterprise(client, registry, province)
+    with use_clock(at_noon(date(2026, 1, 10))):
+        await client.post(
+            f"{URL}/certificates",
+            headers=province,
+            json={
+                "uscc": uscc,
+                "tier": "innovative",
+                "level": "provincial",
+                "issued_on": "2026-01-10",
+            },
+        )
+    assert await relay(client, registry, 0) == [Outcome.APPLIED]
+    assert await pools(registry, province, uscc) == ["innovative"]
+    database = database_of(client)
+    with use_clock(at_noon(date(2029, 1, 11))):  # never alerted (the job did not run): expires
+        report = await run_lifecycle(database, lead_days=90)
+    assert len(report.expired) == 1
+    assert await relay(client, registry, 1) == [Outcome.APPLIED]
+    assert await pools(registry, province, uscc) == []
+
+
+async def test_the_re_review_due_event_passes_registry_by(
+    client: httpx.AsyncClient, registry: httpx.AsyncClient, bearer: TokenFactory
+) -> None:
+    province = bearer("province_officer", region="620000")
+    uscc = await same_enterprise(client, registry, province)
+    with use_clock(at_noon(date(2026, 1, 10))):
+        await client.post(
+            f"{URL}/certificates",
+            headers=province,
+            json={
+                "uscc": uscc,
+                "tier": "specialised",
+                "level": "provincial",
+                "issued_on": "2026-01-10",
+            },
+        )
+    with use_clock(at_noon(date(2028, 10, 12))):
+        await run_lifecycle(database_of(client), lead_days=90)
+    kinds = [e.type for e in await outbox_events(client)]
+    assert kinds == [
+        "certification.certificate.granted.v1",
+        "certification.certificate.re-review-due.v1",
+    ]
+    assert await relay(client, registry, 0) == [Outcome.APPLIED, Outcome.SKIPPED]
+    assert await pools(registry, province, uscc) == ["specialised"], "still valid under re-review"
