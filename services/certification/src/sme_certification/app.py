@@ -4,9 +4,14 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 
+from sme_certification.applications.events import APPLICATION_TOPIC
+from sme_certification.applications.router import router as applications_router
+from sme_certification.batches.router import router as batches_router
 from sme_certification.config import Settings
 from sme_certification.enterprises.consumers import enterprise_directory_consumer
 from sme_certification.enterprises.router import router as enterprises_router
+from sme_certification.facts.consumers import enterprise_facts_consumer
+from sme_certification.facts.router import router as facts_router
 from sme_common.db.engine import Database
 from sme_common.runtime import ServiceDefinition, create_service_app
 from sme_common.settings import ServiceSettings
@@ -15,9 +20,10 @@ DEFINITION = ServiceDefinition(
     name="certification",
     package="sme_certification",
     title="SME platform — certification of quality SMEs",
-    routers=[enterprises_router],
+    routers=[enterprises_router, facts_router, batches_router, applications_router],
     settings_factory=Settings,
-    consumers=[enterprise_directory_consumer],
+    consumers=[enterprise_directory_consumer, enterprise_facts_consumer],
+    produced_topics=[APPLICATION_TOPIC],
 )
 
 

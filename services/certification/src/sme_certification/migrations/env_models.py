@@ -1,0 +1,5 @@
+"""Imports every model module so that ``Base.metadata`` knows all certification tables."""
+
+import sme_certification.applications.models
+import sme_certification.batches.models
+import sme_certification.facts.models  # noqa: F401
