@@ -81,7 +81,9 @@ async def test_a_batch_moves_draft_open_closed_and_never_back(
     path = f"{URL}/batches/{batch['id']}"
     skipped = await client.patch(path, headers=province, json={"status": "closed", "version": 1})
     assert skipped.status_code == 422 and skipped.json()["code"] == "batch_transition_not_allowed"
-    opened = await client.patch(path, headers={**province, "If-Match": '"1"'}, json={"status": "open"})
+    opened = await client.patch(
+        path, headers={**province, "If-Match": '"1"'}, json={"status": "open"}
+    )
     assert opened.status_code == 200 and opened.json()["status"] == "open"
     assert opened.headers["ETag"] == '"2"'
     closed = await client.patch(path, headers=province, json={"status": "closed", "version": 2})
