@@ -1,12 +1,13 @@
-"""Every endpoint of every service needs a token, refuses roles it does not serve, and keeps
-officers to their region. Routes are enumerated from the apps themselves, so a new endpoint is
-covered the day it is added."""
+"""Every endpoint of every service needs a token, refuses roles it does not serve, keeps
+officers to their region and an enterprise to itself. Routes are enumerated from the apps
+themselves, so a new endpoint is covered the day it is added."""
 
 from __future__ import annotations
 
 import re
 from collections.abc import AsyncIterator
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -21,11 +22,45 @@ from sme_registry.reference.service import load_reference_data
 
 OPEN = re.compile(r"/(healthz|readyz|metrics|openapi\.json|docs.*)$")
 USCC = make_uscc(region="620102", body="MQ000001")
+NEIGHBOUR = make_uscc(region="620102", body="MQ000002")
+"""Another enterprise of the same county: as far from an enterprise token as any other."""
+
+# Where the enterprise role (issue 8) is admitted, by operation id: the shared directory and
+# event-schema reads everywhere; in registry the current state of its own record and its own
+# self-declared facts (docs/registry.md, "The enterprise role"). A service that admits it anywhere
+# else decides so here, in review.
+SHARED_ENTERPRISE_OPERATIONS = frozenset(
+    {"get_enterprise", "list_enterprises", "list_event_schemas", "get_event_schema"}
+)
+ENTERPRISE_OPERATIONS: dict[str, frozenset[str]] = {
+    "registry": frozenset(
+        {
+            "get_enterprise",
+            "search_enterprises",
+            "list_facts",
+            "get_facts",
+            "file_facts",
+            "get_size_class",
+            "get_pool_path",
+            "list_flags",
+            "list_enterprise_people",
+            "get_profile",
+            "list_regions",
+            "list_industry_sections",
+            "list_event_schemas",
+            "get_event_schema",
+        }
+    ),
+    "certification": SHARED_ENTERPRISE_OPERATIONS,
+    "funding": SHARED_ENTERPRISE_OPERATIONS,
+    "finance-matching": SHARED_ENTERPRISE_OPERATIONS,
+    "complaints": SHARED_ENTERPRISE_OPERATIONS,
+}
 
 
-def concrete(path: str) -> str:
+def concrete(path: str, uscc: str = USCC) -> str:
     return (
-        path.replace("{uscc}", USCC)
+        path.replace("{uscc}", uscc)
         .replace("{year}", "2025")
         .replace("{flag_id}", "flag_x")
         .replace("{person_id}", "person_x")
@@ -45,9 +80,65 @@ def protected_routes(app: FastAPI) -> list[tuple[str, str]]:
     )
 
 
+def operations(app: FastAPI) -> list[tuple[str, str, dict[str, Any]]]:
+    """(method, path template, operation) of every protected operation."""
+    return sorted(
+        (
+            (method.upper(), path, operation)
+            for path, methods in app.openapi()["paths"].items()
+            if not OPEN.search(path)
+            for method, operation in methods.items()
+        ),
+        key=lambda entry: (entry[0], entry[1]),
+    )
+
+
+def admits_enterprise(operation: dict[str, Any]) -> bool:
+    return "enterprise" in operation.get("x-roles", [])
+
+
+async def register(module: ServiceModule, client: httpx.AsyncClient, uscc: str) -> None:
+    """``uscc`` registered in 620102: through the registry's API, or as the registry's event
+    reaching another service's directory."""
+    if module.definition.name == "registry":
+        created = await client.post(
+            "/api/registry/v1/enterprises",
+            headers=client.officer,  # type: ignore[attr-defined]
+            json={"uscc": uscc, "name": f"区域测试企业{uscc[-3:]}", "region_code": "620102"},
+        )
+        assert created.status_code == 201, created.text
+        return
+    from sme_common.db import UnitOfWork
+    from sme_common.directory.consumers import record_registered_enterprise
+    from sme_common.events.envelope import CloudEvent
+
+    async with UnitOfWork(client.app.state.database) as uow:  # type: ignore[attr-defined]
+        await record_registered_enterprise(
+            uow,
+            CloudEvent(
+                type="registry.enterprise.registered.v1",
+                source="/sme/registry",
+                subject=uscc,
+                data={
+                    "uscc": uscc,
+                    "name": f"区域测试企业{uscc[-3:]}",
+                    "region_code": "620102",
+                    "reporting_unit_code": "620100",
+                    "operating_status": "operating",
+                    "registered_at": "2026-11-24T08:00:00+00:00",
+                    "version": 1,
+                },
+            ),
+        )
+        await uow.commit()
+
+
 @pytest_asyncio.fixture(params=SERVICES, ids=lambda m: m.definition.name)
 async def service_client(
-    request: pytest.FixtureRequest, database_factory: DatabaseFactory, auth_dir: Path
+    request: pytest.FixtureRequest,
+    database_factory: DatabaseFactory,
+    auth_dir: Path,
+    bearer: TokenFactory,
 ) -> AsyncIterator[tuple[ServiceModule, httpx.AsyncClient]]:
     module: ServiceModule = request.param
     url = database_factory.create(f"access_{module.definition.name}", module.definition.package)
@@ -65,6 +156,7 @@ async def service_client(
             transport=httpx.ASGITransport(app=app), base_url="http://svc"
         ) as client:
             client.app = app  # type: ignore[attr-defined]
+            client.officer = bearer("province_officer", region="620000")  # type: ignore[attr-defined]
             yield module, client
 
 
@@ -98,37 +190,7 @@ async def test_enterprise_endpoints_hide_enterprises_outside_the_region(
 ) -> None:
     module, client = service_client
     province = bearer("province_officer", region="620000")
-    if module.definition.name == "registry":
-        created = await client.post(
-            "/api/registry/v1/enterprises",
-            headers=province,
-            json={"uscc": USCC, "name": "区域测试企业", "region_code": "620102"},
-        )
-        assert created.status_code == 201
-    else:
-        from sme_common.db import UnitOfWork
-        from sme_common.directory.consumers import record_registered_enterprise
-        from sme_common.events.envelope import CloudEvent
-
-        async with UnitOfWork(client.app.state.database) as uow:  # type: ignore[attr-defined]
-            await record_registered_enterprise(
-                uow,
-                CloudEvent(
-                    type="registry.enterprise.registered.v1",
-                    source="/sme/registry",
-                    subject=USCC,
-                    data={
-                        "uscc": USCC,
-                        "name": "区域测试企业",
-                        "region_code": "620102",
-                        "reporting_unit_code": "620100",
-                        "operating_status": "operating",
-                        "registered_at": "2026-11-24T08:00:00+00:00",
-                        "version": 1,
-                    },
-                ),
-            )
-            await uow.commit()
+    await register(module, client, USCC)
     outsider = bearer("county_officer", region="620503")
     reads = [
         (m, p)
@@ -156,6 +218,63 @@ async def test_every_service_opens_its_audit_to_the_province_and_its_own_audit_c
         (bearer("agency_system", region="620000", scopes=(f"{name}:audit",)), 200),
         (bearer("agency_system", region="620000", scopes=(f"{other}:audit",)), 403),
         (bearer("city_officer", region="620100"), 403),
+        (bearer("enterprise", uscc=USCC), 403),  # not even its own records: the audit is oversight
     ):
         response = await client.get(path, headers=headers)
         assert response.status_code == status, (name, response.text)
+
+
+async def test_the_enterprise_role_is_admitted_exactly_where_the_policy_says(
+    service_client: tuple[ServiceModule, httpx.AsyncClient],
+) -> None:
+    module, client = service_client
+    admitted = {
+        operation["operationId"]
+        for _m, _p, operation in operations(client.app)  # type: ignore[attr-defined]
+        if admits_enterprise(operation)
+    }
+    assert admitted == ENTERPRISE_OPERATIONS[module.definition.name]
+
+
+async def test_an_enterprise_is_refused_every_operation_that_does_not_admit_it(
+    service_client: tuple[ServiceModule, httpx.AsyncClient], bearer: TokenFactory
+) -> None:
+    module, client = service_client
+    await register(module, client, USCC)
+    enterprise = bearer("enterprise", uscc=USCC)
+    refused = [
+        (method, concrete(path))
+        for method, path, operation in operations(client.app)  # type: ignore[attr-defined]
+        if not admits_enterprise(operation)
+    ]
+    assert refused, module.definition.name  # at least the audit
+    for method, path in refused:
+        response = await client.request(method, path, headers=enterprise, json={})
+        assert response.status_code == 403, (method, path, response.text)
+        assert response.headers["content-type"] == "application/problem+json"
+        assert response.json()["code"] == "role_forbidden", (method, path)
+
+
+async def test_an_enterprise_sees_its_own_enterprise_and_no_other_in_every_service(
+    service_client: tuple[ServiceModule, httpx.AsyncClient], bearer: TokenFactory
+) -> None:
+    module, client = service_client
+    for uscc in (USCC, NEIGHBOUR):
+        await register(module, client, uscc)
+    enterprise = bearer("enterprise", uscc=USCC)
+    reads = [
+        path
+        for method, path, operation in operations(client.app)  # type: ignore[attr-defined]
+        if method == "GET" and "{uscc}" in path and admits_enterprise(operation)
+    ]
+    assert reads, module.definition.name  # at least the directory entry
+    for path in reads:
+        own = await client.get(concrete(path, USCC), headers=enterprise)
+        assert own.status_code == 200 or own.json()["code"] != "enterprise_not_found", path
+        other = await client.get(concrete(path, NEIGHBOUR), headers=enterprise)
+        assert other.status_code == 404, (path, other.text)
+        assert other.json()["code"] == "enterprise_not_found", path
+    prefix = module.definition.api_prefix
+    listed = await client.get(f"{prefix}/v1/enterprises", headers=enterprise)
+    assert listed.status_code == 200, listed.text
+    assert [e["uscc"] for e in listed.json()["items"]] == [USCC]

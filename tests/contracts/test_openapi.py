@@ -248,7 +248,11 @@ def test_the_token_endpoint_is_public_and_declares_its_own_errors(tmp_path: Path
     assert token["operationId"] == "issue_token"
     assert token["security"] == []
     assert token["responses"]["401"]["x-error-codes"] == ["client_invalid"]
-    assert token["responses"]["400"]["x-error-codes"] == ["unsupported_grant_type", "scope_invalid"]
+    assert token["responses"]["400"]["x-error-codes"] == [
+        "unsupported_grant_type",
+        "scope_invalid",
+        "client_role_not_issuable",
+    ]
     assert "access_token" in document["components"]["schemas"]["TokenAnswer"]["required"]
 
 

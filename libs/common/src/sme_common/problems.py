@@ -12,7 +12,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import TypeVar
 
-from sme_common.auth.principal import Principal, RegionScope
+from sme_common.auth.principal import Principal, RegionLevel, RegionScope
 from sme_common.errors import Conflict, Forbidden, NotFound
 
 Row = TypeVar("Row")
@@ -95,8 +95,13 @@ async def enterprise_in_scope(
 ) -> Row:
     """The enterprise ``uscc`` as ``principal`` may see it, read by ``lookup`` (which puts the
     region scope into its query: docs/architecture.md); 404 ``enterprise_not_found`` when it is
-    absent or outside the principal's region."""
-    row = await lookup(reader, uscc, principal.region_scope())
+    absent or outside the principal's region. An enterprise principal asking for another
+    enterprise is answered the same 404 before anything is read: whatever the lookup's query, an
+    enterprise never learns that another one exists."""
+    scope = principal.region_scope()
+    if scope.level is RegionLevel.ENTERPRISE and not scope.covers("", "", uscc=uscc):
+        raise not_found(ENTERPRISE, uscc, field="uscc")
+    row = await lookup(reader, uscc, scope)
     if row is None:
         raise not_found(ENTERPRISE, uscc, field="uscc")
     return row

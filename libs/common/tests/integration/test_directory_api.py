@@ -91,3 +91,20 @@ async def test_a_cursor_we_did_not_issue_is_cursor_invalid(
         URL, params={"cursor": cursor}, headers=bearer("province_officer", region="620000")
     )
     assert (response.status_code, response.json()["code"]) == (422, "cursor_invalid")
+
+
+async def test_an_enterprise_sees_its_own_directory_entry_and_no_other(
+    client: httpx.AsyncClient, bearer: TokenFactory
+) -> None:
+    own, other = LANZHOU[0], TIANSHUI
+    enterprise = bearer("enterprise", uscc=own)
+    mine = await client.get(f"{URL}/{own}", headers=enterprise)
+    assert mine.status_code == 200 and mine.json()["uscc"] == own
+    theirs = await client.get(f"{URL}/{other}", headers=enterprise)
+    assert theirs.status_code == 404 and theirs.json()["code"] == "enterprise_not_found"
+    neighbour = await client.get(f"{URL}/{LANZHOU[1]}", headers=enterprise)
+    assert neighbour.status_code == 404  # the same county is no nearer
+    page = await client.get(URL, headers=enterprise)
+    assert page.status_code == 200
+    assert [e["uscc"] for e in page.json()["items"]] == [own]
+    assert page.json()["next_cursor"] is None

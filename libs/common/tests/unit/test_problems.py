@@ -6,6 +6,7 @@ import pytest
 
 from sme_common.auth.principal import Principal, RegionScope
 from sme_common.errors import Conflict, Forbidden, NotFound
+from sme_common.ids import make_uscc
 from sme_common.problems import (
     ENTERPRISE,
     Resource,
@@ -66,3 +67,35 @@ async def test_an_enterprise_outside_the_scope_is_the_same_404_as_an_absent_one(
         await enterprise_in_scope(lookup, "empty", "Y", lanzhou)
     assert (refused.value.code, refused.value.field) == ("enterprise_not_found", "uscc")
     assert seen == [("X", lanzhou.region_scope()), ("Y", lanzhou.region_scope())]
+
+
+async def test_an_enterprise_asking_for_another_enterprise_is_a_404_before_any_read() -> None:
+    own, other = (
+        make_uscc(region="620102", body="MA0000A1"),
+        make_uscc(region="620102", body="MA0000B2"),
+    )
+    enterprise = Principal(subject="person-1", roles=frozenset({"enterprise"}), uscc=own)
+    seen: list[tuple[str, RegionScope]] = []
+
+    async def lookup(reader: str, uscc: str, scope: RegionScope) -> dict[str, str] | None:
+        seen.append((uscc, scope))
+        return {
+            "uscc": uscc
+        }  # a lookup that forgot the scope: the enterprise still sees itself only
+
+    assert await enterprise_in_scope(lookup, "r", own, enterprise) == {"uscc": own}
+    with pytest.raises(NotFound) as refused:
+        await enterprise_in_scope(lookup, "r", other, enterprise)
+    assert refused.value.code == "enterprise_not_found"
+    assert seen == [(own, RegionScope.of_enterprise(own))]
+
+
+def test_an_enterprise_may_not_place_anything_in_a_region() -> None:
+    enterprise = Principal(
+        subject="person-1",
+        roles=frozenset({"enterprise"}),
+        uscc=make_uscc(region="620102", body="MA0000A1"),
+    )
+    with pytest.raises(Forbidden) as refused:
+        ensure_in_region(enterprise, "620102", "620100")
+    assert refused.value.code == "region_forbidden"

@@ -1,6 +1,10 @@
 """A minimal OAuth2 client-credentials token endpoint (RFC 6749 §4.4) for the embedded default and
 tests. Production uses the province's OIDC provider; services only ever see JWTs and a JWKS.
 
+It never issues an ``enterprise`` token: enterprises are people, who sign in at the province's
+OIDC provider (embedded: ``sme-token mint --role enterprise --uscc …``), never machine clients
+holding a shared secret. A client registered with that role is refused (``client_role_not_issuable``).
+
 Clients live in a JSON file: ``{"clients": [{"client_id", "secret_sha256", "roles", "region",
 "scopes", "organisation"}]}``. Secrets are stored hashed and compared in constant time.
 """
@@ -22,12 +26,15 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 
 from sme_common.auth.keys import public_jwks
+from sme_common.auth.principal import Role
 from sme_common.auth.tokens import mint_token
 from sme_common.errors import InvalidInput, Unauthorized, install_problem_handlers, problems
 from sme_common.openapi import complete_openapi, route_id
 from sme_common.request_guard import RequestGuardMiddleware
 
 TOKEN_TTL = timedelta(hours=1)
+CLIENT_FORBIDDEN_ROLES = frozenset({Role.ENTERPRISE})
+"""Roles a client-credentials token never carries (module docstring)."""
 
 
 class TokenAnswer(BaseModel):
@@ -75,7 +82,26 @@ def load_clients(path: Path) -> dict[str, RegisteredClient]:
     return clients
 
 
+def client_role_not_issuable(roles: tuple[str, ...]) -> InvalidInput | None:
+    """The refusal for a client that would hold a role only people hold, or None."""
+    forbidden = sorted(CLIENT_FORBIDDEN_ROLES.intersection(roles))
+    if not forbidden:
+        return None
+    return InvalidInput(
+        "client_role_not_issuable",
+        f"Client credentials are never issued for the role(s) {', '.join(forbidden)}: "
+        "enterprises sign in as people, through the province's identity provider",
+        "企业用户角色不通过客户端凭证签发，企业用户须经省统一身份认证（OIDC）登录",
+        field="roles",
+        status=400,
+        extra={"error": "unauthorized_client"},
+    )
+
+
 def save_client(path: Path, client: RegisteredClient) -> None:
+    refusal = client_role_not_issuable(client.roles)
+    if refusal is not None:
+        raise ValueError(refusal.detail)
     raw: dict[str, Any] = (
         json.loads(path.read_text(encoding="utf-8")) if path.exists() else {"clients": []}
     )
@@ -133,7 +159,7 @@ def create_issuer_app(
         response_model=TokenAnswer,
         responses=problems(
             codes={
-                400: ("unsupported_grant_type", "scope_invalid"),
+                400: ("unsupported_grant_type", "scope_invalid", "client_role_not_issuable"),
                 401: ("client_invalid",),
             },
             generic=False,  # the issuer's own codes: no bearer token, no JSON body here
@@ -167,6 +193,9 @@ def create_issuer_app(
                 "客户端不存在或密钥错误",
                 extra={"error": "invalid_client"},
             )
+        refusal = client_role_not_issuable(client.roles)
+        if refusal is not None:  # a clients file edited by hand: still never an enterprise token
+            raise refusal
         requested = set(scope.split()) if scope else set(client.scopes)
         if not requested <= set(client.scopes):
             raise InvalidInput(

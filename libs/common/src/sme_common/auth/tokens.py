@@ -22,6 +22,7 @@ def mint_token(
     scopes: Iterable[str] = (),
     client_id: str | None = None,
     organisation: str | None = None,
+    uscc: str | None = None,
     issuer: str = "sme-platform",
     audience: str = "sme-platform",
     ttl: timedelta = timedelta(hours=1),
@@ -44,6 +45,8 @@ def mint_token(
         claims["client_id"] = client_id
     if organisation:
         claims["org"] = organisation
+    if uscc:
+        claims["uscc"] = uscc  # the enterprise an ``enterprise`` token acts for
     return jwt.encode(
         claims, private_key_pem, algorithm=ALGORITHM, headers={"kid": key_id(private_key_pem)}
     )

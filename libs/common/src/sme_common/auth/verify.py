@@ -9,7 +9,7 @@ from typing import Any
 import anyio
 import jwt
 
-from sme_common.auth.principal import Principal, check_region_claim
+from sme_common.auth.principal import Principal, check_region_claim, check_uscc_claim
 from sme_common.errors import DomainError, Unauthorized
 from sme_common.settings import AuthSettings
 
@@ -102,18 +102,21 @@ class JwtVerifier:
 
 def _principal_from(claims: dict[str, Any]) -> Principal:
     """The caller the claims describe; claims of the wrong type are a bad token, a region that is
-    unknown or does not fit the role is refused (``check_region_claim``)."""
+    unknown or does not fit the role is refused (``check_region_claim``), and so is an enterprise
+    token without a valid ``uscc`` claim or a ``uscc`` claim on any other role
+    (``check_uscc_claim``)."""
     roles = claims.get("roles") or []
     scope = claims.get("scope") or ""
     if not isinstance(roles, list) or not all(isinstance(r, str) for r in roles):
         raise _invalid("roles must be a list of strings")
     if not isinstance(scope, str):
         raise _invalid("scope must be a string")
-    for name in ("sub", "region", "client_id", "org"):
+    for name in ("sub", "region", "client_id", "org", "uscc"):
         if claims.get(name) is not None and not isinstance(claims[name], str):
             raise _invalid(f"the {name} claim must be a string")
     region: str | None = claims.get("region")
     check_region_claim(frozenset(roles), region)
+    uscc = check_uscc_claim(frozenset(roles), claims.get("uscc"), region)
     return Principal(
         subject=claims["sub"],
         roles=frozenset(roles),
@@ -121,4 +124,5 @@ def _principal_from(claims: dict[str, Any]) -> Principal:
         scopes=frozenset(scope.split()),
         client_id=claims.get("client_id"),
         organisation=claims.get("org"),
+        uscc=uscc,
     )

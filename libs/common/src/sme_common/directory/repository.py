@@ -15,7 +15,7 @@ _table = enterprise_directory
 
 
 def _in_scope(scope: RegionScope) -> Any:
-    return scope.clause(_table.c.region_code, _table.c.reporting_unit_code)
+    return scope.clause(_table.c.region_code, _table.c.reporting_unit_code, uscc_col=_table.c.uscc)
 
 
 async def get(session: AsyncSession, uscc: str, scope: RegionScope) -> Row[Any] | None:

@@ -24,6 +24,7 @@ READ_ROLES = (
     Role.COUNTY_OFFICER,
     Role.AGENCY_SYSTEM,
     Role.PLATFORM_ADMIN,
+    Role.ENTERPRISE,  # its own entry only: the scope's clause is its USCC
 )
 
 # For the OpenAPI document: a valid code (GB 32100-2015 check digits).

@@ -32,7 +32,9 @@ from sme_registry.pools.models import PoolEntry
 
 
 def in_scope(scope: RegionScope) -> ColumnElement[bool]:
-    return scope.clause(Enterprise.region_code, Enterprise.reporting_unit_code)
+    return scope.clause(
+        Enterprise.region_code, Enterprise.reporting_unit_code, uscc_col=Enterprise.uscc
+    )
 
 
 async def get(session: AsyncSession, uscc: str, scope: RegionScope) -> Enterprise | None:
@@ -208,8 +210,12 @@ async def changes(
         outbox_message.c.feed_position > after_position,
         outbox_message.c.event_type.in_(event_types),
         or_(
-            scope.clause(change.region_code_before, change.reporting_unit_code_before),
-            scope.clause(change.region_code_after, change.reporting_unit_code_after),
+            scope.clause(
+                change.region_code_before, change.reporting_unit_code_before, uscc_col=change.uscc
+            ),
+            scope.clause(
+                change.region_code_after, change.reporting_unit_code_after, uscc_col=change.uscc
+            ),
         ),
     ]
     if since is not None:

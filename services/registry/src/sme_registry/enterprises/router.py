@@ -20,7 +20,7 @@ from sme_common.audit.recorder import audit_read
 from sme_common.auth import Principal
 from sme_common.errors import PreconditionRequired, problems
 from sme_common.idempotency import idempotency_key_from
-from sme_registry.dependencies import UsccPath, expected_version, reader, writer
+from sme_registry.dependencies import UsccPath, expected_version, own_record_reader, reader, writer
 from sme_registry.enterprises import service
 from sme_registry.enterprises.schemas import (
     ChangeFeedQuery,
@@ -134,7 +134,7 @@ async def update_enterprise(
 @router.get(
     "/enterprises/{uscc}",
     response_model=EnterpriseRead,
-    dependencies=[audit_read("enterprise", reader)],
+    dependencies=[audit_read("enterprise", own_record_reader)],
     responses={
         200: {"headers": ETAG_HEADER},
         **NOT_MODIFIED,
@@ -150,7 +150,7 @@ async def update_enterprise(
 async def get_enterprise(
     request: Request,
     uscc: UsccPath,
-    principal: Annotated[Principal, Depends(reader)],
+    principal: Annotated[Principal, Depends(own_record_reader)],
     as_of: Annotated[
         date | None, Query(description="the entry as it stood at the end of this day")
     ] = None,
@@ -179,12 +179,12 @@ async def get_enterprise_history(
 @router.get(
     "/enterprises",
     response_model=EnterprisePage,
-    dependencies=[audit_read("enterprise_search", reader, id_param=None)],
+    dependencies=[audit_read("enterprise_search", own_record_reader, id_param=None)],
     responses=problems(codes={422: ("cursor_invalid", "q_too_short")}),
 )
 async def search_enterprises(
     request: Request,
-    principal: Annotated[Principal, Depends(reader)],
+    principal: Annotated[Principal, Depends(own_record_reader)],
     search: Annotated[EnterpriseSearch, Query()],
 ) -> EnterprisePage:
     """Search the register in your region. Filters combine with AND; unknown filters are a 422."""

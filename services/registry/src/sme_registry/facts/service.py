@@ -6,9 +6,9 @@ from dataclasses import asdict
 from typing import Any
 
 from sme_common import clock
-from sme_common.auth.principal import Principal
+from sme_common.auth.principal import Principal, Role
 from sme_common.db import Database, UnitOfWork
-from sme_common.errors import Conflict
+from sme_common.errors import Conflict, Forbidden
 from sme_common.problems import Resource, enterprise_in_scope, not_found, version_conflict
 from sme_registry.enterprises import repository as enterprises
 from sme_registry.enterprises.events import ENTERPRISE_TOPIC, enterprise_event
@@ -21,6 +21,8 @@ from sme_registry.sizing.service import reclassify
 FACT_FIELDS = [f for f in FactsWrite.model_fields if f not in ("version",)]
 DOMAIN_FIELDS = [f for f in domain.YearlyFacts.__dataclass_fields__ if f != "year"]
 FACTS = Resource("facts", "facts for {key}", "{key} 年度数据")
+SELF_DECLARED = "self_declared"
+"""The source of an enterprise's own declaration (the default of ``FactsWrite.source``)."""
 
 
 def to_domain(row: EnterpriseFacts | FactsWrite, year: int) -> domain.YearlyFacts:
@@ -58,6 +60,8 @@ async def file_facts(
         values: dict[str, Any] = {f: getattr(command, f) for f in FACT_FIELDS}
         if source_override:
             values["source"] = source_override
+        if actor.has_role(Role.ENTERPRISE):
+            check_self_declaration(values["source"], current.source if current else None)
         if current is None:
             if command.version is not None:
                 raise version_conflict(FACTS, year, current=None, sent=command.version)
@@ -123,6 +127,27 @@ async def file_facts(
         await reclassify(uow, enterprise, actor=actor.subject, at=now)
         await uow.commit()
         return read, created
+
+
+def check_self_declaration(source: str, filed_source: str | None) -> None:
+    """An enterprise files its own facts as a declaration (``self_declared``), and never replaces
+    a year that another source filed (tax, statistics, market regulation, an audit, an import):
+    certification reads these facts (issue 8), so an applicant must not be able to pass its own
+    figures off as verified ones, nor overwrite verified ones with its own."""
+    if source != SELF_DECLARED:
+        raise Forbidden(
+            "facts_source_not_self_declared",
+            f"An enterprise files its facts as {SELF_DECLARED!r}, not {source!r}",
+            f"企业自行填报的年度数据来源只能是 {SELF_DECLARED}（企业自报）",
+            field="source",
+        )
+    if filed_source is not None and filed_source != SELF_DECLARED:
+        raise Forbidden(
+            "facts_filed_by_another_source",
+            f"These facts were filed from {filed_source!r}; an enterprise cannot replace them",
+            f"该年度数据来源为 {filed_source}，企业不能以自报数据覆盖",
+            field="source",
+        )
 
 
 async def _previous(uow: UnitOfWork, uscc: str, year: int) -> EnterpriseFacts | None:

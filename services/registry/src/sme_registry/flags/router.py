@@ -9,7 +9,7 @@ from sme_common.api import IDEMPOTENT, replay_header
 from sme_common.auth import Principal
 from sme_common.errors import problems
 from sme_common.idempotency import idempotency_key_from
-from sme_registry.dependencies import IdPath, UsccPath, reader, writer
+from sme_registry.dependencies import IdPath, UsccPath, own_record_reader, reader, writer
 from sme_registry.flags import service
 from sme_registry.flags.schemas import FlagCreate, FlagHistory, FlagPage, FlagRead, FlagUpdate
 
@@ -85,7 +85,7 @@ async def update_flag(
     responses=problems(404, codes={404: ("enterprise_not_found",)}),
 )
 async def list_flags(
-    request: Request, uscc: UsccPath, principal: Annotated[Principal, Depends(reader)]
+    request: Request, uscc: UsccPath, principal: Annotated[Principal, Depends(own_record_reader)]
 ) -> FlagPage:
     return await service.list_flags(request.app.state.database, uscc=uscc, actor=principal)
 

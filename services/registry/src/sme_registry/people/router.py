@@ -10,7 +10,7 @@ from sme_common.audit.recorder import audit_read
 from sme_common.auth import Principal
 from sme_common.errors import problems
 from sme_common.idempotency import idempotency_key_from
-from sme_registry.dependencies import IdPath, UsccPath, reader, writer
+from sme_registry.dependencies import IdPath, UsccPath, own_record_reader, reader, writer
 from sme_registry.people import service
 from sme_registry.people.schemas import (
     AssignmentCreate,
@@ -129,11 +129,11 @@ async def end_assignment(
 @router.get(
     "/enterprises/{uscc}/people",
     response_model=EnterprisePeople,
-    dependencies=[audit_read("enterprise_people", reader)],
+    dependencies=[audit_read("enterprise_people", own_record_reader)],
     responses=problems(404, codes={404: ("enterprise_not_found",)}),
 )
 async def list_enterprise_people(
-    request: Request, uscc: UsccPath, principal: Annotated[Principal, Depends(reader)]
+    request: Request, uscc: UsccPath, principal: Annotated[Principal, Depends(own_record_reader)]
 ) -> EnterprisePeople:
     return await service.enterprise_people(request.app.state.database, uscc=uscc, actor=principal)
 

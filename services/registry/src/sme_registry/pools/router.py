@@ -6,7 +6,7 @@ from fastapi import APIRouter, Depends, Request
 
 from sme_common.auth import Principal
 from sme_common.errors import problems
-from sme_registry.dependencies import UsccPath, reader, writer
+from sme_registry.dependencies import UsccPath, own_record_reader, writer
 from sme_registry.pools import service
 from sme_registry.pools.schemas import PoolMove, PoolPath
 
@@ -43,6 +43,6 @@ async def move_in_pools(
     responses=problems(404, codes={404: ("enterprise_not_found",)}),
 )
 async def get_pool_path(
-    request: Request, uscc: UsccPath, principal: Annotated[Principal, Depends(reader)]
+    request: Request, uscc: UsccPath, principal: Annotated[Principal, Depends(own_record_reader)]
 ) -> PoolPath:
     return await service.pool_path(request.app.state.database, uscc=uscc, actor=principal)

@@ -9,7 +9,7 @@ from fastapi import APIRouter, Depends, Request
 from sme_common.audit.recorder import audit_read
 from sme_common.auth import Principal
 from sme_common.errors import problems
-from sme_registry.dependencies import UsccPath, reader
+from sme_registry.dependencies import UsccPath, own_record_reader
 from sme_registry.profile import service
 from sme_registry.profile.schemas import Profile
 
@@ -19,11 +19,11 @@ router = APIRouter(tags=["enterprise profile"])
 @router.get(
     "/enterprises/{uscc}/profile",
     response_model=Profile,
-    dependencies=[audit_read("enterprise_profile", reader)],
+    dependencies=[audit_read("enterprise_profile", own_record_reader)],
     responses=problems(404, codes={404: ("enterprise_not_found",)}),
 )
 async def get_profile(
-    request: Request, uscc: UsccPath, principal: Annotated[Principal, Depends(reader)]
+    request: Request, uscc: UsccPath, principal: Annotated[Principal, Depends(own_record_reader)]
 ) -> Profile:
     """The enterprise with its facts, size class, pools, flags, titles, service people, support,
     financing and complaint records: the one call an agency system makes to see everything."""

@@ -7,7 +7,7 @@ from fastapi import APIRouter, Depends, Query, Request
 
 from sme_common.auth import Principal
 from sme_common.errors import problems
-from sme_registry.dependencies import UsccPath, reader
+from sme_registry.dependencies import UsccPath, own_record_reader
 from sme_registry.sizing import service
 from sme_registry.sizing.schemas import SizeClassRead
 
@@ -25,7 +25,7 @@ router = APIRouter(tags=["size class"])
 async def get_size_class(
     request: Request,
     uscc: UsccPath,
-    principal: Annotated[Principal, Depends(reader)],
+    principal: Annotated[Principal, Depends(own_record_reader)],
     on: Annotated[
         date | None,
         Query(
