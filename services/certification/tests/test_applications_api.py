@@ -657,3 +657,77 @@ async def test_a_minimum_is_reported_against_and_never_refuses_more(
     }
     assert after[LANZHOU]["recommended"] == 2 and after[LANZHOU]["shortfall"] == 0
     assert after[LANZHOU]["cap"] is None and after[TIANSHUI]["shortfall"] == 2
+
+
+# --- the enterprise files for itself -------------------------------------------------------------
+
+
+async def test_an_enterprise_makes_files_and_corrects_its_own_application(
+    client: httpx.AsyncClient,
+    province: Headers,
+    lanzhou: Headers,
+    chengguan: Headers,
+    bearer: TokenFactory,
+) -> None:
+    db = database(client)
+    own = await known_enterprise(db, "EA000001")
+    neighbour = await known_enterprise(db, "EA000002")
+    enterprise = bearer("enterprise", uscc=own)
+    batch = await make_batch(client, province)
+    assert (await client.get(f"{URL}/batches", headers=enterprise)).status_code == 200
+    other = await client.post(
+        f"{URL}/applications", headers=enterprise, json={"batch_id": batch["id"], "uscc": neighbour}
+    )
+    assert other.status_code == 404 and other.json()["code"] == "enterprise_not_found"
+    neighbours = await make_application(client, chengguan, batch["id"], neighbour)
+    application = await make_application(
+        client, enterprise, batch["id"], own, declared={"quality_scores": {"2026": "55"}}
+    )
+    assessed = await client.post(
+        f"{URL}/applications/{application['id']}/self-assessment", headers=enterprise
+    )
+    assert assessed.status_code == 200 and assessed.json()["uscc"] == own
+    listed = await client.get(f"{URL}/applications", headers=enterprise)
+    assert [a["uscc"] for a in listed.json()["items"]] == [own]
+    for path in ("", "/steps"):
+        hidden = await client.get(
+            f"{URL}/applications/{neighbours['id']}{path}", headers=enterprise
+        )
+        assert hidden.status_code == 404
+    assert (
+        await client.post(
+            f"{URL}/applications/{neighbours['id']}/submit", headers=enterprise, json={"version": 1}
+        )
+    ).status_code == 404
+    filed = await client.post(
+        f"{URL}/applications/{application['id']}/submit", headers=enterprise, json={"version": 1}
+    )
+    assert filed.status_code == 200 and filed.json()["status"] == "submitted"
+    self_approval = await act(client, enterprise, filed.json(), "approve_county_check")
+    assert self_approval.status_code == 403 and self_approval.json()["code"] == "role_forbidden"
+    returned = await act(
+        client, chengguan, filed.json(), "return", remarks={"quality_scores": "附评价结果"}
+    )
+    corrected = await client.patch(
+        f"{URL}/applications/{application['id']}",
+        headers=enterprise,
+        json={
+            "declared": {"quality_scores": {"2026": "58"}},
+            "version": returned.json()["version"],
+        },
+    )
+    assert corrected.status_code == 200, corrected.text
+    again = await client.post(
+        f"{URL}/applications/{application['id']}/submit",
+        headers=enterprise,
+        json={"version": corrected.json()["version"]},
+    )
+    assert again.status_code == 200 and again.json()["status"] == "submitted"
+    report = await client.get(f"{URL}/batches/{batch['id']}/recommendations", headers=enterprise)
+    assert report.status_code == 403
+    assert (
+        await client.get(f"{URL}/enterprises/{own}/facts", headers=enterprise)
+    ).status_code == 200
+    assert (
+        await client.get(f"{URL}/enterprises/{neighbour}/facts", headers=enterprise)
+    ).status_code == 404

@@ -19,10 +19,17 @@ OFFICERS = (Role.PROVINCE_OFFICER, Role.CITY_OFFICER, Role.COUNTY_OFFICER, Role.
 REVIEWERS = (Role.PROVINCE_OFFICER, Role.CITY_OFFICER, Role.COUNTY_OFFICER)
 
 reader = require(roles=(*OFFICERS, Role.AGENCY_SYSTEM), scope="certification:read")
-"""Officers in their region, agency systems with the read scope."""
-applicant = require(roles=(*REVIEWERS, Role.AGENCY_SYSTEM), scope="certification:write")
-"""Who files an application: officers on an enterprise's behalf and agency systems for now; the
-``enterprise`` role (its own USCC) joins when sme_common.auth has it."""
+"""Officers in their region, agency systems with the read scope (oversight reads)."""
+own_reader = require(
+    roles=(*OFFICERS, Role.AGENCY_SYSTEM, Role.ENTERPRISE), scope="certification:read"
+)
+"""As ``reader``, and an enterprise for what is its own (its facts, its applications, their
+self-assessment; the batches it may apply in): the scope's clause is its USCC."""
+applicant = require(
+    roles=(*REVIEWERS, Role.AGENCY_SYSTEM, Role.ENTERPRISE), scope="certification:write"
+)
+"""Who makes, corrects and files an application: the enterprise for itself (its ``uscc`` claim),
+officers on an enterprise's behalf, agency systems with the write scope."""
 reviewer = require(roles=REVIEWERS)
 """The review chain is the officers' own: county pre-check, 市州 recommendation, provincial review."""
 batch_manager = require(roles=(Role.PROVINCE_OFFICER,))

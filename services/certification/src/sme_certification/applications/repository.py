@@ -15,7 +15,9 @@ from sme_common.auth.principal import RegionScope
 
 
 def _in_scope(scope: RegionScope) -> Any:
-    return scope.clause(Application.region_code, Application.reporting_unit_code)
+    return scope.clause(
+        Application.region_code, Application.reporting_unit_code, uscc_col=Application.uscc
+    )
 
 
 async def get(

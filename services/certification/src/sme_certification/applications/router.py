@@ -21,7 +21,7 @@ from sme_certification.dependencies import (
     IdPath,
     applicant,
     expected_version,
-    reader,
+    own_reader,
     reviewer,
 )
 from sme_common.api import ETAG_HEADER, IDEMPOTENT, NOT_MODIFIED, replay_header, versioned_response
@@ -87,7 +87,7 @@ async def create_application(
 async def list_applications(
     request: Request,
     filters: Annotated[ApplicationFilters, Query()],
-    principal: Annotated[Principal, Depends(reader)],
+    principal: Annotated[Principal, Depends(own_reader)],
 ) -> ApplicationPage:
     """Applications in your region (a county its county, a 市州 its own, the province all)."""
     return await service.list_applications(
@@ -107,7 +107,7 @@ async def list_applications(
 async def get_application(
     request: Request,
     application_id: IdPath,
-    principal: Annotated[Principal, Depends(reader)],
+    principal: Annotated[Principal, Depends(own_reader)],
     if_none_match: Annotated[str | None, Header()] = None,
 ) -> Response:
     """One application; its ``ETag`` is the version to send back with a change or decision."""
@@ -159,7 +159,7 @@ async def update_application(
     ),
 )
 async def assess_application(
-    request: Request, application_id: IdPath, principal: Annotated[Principal, Depends(reader)]
+    request: Request, application_id: IdPath, principal: Annotated[Principal, Depends(own_reader)]
 ) -> dict[str, Any]:
     """Run the rules on the application as if filed today (nothing is stored): every criterion,
     the fact it read (year, value), the band, the points, pass/fail, and the rule set's version."""
@@ -255,7 +255,7 @@ async def decide_application(
     responses=problems(404, codes={404: ("application_not_found",)}),
 )
 async def list_application_steps(
-    request: Request, application_id: IdPath, principal: Annotated[Principal, Depends(reader)]
+    request: Request, application_id: IdPath, principal: Annotated[Principal, Depends(own_reader)]
 ) -> StepPage:
     """Every step of the application, oldest first: who, when, from what to what, remarks."""
     return await service.application_steps(

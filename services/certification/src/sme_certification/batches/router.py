@@ -14,7 +14,13 @@ from sme_certification.batches.schemas import (
     BatchUpdate,
     RecommendationReport,
 )
-from sme_certification.dependencies import IdPath, batch_manager, expected_version, reader
+from sme_certification.dependencies import (
+    IdPath,
+    batch_manager,
+    expected_version,
+    own_reader,
+    reader,
+)
 from sme_common.api import ETAG_HEADER, IDEMPOTENT, NOT_MODIFIED, replay_header, versioned_response
 from sme_common.auth import Principal
 from sme_common.errors import problems
@@ -111,7 +117,7 @@ async def update_batch(
 async def get_batch(
     request: Request,
     batch_id: IdPath,
-    _principal: Annotated[Principal, Depends(reader)],
+    _principal: Annotated[Principal, Depends(own_reader)],
     if_none_match: Annotated[str | None, Header()] = None,
 ) -> Response:
     batch = await service.get_batch(request.app.state.database, batch_id=batch_id)
@@ -122,7 +128,7 @@ async def get_batch(
 async def list_batches(
     request: Request,
     filters: Annotated[BatchFilters, Query()],
-    _principal: Annotated[Principal, Depends(reader)],
+    _principal: Annotated[Principal, Depends(own_reader)],
 ) -> BatchPage:
     """Batches, newest year first."""
     return await service.list_batches(request.app.state.database, filters=filters)

@@ -4,7 +4,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Request
 
-from sme_certification.dependencies import UsccPath, reader
+from sme_certification.dependencies import UsccPath, own_reader
 from sme_certification.facts import service
 from sme_certification.facts.schemas import EnterpriseFactsRead
 from sme_common.auth import Principal
@@ -19,7 +19,7 @@ router = APIRouter(tags=["registry facts"])
     responses=problems(404, codes={404: ("enterprise_not_found",)}),
 )
 async def get_enterprise_facts(
-    request: Request, uscc: UsccPath, principal: Annotated[Principal, Depends(reader)]
+    request: Request, uscc: UsccPath, principal: Annotated[Principal, Depends(own_reader)]
 ) -> EnterpriseFactsRead:
     """The registry facts an application is built from: every year filed, the credit flags and the
     size class, as registry last announced them."""
