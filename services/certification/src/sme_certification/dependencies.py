@@ -30,9 +30,9 @@ applicant = require(
 )
 """Who makes, corrects and files an application: the enterprise for itself (its ``uscc`` claim),
 officers on an enterprise's behalf, agency systems with the write scope."""
-reviewer = require(roles=REVIEWERS)
+reviewer = require(roles=REVIEWERS, scope="certification:write")
 """The review chain is the officers' own: county pre-check, 市州 recommendation, provincial review."""
-batch_manager = require(roles=(Role.PROVINCE_OFFICER,))
+batch_manager = require(roles=(Role.PROVINCE_OFFICER,), scope="certification:write")
 """Batches are set by the province (省级主管部门组织年度申报)."""
 
 

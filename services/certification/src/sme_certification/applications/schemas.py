@@ -106,7 +106,7 @@ class ApplicationCreate(BaseModel):
             "examples": [
                 {
                     "batch_id": "batch_0123456789ab",
-                    "uscc": "91620102MA00000018",
+                    "uscc": "91620102MA0000007Y",
                     "kind": "new",
                     "declared": _DECLARED_EXAMPLE,
                 }
@@ -160,7 +160,33 @@ class ReviewDecision(BaseModel):
 
 
 class ApplicationRead(BaseModel):
-    model_config = ConfigDict(from_attributes=True)
+    model_config = ConfigDict(
+        from_attributes=True,
+        json_schema_extra={
+            "examples": [
+                {
+                    "id": "app_0123456789abcdef",
+                    "batch_id": "batch_0123456789ab",
+                    "uscc": "91620102MA0000007Y",
+                    "tier": "specialised",
+                    "level": "provincial",
+                    "kind": "new",
+                    "region_code": "620102",
+                    "reporting_unit_code": "620100",
+                    "status": "submitted",
+                    "declared": _DECLARED_EXAMPLE,
+                    "correction_remarks": None,
+                    "assessment_outcome": "passed",
+                    "version": 2,
+                    "created_at": "2026-06-02T02:00:00+00:00",
+                    "created_by": "enterprise-91620102MA0000007Y",
+                    "updated_at": "2026-06-03T02:00:00+00:00",
+                    "updated_by": "enterprise-91620102MA0000007Y",
+                    "submitted_at": "2026-06-03T02:00:00+00:00",
+                }
+            ]
+        },
+    )
 
     id: str
     batch_id: str

@@ -62,7 +62,23 @@ class BatchUpdate(BaseModel):
 
 
 class BatchRead(BaseModel):
-    model_config = ConfigDict(from_attributes=True)
+    model_config = ConfigDict(
+        from_attributes=True,
+        json_schema_extra={
+            "examples": [
+                {
+                    "id": "batch_0123456789ab",
+                    **_EXAMPLE,
+                    "status": "draft",
+                    "version": 1,
+                    "created_at": "2026-05-20T02:00:00+00:00",
+                    "created_by": "officer-620000-1",
+                    "updated_at": "2026-05-20T02:00:00+00:00",
+                    "updated_by": "officer-620000-1",
+                }
+            ]
+        },
+    )
 
     id: str
     tier: Tier
