@@ -5,6 +5,7 @@ correction at every step. Every role acts only in its region; illegal steps chan
 
 from __future__ import annotations
 
+import hashlib
 from datetime import UTC, date, datetime
 from typing import Any
 
@@ -731,3 +732,61 @@ async def test_an_enterprise_makes_files_and_corrects_its_own_application(
     assert (
         await client.get(f"{URL}/enterprises/{neighbour}/facts", headers=enterprise)
     ).status_code == 404
+
+
+# --- evidence documents ---------------------------------------------------------------------------
+
+PDF = b"%PDF-1.7\n% evidence\n" + bytes(range(256))
+
+
+async def test_evidence_is_kept_with_its_metadata_while_the_application_can_change(
+    client: httpx.AsyncClient,
+    province: Headers,
+    chengguan: Headers,
+    qilihe: Headers,
+    bearer: TokenFactory,
+) -> None:
+    uscc = await known_enterprise(database(client), "DA000001")
+    enterprise = bearer("enterprise", uscc=uscc)
+    batch = await make_batch(client, province)
+    application = await make_application(client, enterprise, batch["id"], uscc)
+    path = f"{URL}/applications/{application['id']}/documents"
+    params = {"field": "awards", "filename": "省科技进步奖证书.pdf"}
+    added = await client.post(
+        path, headers={**enterprise, "Content-Type": "application/pdf"}, params=params, content=PDF
+    )
+    assert added.status_code == 201, added.text
+    document = added.json()
+    assert document["size_bytes"] == len(PDF)
+    assert document["sha256"] == hashlib.sha256(PDF).hexdigest()
+    assert document["field"] == "awards" and document["uploaded_by"].startswith("test:enterprise")
+    listed = await client.get(path, headers=chengguan)
+    assert [d["id"] for d in listed.json()["items"]] == [document["id"]]
+    content = await client.get(f"{path}/{document['id']}", headers=chengguan)
+    assert content.status_code == 200 and content.content == PDF
+    assert content.headers["content-type"] == "application/pdf"
+    for headers in (
+        qilihe,
+        bearer("enterprise", uscc=await known_enterprise(database(client), "DA000002")),
+    ):
+        assert (await client.get(path, headers=headers)).status_code == 404
+        assert (await client.get(f"{path}/{document['id']}", headers=headers)).status_code == 404
+    missing = await client.get(f"{path}/doc_nothing", headers=chengguan)
+    assert missing.status_code == 404 and missing.json()["code"] == "document_not_found"
+    wrong = await client.post(
+        path, headers={**enterprise, "Content-Type": "text/plain"}, params=params, content=b"hello"
+    )
+    assert wrong.status_code == 422 and wrong.json()["code"] == "evidence_type_unsupported"
+    empty = await client.post(
+        path, headers={**enterprise, "Content-Type": "image/png"}, params=params, content=b""
+    )
+    assert empty.status_code == 422 and empty.json()["code"] == "evidence_empty"
+    filed = await client.post(
+        f"{URL}/applications/{application['id']}/submit", headers=enterprise, json={"version": 1}
+    )
+    assert filed.status_code == 200
+    late = await client.post(
+        path, headers={**enterprise, "Content-Type": "application/pdf"}, params=params, content=PDF
+    )
+    assert late.status_code == 409 and late.json()["code"] == "transition_not_allowed"
+    assert len((await client.get(path, headers=enterprise)).json()["items"]) == 1

@@ -7,9 +7,10 @@ from __future__ import annotations
 import re
 from typing import Annotated
 
-from fastapi import Path
+from fastapi import Path, Request
 from pydantic import BeforeValidator
 
+from sme_certification.storage import EvidenceStorage, LocalDiskStorage
 from sme_common.auth import Role, require
 from sme_common.errors import InvalidInput
 from sme_common.ids import USCC_PATTERN
@@ -69,3 +70,9 @@ def expected_version(if_match: str | None, version: int | None) -> int | None:
             field="If-Match",
         )
     return etag_version
+
+
+def evidence_storage(request: Request) -> EvidenceStorage:
+    """The evidence storage of this app: the local disk under its settings' ``evidence_dir`` (an
+    S3-compatible implementation of ``EvidenceStorage`` is for production, not written yet)."""
+    return LocalDiskStorage(request.app.state.settings.evidence_dir)

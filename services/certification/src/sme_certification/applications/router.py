@@ -7,12 +7,16 @@ from fastapi.responses import JSONResponse
 
 from sme_certification.applications import service
 from sme_certification.applications.schemas import (
+    EVIDENCE_TYPES,
     ApplicationCreate,
     ApplicationFilters,
     ApplicationPage,
     ApplicationRead,
     ApplicationUpdate,
     AssessmentRead,
+    DocumentPage,
+    DocumentQuery,
+    DocumentRead,
     ReviewDecision,
     StepPage,
     VersionOnly,
@@ -20,6 +24,7 @@ from sme_certification.applications.schemas import (
 from sme_certification.dependencies import (
     IdPath,
     applicant,
+    evidence_storage,
     expected_version,
     own_reader,
     reviewer,
@@ -260,4 +265,96 @@ async def list_application_steps(
     """Every step of the application, oldest first: who, when, from what to what, remarks."""
     return await service.application_steps(
         request.app.state.database, application_id=application_id, actor=principal
+    )
+
+
+EVIDENCE_BODY: dict[str, Any] = {
+    "requestBody": {
+        "required": True,
+        "content": {
+            media_type: {"schema": {"type": "string", "format": "binary"}}
+            for media_type in EVIDENCE_TYPES
+        },
+    }
+}
+EVIDENCE_CONTENT: dict[str, Any] = {
+    media_type: {"schema": {"type": "string", "format": "binary"}} for media_type in EVIDENCE_TYPES
+}
+
+
+@router.post(
+    "/applications/{application_id}/documents",
+    status_code=201,
+    response_model=DocumentRead,
+    openapi_extra=EVIDENCE_BODY,
+    responses=problems(
+        404,
+        409,
+        413,
+        codes={
+            404: ("application_not_found",),
+            409: ("transition_not_allowed",),
+            422: ("evidence_type_unsupported", "evidence_empty", "batch_closed"),
+        },
+    ),
+)
+async def add_application_document(
+    request: Request,
+    application_id: IdPath,
+    query: Annotated[DocumentQuery, Query()],
+    principal: Annotated[Principal, Depends(applicant)],
+) -> DocumentRead:
+    """Add an evidence document (PDF, JPEG or PNG, the file itself as the body) for a declared
+    value (``field``), before filing or while returned for correction."""
+    return await service.add_document(
+        request.app.state.database,
+        application_id=application_id,
+        query=query,
+        content_type=request.headers.get("content-type"),
+        content=await request.body(),
+        storage=evidence_storage(request),
+        actor=principal,
+    )
+
+
+@router.get(
+    "/applications/{application_id}/documents",
+    response_model=DocumentPage,
+    responses=problems(404, codes={404: ("application_not_found",)}),
+)
+async def list_application_documents(
+    request: Request, application_id: IdPath, principal: Annotated[Principal, Depends(own_reader)]
+) -> DocumentPage:
+    """The evidence documents' metadata: field, file name, type, size, SHA-256, who and when."""
+    return await service.list_documents(
+        request.app.state.database, application_id=application_id, actor=principal
+    )
+
+
+@router.get(
+    "/applications/{application_id}/documents/{document_id}",
+    response_class=Response,
+    responses={
+        200: {"description": "The document as uploaded", "content": EVIDENCE_CONTENT},
+        **problems(404, codes={404: ("application_not_found", "document_not_found")}),
+    },
+)
+async def get_application_document(
+    request: Request,
+    application_id: IdPath,
+    document_id: IdPath,
+    principal: Annotated[Principal, Depends(own_reader)],
+) -> Response:
+    """The document's content, with its type and SHA-256 (``Digest``-like ``X-Content-SHA256``)."""
+    document, content = await service.document_content(
+        request.app.state.database,
+        application_id=application_id,
+        document_id=document_id,
+        storage=evidence_storage(request),
+        actor=principal,
+    )
+    return Response(
+        content,
+        media_type=document.content_type,
+        headers={"X-Content-SHA256": document.sha256},
     )

@@ -270,3 +270,53 @@ class AssessmentRead(BaseModel):
     missing: list[str]
     score: dict[str, Any] | None
     criteria: list[CriterionRead]
+
+
+EVIDENCE_TYPES = ("application/pdf", "image/jpeg", "image/png")
+"""What evidence may be: PDF as the national platform asks (zjtx.miit.gov.cn, policy-facts §1.6),
+or a scanned image."""
+
+
+class DocumentQuery(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    field: Key
+    """The declared value (or other item) the document supports, e.g. ``awards``."""
+    filename: Annotated[
+        str, StringConstraints(min_length=1, max_length=200, pattern=r"^[^/\\\x00-\x1f]+$")
+    ]
+
+
+class DocumentRead(BaseModel):
+    model_config = ConfigDict(
+        from_attributes=True,
+        json_schema_extra={
+            "examples": [
+                {
+                    "id": "doc_0123456789abcdef",
+                    "application_id": "app_0123456789abcdef",
+                    "field": "awards",
+                    "filename": "省科技进步奖证书.pdf",
+                    "content_type": "application/pdf",
+                    "size_bytes": 183204,
+                    "sha256": "9f2c" + "0" * 60,
+                    "uploaded_at": "2026-06-03T02:00:00+00:00",
+                    "uploaded_by": "enterprise-91620102MA0000007Y",
+                }
+            ]
+        },
+    )
+
+    id: str
+    application_id: str
+    field: str
+    filename: str
+    content_type: str
+    size_bytes: int
+    sha256: str
+    uploaded_at: datetime
+    uploaded_by: str
+
+
+class DocumentPage(BaseModel):
+    items: list[DocumentRead]

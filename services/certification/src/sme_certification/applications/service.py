@@ -5,6 +5,7 @@ Every change is a new version; a change that names another version than the curr
 
 from __future__ import annotations
 
+import hashlib
 import re
 import secrets
 from datetime import date, datetime
@@ -15,13 +16,17 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sme_certification.applications import domain, repository
 from sme_certification.applications.domain import ApplicationStatus, ReviewAction, ReviewerRole
 from sme_certification.applications.events import APPLICATION_TOPIC, application_event
-from sme_certification.applications.models import Application, ApplicationStep
+from sme_certification.applications.models import Application, ApplicationStep, EvidenceDocument
 from sme_certification.applications.schemas import (
+    EVIDENCE_TYPES,
     ApplicationCreate,
     ApplicationFilters,
     ApplicationPage,
     ApplicationRead,
     ApplicationUpdate,
+    DocumentPage,
+    DocumentQuery,
+    DocumentRead,
     ReviewDecision,
     StepPage,
     StepRead,
@@ -37,6 +42,7 @@ from sme_certification.rules.explanation import Explanation
 from sme_certification.rules.facts import Application as RuleApplication
 from sme_certification.rules.facts import ApplicationKind, Level, Tier
 from sme_certification.rules.ruleset import NoRuleSet
+from sme_certification.storage import EvidenceNotStored, EvidenceStorage
 from sme_common import clock
 from sme_common.auth.principal import Principal, Role
 from sme_common.contracts.events.certification.models import (
@@ -46,13 +52,14 @@ from sme_common.contracts.events.certification.models import (
 )
 from sme_common.db import Database, UnitOfWork
 from sme_common.directory import repository as directory
-from sme_common.errors import Conflict, Forbidden
+from sme_common.errors import Conflict, Forbidden, InvalidInput
 from sme_common.idempotency import IdempotencyKey, Outcome, run_once
 from sme_common.pagination import KeyCursor, split_page
 from sme_common.problems import Resource, enterprise_in_scope, not_found, version_conflict
 from sme_common.rules import RuleViolation
 
 APPLICATION = Resource("application", "application {key}", "申请 {key}")
+DOCUMENT = Resource("document", "evidence document {key}", "证明材料 {key}")
 CURSOR = KeyCursor(re.compile(r"app_[0-9a-f]{16}"), member="a")
 _REVIEWER_ROLES = {
     Role.PROVINCE_OFFICER: ReviewerRole.PROVINCE,
@@ -485,3 +492,85 @@ async def application_steps(
         application = await _application(uow.session, application_id, actor)
         rows = await repository.steps(uow.session, application.id)
         return StepPage(items=[StepRead.model_validate(r) for r in rows])
+
+
+async def add_document(
+    database: Database,
+    *,
+    application_id: str,
+    query: DocumentQuery,
+    content_type: str | None,
+    content: bytes,
+    storage: EvidenceStorage,
+    actor: Principal,
+) -> DocumentRead:
+    """Keep an evidence document (content in the storage, metadata here), before filing or while
+    returned for correction."""
+    media_type = (content_type or "").split(";")[0].strip().lower()
+    if media_type not in EVIDENCE_TYPES:
+        raise InvalidInput(
+            "evidence_type_unsupported",
+            f"Evidence is one of {', '.join(EVIDENCE_TYPES)}, not {media_type or 'untyped'}",
+            "证明材料须为 PDF、JPEG 或 PNG 文件",
+            field="Content-Type",
+        )
+    if not content:
+        raise InvalidInput("evidence_empty", "The document is empty", "证明材料为空", field="body")
+    now = clock.now()
+    async with UnitOfWork(database) as uow:
+        application = await _application(uow.session, application_id, actor, for_update=True)
+        batch = await _batch_of(uow.session, application.batch_id)
+        _batch_active(batch)
+        try:
+            domain.check_editable(ApplicationStatus(application.status))
+        except domain.TransitionNotAllowed as error:
+            raise _transition_refused(error) from None
+        document_id = f"doc_{secrets.token_hex(8)}"
+        key = f"applications/{application.id}/{document_id}"
+        await storage.put(key, content)
+        document = EvidenceDocument(
+            id=document_id,
+            application_id=application.id,
+            field=query.field,
+            filename=query.filename,
+            content_type=media_type,
+            size_bytes=len(content),
+            sha256=hashlib.sha256(content).hexdigest(),
+            storage_key=key,
+            uploaded_at=now,
+            uploaded_by=actor.subject,
+        )
+        uow.session.add(document)
+        await uow.flush()
+        read = DocumentRead.model_validate(document)
+        await uow.commit()
+        return read
+
+
+async def list_documents(
+    database: Database, *, application_id: str, actor: Principal
+) -> DocumentPage:
+    async with UnitOfWork(database) as uow:
+        application = await _application(uow.session, application_id, actor)
+        rows = await repository.documents(uow.session, application.id)
+        return DocumentPage(items=[DocumentRead.model_validate(r) for r in rows])
+
+
+async def document_content(
+    database: Database,
+    *,
+    application_id: str,
+    document_id: str,
+    storage: EvidenceStorage,
+    actor: Principal,
+) -> tuple[DocumentRead, bytes]:
+    async with UnitOfWork(database) as uow:
+        application = await _application(uow.session, application_id, actor)
+        document = await repository.document(uow.session, application.id, document_id)
+        if document is None:
+            raise not_found(DOCUMENT, document_id, field="document_id")
+        read, key = DocumentRead.model_validate(document), document.storage_key
+    try:
+        return read, await storage.get(key)
+    except EvidenceNotStored:
+        raise not_found(DOCUMENT, document_id, field="document_id") from None
