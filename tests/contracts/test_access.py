@@ -53,7 +53,24 @@ ENTERPRISE_OPERATIONS: dict[str, frozenset[str]] = {
             "get_event_schema",
         }
     ),
-    "certification": SHARED_ENTERPRISE_OPERATIONS,
+    # Its own facts and applications (made, corrected, filed, self-assessed, followed), and the
+    # batches it may apply in; never a review decision, a batch change or the 市州 report.
+    "certification": SHARED_ENTERPRISE_OPERATIONS
+    | {
+        "get_enterprise_facts",
+        "list_batches",
+        "get_batch",
+        "create_application",
+        "list_applications",
+        "get_application",
+        "update_application",
+        "assess_application",
+        "submit_application",
+        "list_application_steps",
+        "add_application_document",
+        "list_application_documents",
+        "get_application_document",
+    },
     "funding": SHARED_ENTERPRISE_OPERATIONS,
     "finance-matching": SHARED_ENTERPRISE_OPERATIONS,
     "complaints": SHARED_ENTERPRISE_OPERATIONS,

@@ -1,3 +1,4 @@
+import os
 from pathlib import Path
 
 from pydantic import Field
@@ -7,6 +8,12 @@ from sme_common.settings import ServiceSettings, service_config
 # Debian's fonts-wqy-zenhei (TrueType outlines in a collection; `make test` and `make run` install
 # it). Any TrueType/OpenType CJK font may be named instead with SME_CERTIFICATION_CJK_FONT_PATH.
 DEFAULT_CJK_FONT = Path("/usr/share/fonts/truetype/wqy/wqy-zenhei.ttc")
+
+
+def _state_dir() -> Path:
+    # The state directory of `make run` (sme_embedded: SME_STATE_DIR, default var/), as registry's
+    # uploads use.
+    return Path(os.environ.get("SME_STATE_DIR", "var"))
 
 
 class Settings(ServiceSettings):
@@ -25,3 +32,6 @@ class Settings(ServiceSettings):
     # The CJK font the PDF certificate is set in, and which font of a collection (.ttc) to use.
     cjk_font_path: Path = DEFAULT_CJK_FONT
     cjk_font_index: int = Field(default=0, ge=0)
+    # Where evidence documents are kept by the local-disk storage (storage.py). Every process
+    # serving the API must see this directory (a shared volume when they are separate).
+    evidence_dir: Path = Field(default_factory=lambda: _state_dir() / "certification" / "evidence")

@@ -17,14 +17,8 @@ from sme_certification.certificates.schemas import (
     Revocation,
     Verification,
 )
-from sme_certification.dependencies import (
-    CodePath,
-    IdPath,
-    officer_writer,
-    province_writer,
-    reader,
-)
-from sme_common.api import IDEMPOTENT, replay_header
+from sme_certification.dependencies import CodePath, officer_writer, province_writer, reader
+from sme_common.api import IDEMPOTENT, IdPath, replay_header
 from sme_common.auth import Principal
 from sme_common.errors import problems
 from sme_common.idempotency import idempotency_key_from

@@ -1,3 +1,6 @@
 """Imports every model module so that ``Base.metadata`` knows all certification tables."""
 
-import sme_certification.certificates.models  # noqa: F401
+import sme_certification.applications.models
+import sme_certification.batches.models
+import sme_certification.certificates.models
+import sme_certification.facts.models  # noqa: F401

@@ -1,7 +1,7 @@
 """Certificates, their number counters and the bans on reapplying (issue 8, items 6 and 7).
 
 Revision ID: 0006
-Revises: 0004
+Revises: 0005
 Create Date: 2026-11-27
 """
 
@@ -11,7 +11,7 @@ from alembic import op
 from sme_common.audit.migrations import audit_tables_v1
 
 revision = "0006"
-down_revision = "0004"
+down_revision = "0005"
 branch_labels = None
 depends_on = None
 

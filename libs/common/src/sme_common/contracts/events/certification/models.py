@@ -1,19 +1,25 @@
-"""The events certification publishes on ``certification.certificate`` (keyed by USCC).
+"""The events certification publishes, keyed by USCC:
 
-Proposed by registry, their first consumer (it moves tiers and pools on them); certification owns
-them from its first release.
+- on ``certification.certificate``: granted, revoked, expired. Proposed by registry, their first
+  consumer (it moves tiers and pools on them); certification owns them from its first release.
+- on ``certification.application``: an application was submitted, recommended by its 市州, or
+  returned for correction (issue 8 item 8).
 """
 
 from __future__ import annotations
 
 from datetime import date
-from typing import ClassVar, Literal
+from typing import Annotated, ClassVar, Literal
 
-from pydantic import MISSING, ConfigDict
+from pydantic import MISSING, ConfigDict, Field
 
-from sme_common.contracts.base import EventData, Uscc
+from sme_common.contracts.base import EventData, Timestamp, Uscc
 
 Tier = Literal["innovative", "specialised", "little_giant"]
+Level = Literal["provincial", "national"]
+ApplicationKind = Literal["new", "re_review"]
+RegionCode = Annotated[str, Field(pattern=r"^[0-9]{6}$")]
+ReviewStage = Literal["county_check", "city_recommendation", "provincial_review"]
 
 
 class CertificateGrantedV1(EventData):
@@ -100,10 +106,76 @@ class CertificateRenewedV1(EventData):
     """The new last valid day."""
 
 
+class ApplicationSubmittedV1(EventData):
+    """An enterprise's application for a title was filed in a batch (within its filing window), or
+    filed again after a return for correction (``resubmission``)."""
+
+    model_config = ConfigDict(title="A certification application was submitted")
+    event_type: ClassVar[str] = "certification.application.submitted.v1"
+
+    application_id: str
+    uscc: Uscc
+    batch_id: str
+    tier: Tier
+    level: Level
+    kind: ApplicationKind
+    """new (认定) or re_review (复核)."""
+    year: int
+    """The batch's year."""
+    region_code: RegionCode
+    """The enterprise's registration region (GB/T 2260) when it filed."""
+    reporting_unit_code: RegionCode
+    """Its 市州 (or 兰州新区, 620171)."""
+    resubmission: bool
+    """True when filed again after a return for correction."""
+    submitted_at: Timestamp
+    version: int = Field(ge=1)
+    """The application's version after this change."""
+
+
+class ApplicationRecommendedV1(EventData):
+    """The 市州 recommended the application to the province (市州推荐), within the batch's cap for
+    that 市州 where the province set one."""
+
+    model_config = ConfigDict(title="A certification application was recommended by its 市州")
+    event_type: ClassVar[str] = "certification.application.recommended.v1"
+
+    application_id: str
+    uscc: Uscc
+    batch_id: str
+    tier: Tier
+    level: Level
+    reporting_unit_code: RegionCode
+    recommended_at: Timestamp
+    version: int = Field(ge=1)
+
+
+class ApplicationReturnedV1(EventData):
+    """A reviewer returned the application to the enterprise for correction (退回补正), with
+    remarks per field."""
+
+    model_config = ConfigDict(title="A certification application was returned for correction")
+    event_type: ClassVar[str] = "certification.application.returned.v1"
+
+    application_id: str
+    uscc: Uscc
+    batch_id: str
+    tier: Tier
+    stage: ReviewStage
+    """The review step that returned it."""
+    remarks: dict[str, str]
+    """What to correct, by field (the declared value's or document's name)."""
+    returned_at: Timestamp
+    version: int = Field(ge=1)
+
+
 MODELS: tuple[type[EventData], ...] = (
     CertificateGrantedV1,
     CertificateRevokedV1,
     CertificateExpiredV1,
     CertificateReReviewDueV1,
     CertificateRenewedV1,
+    ApplicationSubmittedV1,
+    ApplicationRecommendedV1,
+    ApplicationReturnedV1,
 )

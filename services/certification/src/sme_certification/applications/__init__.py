@@ -1,0 +1,1 @@
+"""Applications for a title, their self-assessment, evidence and review chain."""

@@ -1,0 +1,159 @@
+"""The review chain of an application as a state machine (pure: no FastAPI, no SQLAlchemy).
+
+    draft ──submit (within the window)──► submitted
+    submitted ──approve_county_check (县区预审)──► county_checked
+    county_checked ──recommend (市州推荐, within the batch's cap)──► recommended
+    recommended ──approve_provincial_review (省级审核)──► provincially_reviewed
+    submitted | county_checked | recommended ──return (退回补正, remarks per field)──► returned
+    returned ──submit (corrected)──► submitted
+
+Expert scoring, the public notice and the decision follow ``provincially_reviewed`` (later slices).
+
+Who acts (docs/architecture.md, "Access"): the county officer of the enterprise's county does the
+pre-check, the officer of its 市州 recommends, the province reviews. An enterprise registered at 市州
+level (兰州新区 620171 has no county) is pre-checked by its 市州. A return is made at the current step
+by its own reviewer or by any reviewer above it (the 市州 or the province may send back what is
+still before the county). Region is not decided here: the service reads the application within the
+officer's region (a 404 outside it).
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from sme_common.rules import RuleViolation
+
+
+class ApplicationStatus(enum.StrEnum):
+    DRAFT = "draft"  # 填报中: built, not yet filed
+    SUBMITTED = "submitted"  # 已提交: waiting for the county pre-check
+    COUNTY_CHECKED = "county_checked"  # 县区预审通过: waiting for the 市州 recommendation
+    RECOMMENDED = "recommended"  # 市州已推荐: waiting for the provincial review
+    PROVINCIALLY_REVIEWED = "provincially_reviewed"  # 省级审核通过: expert scoring next
+    RETURNED = "returned"  # 退回补正: the applicant corrects and submits again
+
+
+class ReviewStage(enum.StrEnum):
+    COUNTY_CHECK = "county_check"
+    CITY_RECOMMENDATION = "city_recommendation"
+    PROVINCIAL_REVIEW = "provincial_review"
+
+
+class ReviewAction(enum.StrEnum):
+    APPROVE_COUNTY_CHECK = "approve_county_check"
+    RECOMMEND = "recommend"
+    APPROVE_PROVINCIAL_REVIEW = "approve_provincial_review"
+    RETURN = "return"
+
+
+class ReviewerRole(enum.IntEnum):
+    """The officer roles of the chain, by rank (a higher rank may return what is below it)."""
+
+    COUNTY = 0
+    CITY = 1
+    PROVINCE = 2
+
+
+STAGE_OF: Mapping[ApplicationStatus, ReviewStage] = {
+    ApplicationStatus.SUBMITTED: ReviewStage.COUNTY_CHECK,
+    ApplicationStatus.COUNTY_CHECKED: ReviewStage.CITY_RECOMMENDATION,
+    ApplicationStatus.RECOMMENDED: ReviewStage.PROVINCIAL_REVIEW,
+}
+STAGE_REVIEWER: Mapping[ReviewStage, ReviewerRole] = {
+    ReviewStage.COUNTY_CHECK: ReviewerRole.COUNTY,
+    ReviewStage.CITY_RECOMMENDATION: ReviewerRole.CITY,
+    ReviewStage.PROVINCIAL_REVIEW: ReviewerRole.PROVINCE,
+}
+FORWARD: Mapping[ReviewAction, tuple[ReviewStage, ApplicationStatus]] = {
+    ReviewAction.APPROVE_COUNTY_CHECK: (ReviewStage.COUNTY_CHECK, ApplicationStatus.COUNTY_CHECKED),
+    ReviewAction.RECOMMEND: (ReviewStage.CITY_RECOMMENDATION, ApplicationStatus.RECOMMENDED),
+    ReviewAction.APPROVE_PROVINCIAL_REVIEW: (
+        ReviewStage.PROVINCIAL_REVIEW,
+        ApplicationStatus.PROVINCIALLY_REVIEWED,
+    ),
+}
+RECOMMENDED_STATUSES = frozenset(
+    {ApplicationStatus.RECOMMENDED, ApplicationStatus.PROVINCIALLY_REVIEWED}
+)
+"""Statuses that hold one of the 市州's recommendations in the batch (a return frees it)."""
+EDITABLE_STATUSES = frozenset({ApplicationStatus.DRAFT, ApplicationStatus.RETURNED})
+SUBMITTABLE_STATUSES = EDITABLE_STATUSES
+
+
+class TransitionNotAllowed(Exception):
+    """The action does not apply to the application's status (answered 409)."""
+
+    def __init__(self, status: ApplicationStatus, action: str) -> None:
+        super().__init__(f"{action} is not possible on a {status} application")
+        self.code = "transition_not_allowed"
+        self.detail = f"{action} is not possible on an application that is {status}"
+        self.detail_zh = f"申请当前状态为“{status}”，不能执行“{action}”"
+
+
+class StageForbidden(Exception):
+    """The caller's role does not act at this step (answered 403)."""
+
+    def __init__(self, stage: ReviewStage, action: str) -> None:
+        super().__init__(f"{action} at {stage} is not for this role")
+        self.code = "review_role_forbidden"
+        self.detail = f"Your role does not {action} at the {stage} step"
+        self.detail_zh = f"您的角色不能在“{stage}”环节执行“{action}”"
+
+
+@dataclass(frozen=True, slots=True)
+class Decision:
+    stage: ReviewStage
+    to_status: ApplicationStatus
+
+
+def decide(
+    status: ApplicationStatus,
+    action: ReviewAction,
+    role: ReviewerRole,
+    *,
+    registered_at_city_level: bool,
+    remarks: Mapping[str, str],
+) -> Decision:
+    """Where ``action`` by ``role`` takes an application in ``status``; refuses what the chain does
+    not allow (``TransitionNotAllowed``, ``StageForbidden``, or a ``RuleViolation`` for a return
+    without remarks)."""
+    stage = STAGE_OF.get(status)
+    if stage is None:
+        raise TransitionNotAllowed(status, action)
+    if action is ReviewAction.RETURN:
+        if role < STAGE_REVIEWER[stage]:
+            raise StageForbidden(stage, action)
+        if not remarks:
+            raise RuleViolation(
+                "remarks_required",
+                "Say what to correct: remarks by field",
+                "退回补正须逐项说明需修改的内容",
+                field="remarks",
+            )
+        return Decision(stage, ApplicationStatus.RETURNED)
+    action_stage, to_status = FORWARD[action]
+    if action_stage is not stage:
+        raise TransitionNotAllowed(status, action)
+    reviewer = STAGE_REVIEWER[stage]
+    city_does_county_check = (
+        stage is ReviewStage.COUNTY_CHECK and registered_at_city_level and role is ReviewerRole.CITY
+    )
+    if role is not reviewer and not city_does_county_check:
+        raise StageForbidden(stage, action)
+    return Decision(stage, to_status)
+
+
+def check_submittable(status: ApplicationStatus) -> bool:
+    """Whether the applicant may submit now; True when it is a resubmission after a return."""
+    if status not in SUBMITTABLE_STATUSES:
+        raise TransitionNotAllowed(status, "submit")
+    return status is ApplicationStatus.RETURNED
+
+
+def check_editable(status: ApplicationStatus) -> None:
+    """Declared values and evidence change only before filing or while returned for correction
+    (nobody edits what a reviewer is deciding on)."""
+    if status not in EDITABLE_STATUSES:
+        raise TransitionNotAllowed(status, "edit")

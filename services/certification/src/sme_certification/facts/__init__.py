@@ -1,0 +1,1 @@
+"""The registry facts each enterprise has filed, kept from registry events (a read model)."""
