@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import pytest_asyncio
 from sqlalchemy import select
 
 from sme_certification.app import create_app
@@ -100,3 +101,14 @@ async def outbox_events(
         CloudEvent.from_kafka([(k, v.encode()) for k, v in row.headers], row.payload)
         for row in rows
     ]
+
+
+@pytest_asyncio.fixture(name="client")
+async def client_on_the_real_clock(
+    certification_database_url: str, auth_dir: Path
+) -> AsyncIterator[httpx.AsyncClient]:
+    """The certification API without conftest's fixed June clock: the certificate tests set the
+    business clock themselves where a date matters (imported by their modules, it overrides
+    ``client``)."""
+    async with certification(settings_for(certification_database_url, auth_dir)) as client:
+        yield client

@@ -9,10 +9,11 @@ from datetime import UTC, date, datetime
 import httpx
 import pytest
 
-from services.certification.tests.certificate_support import (
+from services.certification.tests.certificate_support import (  # noqa: F401 (fixture)
     URL,
     add_enterprise,
     at_noon,
+    client_on_the_real_clock,
     database_of,
     outbox_events,
 )

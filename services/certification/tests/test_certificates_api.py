@@ -10,10 +10,11 @@ import httpx
 import pytest
 from pypdf import PdfReader
 
-from services.certification.tests.certificate_support import (
+from services.certification.tests.certificate_support import (  # noqa: F401 (fixture)
     URL,
     add_enterprise,
     at_noon,
+    client_on_the_real_clock,
     outbox_events,
 )
 from sme_certification.certificates import domain

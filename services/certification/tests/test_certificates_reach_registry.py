@@ -17,10 +17,11 @@ import pytest_asyncio
 from aiokafka.structs import ConsumerRecord
 from sqlalchemy import select
 
-from services.certification.tests.certificate_support import (
+from services.certification.tests.certificate_support import (  # noqa: F401 (fixture)
     URL,
     add_enterprise,
     at_noon,
+    client_on_the_real_clock,
     database_of,
     outbox_events,
 )
