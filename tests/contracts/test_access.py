@@ -106,7 +106,7 @@ def operations(app: FastAPI) -> list[tuple[str, str, dict[str, Any]]]:
         (
             (method.upper(), path, operation)
             for path, methods in app.openapi()["paths"].items()
-            if not OPEN.search(path)
+            if not OPEN.search(path) and path not in PUBLIC_PATHS
             for method, operation in methods.items()
         ),
         key=lambda entry: (entry[0], entry[1]),
