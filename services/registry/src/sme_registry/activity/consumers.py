@@ -1,6 +1,9 @@
 """What registry learns from the other services' events.
 
 - certification: certificates granted, revoked, expired → the tier and the pools move (动态管理);
+  renewed by re-review → the new last valid day; revoked for false declaration → a
+  ``data_falsification`` credit flag for the 3-year ban (工信厅企业函〔2026〕117号); re-review due →
+  the activity history;
 - funding: awards approved, paid, clawed back → support history;
 - finance-matching: what banks report → financing history;
 - complaints: cases accepted, resolved, overdue → complainant and respondent records.
@@ -14,11 +17,14 @@ fields this version does not know included.
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
+from datetime import date
 
 from sme_common import clock
 from sme_common.contracts.events.certification.models import (
     CertificateExpiredV1,
     CertificateGrantedV1,
+    CertificateRenewedV1,
+    CertificateReReviewDueV1,
     CertificateRevokedV1,
 )
 from sme_common.contracts.index import model_for
@@ -71,6 +77,15 @@ async def certificate_revoked(uow: UnitOfWork, event: CloudEvent) -> None:
         reason=revoked.reason,
         at=clock.now(),
     )
+    if revoked.reason_code == "false_declaration":
+        await service.false_declaration_ban(
+            uow,
+            uscc=revoked.uscc,
+            certificate_id=revoked.certificate_id,
+            revoked_on=revoked.revoked_on,
+            banned_until=revoked.banned_until if isinstance(revoked.banned_until, date) else None,
+            at=clock.now(),
+        )
 
 
 async def certificate_expired(uow: UnitOfWork, event: CloudEvent) -> None:
@@ -85,6 +100,26 @@ async def certificate_expired(uow: UnitOfWork, event: CloudEvent) -> None:
         reason="expired",
         at=clock.now(),
     )
+
+
+async def certificate_renewed(uow: UnitOfWork, event: CloudEvent) -> None:
+    renewed = CertificateRenewedV1.parse(event.data)
+    await _record(uow, event, renewed.uscc, "certification", "certificate_renewed")
+    await service.certificate_renewed(
+        uow,
+        uscc=renewed.uscc,
+        certificate_id=renewed.certificate_id,
+        expires_on=renewed.expires_on,
+    )
+
+
+async def certificate_re_review_due(uow: UnitOfWork, event: CloudEvent) -> None:
+    """The expiry alert: shown in the enterprise's history; nothing else moves (the title stays
+    valid while the re-review is pending)."""
+    due = CertificateReReviewDueV1.parse(event.data)
+    if not await service.enterprise_exists(uow, due.uscc):
+        raise PermanentEventError(f"{event.type} names an enterprise not in the register")
+    await _record(uow, event, due.uscc, "certification", "certificate_re_review_due")
 
 
 def recorder(source_service: str, kind: str) -> Callable[[UnitOfWork, CloudEvent], Awaitable[None]]:
@@ -105,6 +140,8 @@ certification_consumer = ConsumerSpec(
         "certification.certificate.granted.v1": certificate_granted,
         "certification.certificate.revoked.v1": certificate_revoked,
         "certification.certificate.expired.v1": certificate_expired,
+        "certification.certificate.renewed.v1": certificate_renewed,
+        "certification.certificate.re-review-due.v1": certificate_re_review_due,
     },
 )
 

@@ -10,6 +10,7 @@ from sme_registry.activity import repository
 from sme_registry.activity.models import HeldCertificate
 from sme_registry.enterprises import repository as enterprises
 from sme_registry.enterprises.models import Enterprise
+from sme_registry.flags import service as flags
 from sme_registry.pools import service as pools
 from sme_registry.pools.domain import TIER_POOLS, highest_tier
 
@@ -85,6 +86,41 @@ async def certificate_ended(
         on=ended_on,
         reason=f"{certificate.tier} certificate {status}: {reason}",
         source_ref=certificate.certificate_number or certificate_id,
+        at=at,
+    )
+
+
+async def certificate_renewed(
+    uow: UnitOfWork, *, uscc: str, certificate_id: str, expires_on: date
+) -> None:
+    """A passed re-review (复核) keeps the same certificate valid to a new last day. The later of
+    the two days is kept, so a late redelivery of an older renewal cannot shorten it. The tier and
+    pools do not move: the title was in force throughout (policy-facts §1.6)."""
+    await _locked_enterprise(uow, uscc)
+    certificate = await repository.certificate(uow.session, certificate_id, for_update=True)
+    if certificate is None or certificate.uscc != uscc:
+        raise PermanentEventError(f"renewed certificate {certificate_id} was never granted here")
+    if expires_on > certificate.expires_on:
+        certificate.expires_on = expires_on
+
+
+async def false_declaration_ban(
+    uow: UnitOfWork,
+    *,
+    uscc: str,
+    certificate_id: str,
+    revoked_on: date,
+    banned_until: date | None,
+    at: datetime,
+) -> None:
+    """The 3-year ban that follows a title withdrawn for false declaration, as a credit flag."""
+    await flags.record_certification_ban(
+        uow,
+        uscc=uscc,
+        certificate_id=certificate_id,
+        revoked_on=revoked_on,
+        banned_until=banned_until,
+        actor=ACTOR,
         at=at,
     )
 

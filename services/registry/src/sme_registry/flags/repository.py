@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 from sqlalchemy import func, select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from sme_common.text import fold
@@ -45,3 +47,14 @@ async def revisions(session: AsyncSession, flag_id: str) -> Sequence[CreditFlagR
         .order_by(CreditFlagRevision.version)
     )
     return (await session.execute(query)).scalars().all()
+
+
+async def insert_if_absent(session: AsyncSession, **values: Any) -> bool:
+    """Insert a flag under the id given unless a flag with that id exists; True when inserted."""
+    inserted = await session.execute(
+        pg_insert(CreditFlag)
+        .values(**values)
+        .on_conflict_do_nothing(index_elements=["id"])
+        .returning(CreditFlag.id)
+    )
+    return inserted.scalar_one_or_none() is not None

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import secrets
-from datetime import date
+from datetime import date, datetime, timedelta
 
 from sme_common import clock
 from sme_common.auth.principal import Principal
@@ -123,6 +123,59 @@ async def raise_flag(
         return 201, flag_read(flag, today).model_dump(mode="json")
 
     return await run_once(database, idempotency, operation)
+
+
+CERTIFICATION_BAN_BASIS = "工信厅企业函〔2026〕117号"
+
+
+def certification_ban_flag_id(certificate_id: str) -> str:
+    """The id of the flag a false declaration raises: one per revoked certificate, so that a
+    redelivery or a replay from the dead-letter topic finds it already there."""
+    return f"flag_certban_{certificate_id}"
+
+
+async def record_certification_ban(
+    uow: UnitOfWork,
+    *,
+    uscc: str,
+    certificate_id: str,
+    revoked_on: date,
+    banned_until: date | None,
+    actor: str,
+    at: datetime,
+) -> bool:
+    """A title withdrawn for false declaration (虚假申报) bars the enterprise from applying for any
+    title for 3 years (工信厅企业函〔2026〕117号): recorded as a ``data_falsification`` flag, the kind
+    certification's rule sets read for that ban (``data_falsification_ban``), from the revocation
+    date. ``banned_until`` is the ban's last day; a flag is in force up to, not including, its
+    ``ended_on``, so the flag ends the day after. Without ``banned_until`` the flag stays open
+    until an officer sets its end (the contract always sends it with a false declaration).
+
+    Keyed by the certificate: returns False, and announces nothing, when it is already recorded.
+    Does not commit."""
+    flag_id = certification_ban_flag_id(certificate_id)
+    ended_on = banned_until + timedelta(days=1) if banned_until is not None else None
+    inserted = await repository.insert_if_absent(
+        uow.session,
+        id=flag_id,
+        uscc=uscc,
+        kind=domain.FlagKind.DATA_FALSIFICATION.value,
+        source="certification",
+        reference=certificate_id,
+        started_on=revoked_on,
+        ended_on=ended_on,
+        note=f"称号因虚假申报被撤销，3年内不得申报（{CERTIFICATION_BAN_BASIS}）",
+        version=1,
+        recorded_at=at,
+        recorded_by=actor,
+    )
+    if not inserted:
+        return False
+    flag = await repository.get(uow.session, flag_id)
+    assert flag is not None  # just inserted in this transaction
+    _keep_revision(uow, flag, "raised")
+    await _announce(uow, flag, "raised", clock.business_day(at))
+    return True
 
 
 async def update_flag(

@@ -22,6 +22,8 @@ class Profile(BaseModel):
     pools: PoolPath
     flags: list[FlagRead]
     certificates: list[CertificateRead]
+    certification_history: list[ActivityRead]
+    """Certificates granted, renewed, due for re-review, revoked, expired, as certification told."""
     service_people: list[PersonRead]
     support_history: list[ActivityRead]
     financing_history: list[ActivityRead]

@@ -55,6 +55,7 @@ async def profile(database: Database, uscc: str, principal: Principal) -> Profil
             pools=pool_path_of(entries),
             flags=[flag_read(f, today) for f in flags],
             certificates=[CertificateRead.model_validate(c) for c in certificates],
+            certification_history=of("certification"),
             service_people=[PersonRead.model_validate(p) for p in people],
             support_history=of("funding"),
             financing_history=of("finance-matching"),
