@@ -18,6 +18,7 @@ from sme_certification.enterprises.consumers import enterprise_directory_consume
 from sme_certification.enterprises.router import router as enterprises_router
 from sme_certification.facts.consumers import enterprise_facts_consumer
 from sme_certification.facts.router import router as facts_router
+from sme_certification.statistics.router import router as statistics_router
 from sme_common.db.engine import Database
 from sme_common.runtime import ServiceDefinition, create_service_app
 from sme_common.settings import ServiceSettings
@@ -32,6 +33,7 @@ DEFINITION = ServiceDefinition(
         batches_router,
         applications_router,
         certificates_router,
+        statistics_router,
     ],
     settings_factory=Settings,
     consumers=[enterprise_directory_consumer, enterprise_facts_consumer],
