@@ -41,7 +41,7 @@ router = APIRouter(tags=["decisions"])
         ),
     },
 )
-async def decide_application(
+async def decide_final(
     request: Request,
     application_id: IdPath,
     body: FinalDecision,

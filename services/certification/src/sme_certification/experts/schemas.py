@@ -59,7 +59,26 @@ class ExpertUpdate(BaseModel):
 
 
 class ExpertRead(BaseModel):
-    model_config = ConfigDict(from_attributes=True)
+    model_config = ConfigDict(
+        from_attributes=True,
+        json_schema_extra={
+            "examples": [
+                {
+                    "id": "exp_0123456789abcdef",
+                    "subject": "expert-li-ming",
+                    "name": "李明",
+                    "province_code": "620000",
+                    "home_region_code": "620502",
+                    "specialities": ["新材料", "财务"],
+                    "conflicts": ["91620102MA0000007Y"],
+                    "active": True,
+                    "version": 1,
+                    "created_at": "2026-06-02T02:00:00+00:00",
+                    "created_by": "officer-620000",
+                }
+            ]
+        },
+    )
 
     id: str
     subject: str
@@ -101,6 +120,28 @@ class PanelMember(BaseModel):
 class Panel(BaseModel):
     """The province's view of an application's experts and their scores."""
 
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "application_id": "app_0123456789abcdef",
+                    "members": [
+                        {
+                            "assignment_id": "asg_0123456789abcdef",
+                            "expert_id": "exp_0123456789abcdef",
+                            "expert_name": "李明",
+                            "score": "86.50",
+                            "criteria_scores": None,
+                            "remarks": "专业化程度高",
+                            "scored_at": "2026-07-02T02:00:00+00:00",
+                        }
+                    ],
+                    "expert_score": "86.50",
+                }
+            ]
+        }
+    )
+
     application_id: str
     members: list[PanelMember]
     expert_score: Decimal | None
@@ -127,6 +168,28 @@ class ScoreSubmit(BaseModel):
 class AssignedApplication(BaseModel):
     """What an expert sees of an application assigned to them: its content, their own score,
     never another expert's."""
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "assignment_id": "asg_0123456789abcdef",
+                    "application_id": "app_0123456789abcdef",
+                    "uscc": "91620102MA0000007Y",
+                    "enterprise_name": "兰州某新材料有限公司",
+                    "tier": "specialised",
+                    "level": "provincial",
+                    "declared": {"rd_institution_level": "provincial"},
+                    "assessment": {"outcome": "passed"},
+                    "assigned_at": "2026-07-01T02:00:00+00:00",
+                    "score": "86.50",
+                    "criteria_scores": None,
+                    "remarks": "专业化程度高",
+                    "scored_at": "2026-07-02T02:00:00+00:00",
+                }
+            ]
+        }
+    )
 
     assignment_id: str
     application_id: str

@@ -128,8 +128,19 @@ class ObjectionCreate(BaseModel):
     grounds: Grounds
 
 
+_RECEIPT = {
+    "id": "obj_0123456789abcdef",
+    "notice_id": "notice_0123456789abcdef",
+    "application_id": "app_0123456789abcdef",
+    "status": "open",
+    "filed_at": "2026-09-29T02:00:00+00:00",
+}
+
+
 class ObjectionReceipt(BaseModel):
     """What a public objector gets back: the receipt, nothing of others' objections."""
+
+    model_config = ConfigDict(json_schema_extra={"examples": [_RECEIPT]})
 
     id: str
     notice_id: str
@@ -139,7 +150,24 @@ class ObjectionReceipt(BaseModel):
 
 
 class ObjectionRead(ObjectionReceipt):
-    model_config = ConfigDict(from_attributes=True)
+    model_config = ConfigDict(
+        from_attributes=True,
+        json_schema_extra={
+            "examples": [
+                {
+                    **_RECEIPT,
+                    "status": "dismissed",
+                    "objector_name": "张三",
+                    "contact": "13800000000",
+                    "grounds": "该企业2025年营业收入与纳税申报不符。",
+                    "filed_by": "public",
+                    "resolution": "经核实，营业收入数据真实。",
+                    "resolved_at": "2026-10-08T02:00:00+00:00",
+                    "resolved_by": "officer-620000",
+                }
+            ]
+        },
+    )
 
     objector_name: str
     contact: str
