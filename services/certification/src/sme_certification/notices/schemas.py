@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Annotated
+from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
@@ -128,7 +128,7 @@ class ObjectionCreate(BaseModel):
     grounds: Grounds
 
 
-_RECEIPT = {
+_RECEIPT: dict[str, Any] = {
     "id": "obj_0123456789abcdef",
     "notice_id": "notice_0123456789abcdef",
     "application_id": "app_0123456789abcdef",
@@ -140,7 +140,7 @@ _RECEIPT = {
 class ObjectionReceipt(BaseModel):
     """What a public objector gets back: the receipt, nothing of others' objections."""
 
-    model_config = ConfigDict(json_schema_extra={"examples": [_RECEIPT]})
+    model_config = ConfigDict(json_schema_extra={"examples": [dict(_RECEIPT)]})
 
     id: str
     notice_id: str
