@@ -22,10 +22,19 @@ from sme_registry.reference.service import load_reference_data
 
 OPEN = re.compile(r"/(healthz|readyz|metrics|openapi\.json|docs.*)$")
 # Under /v1/ but public on purpose (``sme_common.openapi.PUBLIC``): listed here, not inferred.
-PUBLIC_PATHS = frozenset({"/api/certification/v1/verify/{code}"})
+PUBLIC_PATHS = frozenset(
+    {
+        "/api/certification/v1/verify/{code}",
+        "/api/certification/v1/public/notices",
+        "/api/certification/v1/public/notices/{notice_id}/objections",
+    }
+)
 USCC = make_uscc(region="620102", body="MQ000001")
 NEIGHBOUR = make_uscc(region="620102", body="MQ000002")
 """Another enterprise of the same county: as far from an enterprise token as any other."""
+
+# The only place the expert role is served: its assignments in certification (docs/certification.md).
+EXPERT_PREFIX = "/api/certification/v1/expert/"
 
 # Where the enterprise role (issue 8) is admitted, by operation id: the shared directory and
 # event-schema reads everywhere; in registry the current state of its own record and its own
@@ -201,6 +210,8 @@ async def test_roles_the_service_does_not_serve_are_refused(
         for method, path in protected_routes(client.app):  # type: ignore[attr-defined]
             if "/reference/" in path or "/event-schemas" in path:
                 continue  # reference data and event schemas are for every caller with a token
+            if role == "expert" and path.startswith(EXPERT_PREFIX):
+                continue  # the expert's own assignments (certification, issue 8 item 3)
             response = await client.request(method, path, headers=headers, json={})
             assert response.status_code == 403, (role, method, path, response.text)
 

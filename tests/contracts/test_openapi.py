@@ -26,7 +26,13 @@ from sme_registry.reference.service import load_reference_data
 
 PUBLIC_SUFFIXES = ("/healthz", "/readyz", "/metrics")
 # Under /v1/ but public on purpose (``sme_common.openapi.PUBLIC``): listed here, not inferred.
-PUBLIC_PATHS = frozenset({"/api/certification/v1/verify/{code}"})
+PUBLIC_PATHS = frozenset(
+    {
+        "/api/certification/v1/verify/{code}",
+        "/api/certification/v1/public/notices",
+        "/api/certification/v1/public/notices/{notice_id}/objections",
+    }
+)
 PROBLEM_REF = {"$ref": "#/components/schemas/Problem"}
 USCC = make_uscc(region="620102", body="MP000001")
 

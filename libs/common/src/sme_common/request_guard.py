@@ -109,15 +109,27 @@ class RequestGuardMiddleware:
         body_limits: Mapping[str, int] | None = None,
         authenticator: Authenticator | None = None,
         protected_prefix: str = "/",
+        open_prefix: str | None = None,
+        open_body_bytes: int = 16_384,
     ) -> None:
         self.app = app
         self.authenticator = authenticator
         self.protected_prefix = protected_prefix
+        # Routes under ``open_prefix`` (``/api/<service>/v1/public/``: the public operations,
+        # ``sme_common.openapi.PUBLIC``) take a body without a token — a public objection to a
+        # notice — but only a small one (``open_body_bytes``), since anyone may send it.
+        self.open_prefix = open_prefix
+        self.open_body_bytes = open_body_bytes
         self.max_body_bytes = max_body_bytes
         # Longest prefix first, so a route's own limit wins over its parent's.
         self.body_limits = sorted((body_limits or {}).items(), key=lambda item: -len(item[0]))
 
+    def _is_open(self, path: str) -> bool:
+        return self.open_prefix is not None and path.startswith(self.open_prefix)
+
     def limit_for(self, path: str) -> int:
+        if self._is_open(path):
+            return min(self.open_body_bytes, self.max_body_bytes)
         for prefix, limit in self.body_limits:
             if path == prefix or path.startswith(prefix.rstrip("/") + "/"):
                 return limit
@@ -141,7 +153,11 @@ class RequestGuardMiddleware:
         if content_length is not None and content_length > limit:
             await problem_from(_too_large(limit))(scope, receive, send)
             return
-        if self.authenticator is not None and path.startswith(self.protected_prefix):
+        if (
+            self.authenticator is not None
+            and path.startswith(self.protected_prefix)
+            and not self._is_open(path)
+        ):
             try:
                 await self.authenticator.principal(Request(scope))
             except DomainError as refused:

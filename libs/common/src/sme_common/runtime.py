@@ -202,6 +202,7 @@ def create_service_app(
         RequestGuardMiddleware,
         authenticator=app.state.authenticator,
         protected_prefix=f"{prefix}/v1/",
+        open_prefix=f"{prefix}/v1/public/",
         max_body_bytes=settings.max_body_bytes,
         body_limits=settings.body_limits,
     )

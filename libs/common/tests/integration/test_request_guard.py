@@ -22,6 +22,7 @@ from sme_common.auth import Principal
 from sme_common.auth.dependencies import require
 from sme_common.db import Database, UnitOfWork
 from sme_common.db.engine import to_sync_url
+from sme_common.openapi import PUBLIC
 from sme_common.runtime import ServiceDefinition, create_service_app
 from sme_common.settings import AuthSettings, KafkaSettings, ServiceSettings
 from sme_common.testing.plugin import DatabaseFactory, TokenFactory
@@ -73,6 +74,12 @@ async def read_thing(
 @router.post("/uploads", status_code=201)
 async def upload(file: UploadFile, _p: Annotated[Principal, Depends(officer)]) -> dict[str, int]:
     return {"size": len(await file.read())}
+
+
+@router.post("/public/echo", status_code=201, openapi_extra=PUBLIC)
+async def public_echo(body: Thing) -> dict[str, str]:
+    """A public write (as a public objection to a certification notice): no token."""
+    return {"name": body.name}
 
 
 DEFINITION = ServiceDefinition(
@@ -274,3 +281,17 @@ async def test_an_upload_route_takes_the_larger_limit_it_declares(
     )
     assert response.status_code == 201, response.text
     assert response.json() == {"size": 32_000}
+
+
+async def test_a_public_route_takes_a_small_body_without_a_token_and_nothing_larger(
+    client: httpx.AsyncClient,
+) -> None:
+    taken = await client.post(f"{URL}/public/echo", json={"name": "公开"})
+    assert taken.status_code == 201, taken.text
+    assert_problem(
+        await client.post(f"{URL}/public/echo", json={"name": "x" * 3000}),
+        413,
+        "payload_too_large",
+    )
+    # Everywhere else, still no body without a token.
+    assert_problem(await client.post(f"{URL}/things", json={"name": "n"}), 401, "token_missing")

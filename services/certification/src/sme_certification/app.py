@@ -14,10 +14,13 @@ from sme_certification.certificates.worker import (
     certificate_lifecycle_command,
 )
 from sme_certification.config import Settings
+from sme_certification.decisions.router import router as decisions_router
 from sme_certification.enterprises.consumers import enterprise_directory_consumer
 from sme_certification.enterprises.router import router as enterprises_router
+from sme_certification.experts.router import router as experts_router
 from sme_certification.facts.consumers import enterprise_facts_consumer
 from sme_certification.facts.router import router as facts_router
+from sme_certification.notices.router import router as notices_router
 from sme_certification.statistics.router import router as statistics_router
 from sme_common.db.engine import Database
 from sme_common.runtime import ServiceDefinition, create_service_app
@@ -34,6 +37,9 @@ DEFINITION = ServiceDefinition(
         applications_router,
         certificates_router,
         statistics_router,
+        experts_router,
+        notices_router,
+        decisions_router,
     ],
     settings_factory=Settings,
     consumers=[enterprise_directory_consumer, enterprise_facts_consumer],

@@ -35,3 +35,6 @@ class Settings(ServiceSettings):
     # Where evidence documents are kept by the local-disk storage (storage.py). Every process
     # serving the API must see this directory (a shared volume when they are separate).
     evidence_dir: Path = Field(default_factory=lambda: _state_dir() / "certification" / "evidence")
+    # How many experts are drawn for an application when the province does not say (3 to 5 is
+    # usual; each is drawn at random from the eligible pool).
+    expert_panel_size: int = Field(default=3, ge=1, le=9)

@@ -45,3 +45,10 @@ def evidence_storage(request: Request) -> EvidenceStorage:
     """The evidence storage of this app: the local disk under its settings' ``evidence_dir`` (an
     S3-compatible implementation of ``EvidenceStorage`` is for production, not written yet)."""
     return LocalDiskStorage(request.app.state.settings.evidence_dir)
+
+
+province_officer = require(roles=(Role.PROVINCE_OFFICER,), scope="certification:write")
+"""The province's own steps after its review: the expert pool and assignments, public notices,
+objections' resolution and the decision (认定) — a person, never a machine client or an admin."""
+expert = require(roles=(Role.EXPERT,), scope="certification:write")
+"""An expert of the pool, known by the token's ``sub``: sees and scores only what is assigned."""

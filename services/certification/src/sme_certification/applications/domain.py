@@ -7,7 +7,15 @@
     submitted | county_checked | recommended ──return (退回补正, remarks per field)──► returned
     returned ──submit (corrected)──► submitted
 
-Expert scoring, the public notice and the decision follow ``provincially_reviewed`` (later slices).
+After the provincial review (experts/, notices/, decisions/):
+
+    provincially_reviewed ──assign_experts (省级组织专家评审)──► under_expert_review
+    under_expert_review ──(the last assigned expert scored)──► expert_scored
+    expert_scored ──start_notice (公示; never for a classified 涉密 application)──► under_notice
+    under_notice ──objection upheld──► rejected
+    under_notice (ended, no open objection) ──grant──► granted   (the certificate is made)
+    expert_scored (classified: reviewed without notice) ──grant──► granted
+    expert_scored | under_notice (ended, no open objection) ──reject (reasons)──► rejected
 
 Who acts (docs/architecture.md, "Access"): the county officer of the enterprise's county does the
 pre-check, the officer of its 市州 recommends, the province reviews. An enterprise registered at 市州
@@ -33,6 +41,11 @@ class ApplicationStatus(enum.StrEnum):
     RECOMMENDED = "recommended"  # 市州已推荐: waiting for the provincial review
     PROVINCIALLY_REVIEWED = "provincially_reviewed"  # 省级审核通过: expert scoring next
     RETURNED = "returned"  # 退回补正: the applicant corrects and submits again
+    UNDER_EXPERT_REVIEW = "under_expert_review"  # 专家评审中: experts assigned, not all scored
+    EXPERT_SCORED = "expert_scored"  # 专家评审完成: the mean score is kept
+    UNDER_NOTICE = "under_notice"  # 公示中
+    GRANTED = "granted"  # 认定: a certificate was granted
+    REJECTED = "rejected"  # 不予认定 (with reasons)
 
 
 class ReviewStage(enum.StrEnum):
@@ -75,9 +88,24 @@ FORWARD: Mapping[ReviewAction, tuple[ReviewStage, ApplicationStatus]] = {
     ),
 }
 RECOMMENDED_STATUSES = frozenset(
-    {ApplicationStatus.RECOMMENDED, ApplicationStatus.PROVINCIALLY_REVIEWED}
+    {
+        ApplicationStatus.RECOMMENDED,
+        ApplicationStatus.PROVINCIALLY_REVIEWED,
+        ApplicationStatus.UNDER_EXPERT_REVIEW,
+        ApplicationStatus.EXPERT_SCORED,
+        ApplicationStatus.UNDER_NOTICE,
+        ApplicationStatus.GRANTED,
+        ApplicationStatus.REJECTED,
+    }
 )
-"""Statuses that hold one of the 市州's recommendations in the batch (a return frees it)."""
+"""Statuses that hold one of the 市州's recommendations in the batch (a return frees it; a
+decision does not: the place was used)."""
+FINAL_STATUSES = frozenset({ApplicationStatus.GRANTED, ApplicationStatus.REJECTED})
+CLASSIFIABLE_STATUSES = (
+    frozenset(ApplicationStatus) - FINAL_STATUSES - {ApplicationStatus.UNDER_NOTICE}
+)
+"""The 涉密 mark is set or cleared before the notice: once an application is in a public notice
+(or decided) the mark would come too late to keep it out of public lists."""
 EDITABLE_STATUSES = frozenset({ApplicationStatus.DRAFT, ApplicationStatus.RETURNED})
 SUBMITTABLE_STATUSES = EDITABLE_STATUSES
 
@@ -157,3 +185,84 @@ def check_editable(status: ApplicationStatus) -> None:
     (nobody edits what a reviewer is deciding on)."""
     if status not in EDITABLE_STATUSES:
         raise TransitionNotAllowed(status, "edit")
+
+
+class FinalAction(enum.StrEnum):
+    GRANT = "grant"  # 认定
+    REJECT = "reject"  # 不予认定
+
+
+class DecisionHeld(Exception):
+    """The decision must wait: the notice is running, or an objection is open (answered 409)."""
+
+    def __init__(self, code: str, detail: str, detail_zh: str) -> None:
+        super().__init__(detail)
+        self.code, self.detail, self.detail_zh = code, detail, detail_zh
+
+
+@dataclass(frozen=True, slots=True)
+class NoticeState:
+    """Where the application's public notice stands on the day of the decision."""
+
+    ended: bool
+    open_objections: int
+
+
+def check_assignable(status: ApplicationStatus) -> None:
+    """Experts are assigned once, after the provincial review."""
+    if status is not ApplicationStatus.PROVINCIALLY_REVIEWED:
+        raise TransitionNotAllowed(status, "assign_experts")
+
+
+def check_noticeable(status: ApplicationStatus, *, classified: bool) -> None:
+    """Only an expert-scored application that is not classified goes into a public notice (seed
+    003 六(一): “拟认定的企业（涉密企业除外）全部向社会公示”)."""
+    if status is not ApplicationStatus.EXPERT_SCORED:
+        raise TransitionNotAllowed(status, "start_notice")
+    if classified:
+        raise RuleViolation(
+            "classified_not_noticed",
+            "A classified (涉密) application is decided without a public notice",
+            "涉密企业不予公示，直接作出认定决定",
+            field="application_ids",
+        )
+
+
+def decide_final(
+    status: ApplicationStatus,
+    action: FinalAction,
+    *,
+    classified: bool,
+    notice: NoticeState | None,
+) -> ApplicationStatus:
+    """Where the province's decision takes the application.
+
+    A grant needs the notice to have ended with no open objection, or, for a classified
+    application, only the experts' scores (reviewed without notice). A rejection may come straight
+    after the experts' scoring (nothing is noticed that will not be granted) or after the notice,
+    under the same hold as a grant: objections hold *the decision* until each is resolved."""
+    if status is ApplicationStatus.UNDER_NOTICE:
+        if notice is None:  # an application under notice always has its notice; kept for safety
+            raise TransitionNotAllowed(status, action)
+        if not notice.ended:
+            raise DecisionHeld(
+                "notice_running",
+                "The public notice has not ended; decide after its last day",
+                "公示期尚未结束，请在公示期满后作出决定",
+            )
+        if notice.open_objections:
+            raise DecisionHeld(
+                "objection_open",
+                f"{notice.open_objections} objection(s) to this application are not resolved",
+                f"该申请尚有 {notice.open_objections} 件异议未处理完毕",
+            )
+    elif status is ApplicationStatus.EXPERT_SCORED:
+        if action is FinalAction.GRANT and not classified:
+            raise DecisionHeld(
+                "notice_required",
+                "A title is granted after its public notice (公示); start one first",
+                "拟认定企业须经公示后方可认定",
+            )
+    else:
+        raise TransitionNotAllowed(status, action)
+    return ApplicationStatus.GRANTED if action is FinalAction.GRANT else ApplicationStatus.REJECTED

@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 from datetime import datetime
+from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import (
     BigInteger,
+    Boolean,
     DateTime,
     ForeignKey,
     Identity,
     Index,
     Integer,
+    Numeric,
     Text,
     UniqueConstraint,
 )
@@ -50,6 +53,13 @@ class Application(Base):
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     updated_by: Mapped[str] = mapped_column(Text)
     submitted_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # 涉密 (seed 003 六(一)): set by officers; decided without public notice, never in public lists.
+    classified: Mapped[bool] = mapped_column(Boolean, default=False)
+    # The mean of the assigned experts' scores, once all scored (experts/).
+    expert_score: Mapped[Decimal | None] = mapped_column(Numeric(6, 2))
+    # The decision: reasons of a rejection by field, the certificate of a grant.
+    decision_reasons: Mapped[dict[str, str] | None] = mapped_column(JSONB)
+    certificate_id: Mapped[str | None] = mapped_column(Text)
 
 
 class ApplicationStep(Base):

@@ -14,6 +14,7 @@ from sme_certification.applications.schemas import (
     ApplicationRead,
     ApplicationUpdate,
     AssessmentRead,
+    Classification,
     DocumentPage,
     DocumentQuery,
     DocumentRead,
@@ -251,6 +252,38 @@ async def decide_application(
         application_id=application_id,
         decision=decision,
         actor=principal,
+    )
+    return versioned_response(application, application.version)
+
+
+@router.put(
+    "/applications/{application_id}/classification",
+    response_model=ApplicationRead,
+    responses={
+        200: {"headers": ETAG_HEADER},
+        **problems(
+            404,
+            409,
+            codes={
+                404: ("application_not_found",),
+                409: ("version_required", "version_conflict", "transition_not_allowed"),
+                422: IF_MATCH_CODES,
+            },
+        ),
+    },
+)
+async def classify_application(
+    request: Request,
+    application_id: IdPath,
+    body: Classification,
+    principal: Annotated[Principal, Depends(reviewer)],
+    if_match: Annotated[str | None, Header()] = None,
+) -> Response:
+    """Mark an application classified (涉密, seed 003 六(一)) or not, before its public notice: a
+    classified one is decided without notice and never appears in public lists."""
+    command = body.model_copy(update={"version": expected_version(if_match, body.version)})
+    application = await service.set_classified(
+        request.app.state.database, application_id=application_id, command=command, actor=principal
     )
     return versioned_response(application, application.version)
 

@@ -183,6 +183,10 @@ class ApplicationRead(BaseModel):
                     "updated_at": "2026-06-03T02:00:00+00:00",
                     "updated_by": "enterprise-91620102MA0000007Y",
                     "submitted_at": "2026-06-03T02:00:00+00:00",
+                    "classified": False,
+                    "expert_score": None,
+                    "decision_reasons": None,
+                    "certificate_id": None,
                 }
             ]
         },
@@ -208,6 +212,23 @@ class ApplicationRead(BaseModel):
     updated_at: datetime
     updated_by: str
     submitted_at: datetime | None
+    classified: bool = False
+    """涉密 (seed 003 六(一)): decided without public notice, never in public lists."""
+    expert_score: Decimal | None = None
+    """The mean of the assigned experts' scores (2 decimals, half up), once all scored."""
+    decision_reasons: dict[str, str] | None = None
+    """Why it was rejected, by field."""
+    certificate_id: str | None = None
+    """The certificate granted on it."""
+
+
+class Classification(BaseModel):
+    model_config = ConfigDict(
+        extra="forbid", json_schema_extra={"examples": [{"classified": True, "version": 5}]}
+    )
+
+    classified: bool
+    version: int | None = Field(default=None, ge=1, le=999_999_999)
 
 
 class ApplicationPage(BaseModel):

@@ -24,6 +24,7 @@ from sme_certification.applications.schemas import (
     ApplicationPage,
     ApplicationRead,
     ApplicationUpdate,
+    Classification,
     DocumentPage,
     DocumentQuery,
     DocumentRead,
@@ -89,6 +90,10 @@ def application_read(application: Application, batch: Batch) -> ApplicationRead:
         updated_at=application.updated_at,
         updated_by=application.updated_by,
         submitted_at=application.submitted_at,
+        classified=application.classified,
+        expert_score=application.expert_score,
+        decision_reasons=application.decision_reasons,
+        certificate_id=application.certificate_id,
     )
 
 
@@ -233,6 +238,7 @@ async def create_application(
             updated_at=now,
             updated_by=actor.subject,
             submitted_at=None,
+            classified=False,
         )
         # Declared values the engine cannot read are refused now, not at submission.
         await facts.evaluation_input_for(session, application.uscc, application.declared)
@@ -574,3 +580,44 @@ async def document_content(
         return read, await storage.get(key)
     except EvidenceNotStored:
         raise not_found(DOCUMENT, document_id, field="document_id") from None
+
+
+async def set_classified(
+    database: Database, *, application_id: str, command: Classification, actor: Principal
+) -> ApplicationRead:
+    """Mark (or unmark) an application as classified (涉密, seed 003 六(一)): it is then reviewed
+    without public notice and never shown in a public list. Officers of its region set it, before
+    the notice (``domain.CLASSIFIABLE_STATUSES``)."""
+    now = clock.now()
+    async with UnitOfWork(database) as uow:
+        application = await _application(uow.session, application_id, actor, for_update=True)
+        _check_version(application, command.version)
+        batch = await _batch_of(uow.session, application.batch_id)
+        if ApplicationStatus(application.status) not in domain.CLASSIFIABLE_STATUSES:
+            raise _transition_refused(
+                domain.TransitionNotAllowed(ApplicationStatus(application.status), "classify")
+            )
+        if application.classified != command.classified:
+            application.classified = command.classified
+            _touch(application, actor, now)
+            _record_step(
+                uow.session,
+                application,
+                action="classify" if command.classified else "declassify",
+                stage=None,
+                from_status=application.status,
+                remarks={},
+                actor=actor,
+                at=now,
+            )
+            await uow.commit()
+        return application_read(application, batch)
+
+
+# The helpers the steps after the provincial review share (experts/, notices/, decisions/).
+check_version = _check_version
+transition_refused = _transition_refused
+record_step = _record_step
+touch = _touch
+application_in_scope = _application
+batch_of = _batch_of

@@ -3,4 +3,6 @@
 import sme_certification.applications.models
 import sme_certification.batches.models
 import sme_certification.certificates.models
-import sme_certification.facts.models  # noqa: F401
+import sme_certification.experts.models
+import sme_certification.facts.models
+import sme_certification.notices.models  # noqa: F401

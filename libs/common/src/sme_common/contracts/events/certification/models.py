@@ -3,7 +3,8 @@
 - on ``certification.certificate``: granted, revoked, expired. Proposed by registry, their first
   consumer (it moves tiers and pools on them); certification owns them from its first release.
 - on ``certification.application``: an application was submitted, recommended by its 市州, or
-  returned for correction (issue 8 item 8).
+  returned for correction, put into public notice (公示), or rejected (issue 8 item 8); a grant is
+  announced as ``certification.certificate.granted.v1``.
 """
 
 from __future__ import annotations
@@ -169,6 +170,50 @@ class ApplicationReturnedV1(EventData):
     version: int = Field(ge=1)
 
 
+class ApplicationNoticeStartedV1(EventData):
+    """The province put the application in a public notice (公示) of the enterprises it intends to
+    grant a title; objections are taken until ``ends_on``. Never sent for a classified (涉密)
+    application, which is decided without notice."""
+
+    model_config = ConfigDict(title="A certification application went into public notice")
+    event_type: ClassVar[str] = "certification.application.notice-started.v1"
+
+    application_id: str
+    uscc: Uscc
+    batch_id: str
+    tier: Tier
+    level: Level
+    notice_id: str
+    starts_on: date
+    ends_on: date
+    """The notice's last day (objections are taken through it)."""
+    length: int = Field(ge=1)
+    unit: Literal["working_days", "calendar_days"]
+    expert_score: Annotated[str, Field(pattern=r"^[0-9]{1,3}\.[0-9]{2}$")] | None = None
+    """The mean of the experts' scores, as a decimal string with 2 places ("86.33")."""
+    started_at: Timestamp
+    version: int = Field(ge=1)
+
+
+class ApplicationRejectedV1(EventData):
+    """The province decided not to grant the title (不予认定), with its reasons by field; or an
+    objection raised during the notice was upheld (``by_objection``)."""
+
+    model_config = ConfigDict(title="A certification application was rejected")
+    event_type: ClassVar[str] = "certification.application.rejected.v1"
+
+    application_id: str
+    uscc: Uscc
+    batch_id: str
+    tier: Tier
+    level: Level
+    reasons: dict[str, str]
+    by_objection: str | None = None
+    """The upheld objection's id, when that is what rejected it."""
+    rejected_at: Timestamp
+    version: int = Field(ge=1)
+
+
 MODELS: tuple[type[EventData], ...] = (
     CertificateGrantedV1,
     CertificateRevokedV1,
@@ -178,4 +223,6 @@ MODELS: tuple[type[EventData], ...] = (
     ApplicationSubmittedV1,
     ApplicationRecommendedV1,
     ApplicationReturnedV1,
+    ApplicationNoticeStartedV1,
+    ApplicationRejectedV1,
 )
