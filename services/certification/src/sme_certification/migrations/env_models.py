@@ -3,4 +3,5 @@
 import sme_certification.applications.models
 import sme_certification.batches.models
 import sme_certification.certificates.models
+import sme_certification.evaluations.models
 import sme_certification.facts.models  # noqa: F401
