@@ -16,6 +16,7 @@ from sme_certification.certificates.worker import (
 from sme_certification.config import Settings
 from sme_certification.enterprises.consumers import enterprise_directory_consumer
 from sme_certification.enterprises.router import router as enterprises_router
+from sme_certification.evaluations.router import router as evaluations_router
 from sme_certification.facts.consumers import enterprise_facts_consumer
 from sme_certification.facts.router import router as facts_router
 from sme_common.db.engine import Database
@@ -32,6 +33,7 @@ DEFINITION = ServiceDefinition(
         batches_router,
         applications_router,
         certificates_router,
+        evaluations_router,
     ],
     settings_factory=Settings,
     consumers=[enterprise_directory_consumer, enterprise_facts_consumer],

@@ -27,7 +27,9 @@ def parser() -> argparse.ArgumentParser:
     parse.add_argument("--rule-set", required=True, help="national rule set id (national-2026-2)")
     parse.add_argument("--tier", required=True, choices=[t.value for t in Tier])
     parse.add_argument(
-        "--kind", default=ApplicationKind.RE_REVIEW.value, choices=[k.value for k in ApplicationKind]
+        "--kind",
+        default=ApplicationKind.RE_REVIEW.value,
+        choices=[k.value for k in ApplicationKind],
     )
     parse.add_argument("--as-of", type=date.fromisoformat, help="the day judged (default today)")
     parse.add_argument("--region", default="", help="GB/T 2260 prefix, e.g. 62 (default all)")
@@ -85,7 +87,7 @@ def main(argv: list[str]) -> int:
     try:
         report = asyncio.run(run())
     except RuleViolation as refused:
-        print(json.dumps({"error": refused.code, "detail": str(refused)}, ensure_ascii=False))  # noqa: T201
+        print(json.dumps({"error": refused.code, "detail": str(refused)}, ensure_ascii=False))
         return 1
-    print(json.dumps(report.to_dict(), ensure_ascii=False))  # noqa: T201
+    print(json.dumps(report.to_dict(), ensure_ascii=False))
     return 0

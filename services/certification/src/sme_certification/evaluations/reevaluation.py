@@ -102,6 +102,7 @@ class RunReport:
     enterprises: int = 0
     outcomes: Counter[str] = field(default_factory=Counter)
     seconds: float = 0.0
+    evaluating_seconds: float = 0.0  # in this process (workers=0): the engine's share of the run
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -209,7 +210,10 @@ def _copy_text(value: str) -> str:
     """A value in COPY's text format: backslash, tab, newline and carriage return escaped."""
     if "\\" in value or "\t" in value or "\n" in value or "\r" in value:
         value = (
-            value.replace("\\", "\\\\").replace("\t", "\\t").replace("\n", "\\n").replace("\r", "\\r")
+            value.replace("\\", "\\\\")
+            .replace("\t", "\\t")
+            .replace("\n", "\\n")
+            .replace("\r", "\\r")
         )
     return value
 
@@ -219,7 +223,7 @@ _WORKER: BatchEvaluator | None = None
 
 
 def _start_worker(evaluator: BatchEvaluator) -> None:
-    global _WORKER  # noqa: PLW0603 - one evaluator per worker process, for its lifetime
+    global _WORKER
     _WORKER = evaluator
 
 
@@ -395,7 +399,9 @@ async def _pump(
         while (rows := await queue.get()) is not None:
             if pool is None:
                 done: asyncio.Future[tuple[bytes, Counter[str]]] = loop.create_future()
+                began = time.perf_counter()
                 done.set_result(evaluator.batch(rows))
+                report.evaluating_seconds += time.perf_counter() - began
                 pending.append((len(rows), done))
             else:
                 pending.append((len(rows), loop.run_in_executor(pool, _worker_batch, rows)))

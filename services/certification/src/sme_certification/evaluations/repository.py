@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -16,9 +17,7 @@ from sme_certification.evaluations.models import (
 
 async def stored_documents(session: AsyncSession) -> list[StoredDocument]:
     rows = (await session.scalars(select(RuleDocumentVersion))).all()
-    return [
-        StoredDocument(r.document_id, r.version, r.effective_from, r.document) for r in rows
-    ]
+    return [StoredDocument(r.document_id, r.version, r.effective_from, r.document) for r in rows]
 
 
 async def versions_of(session: AsyncSession, document_id: str) -> Sequence[RuleDocumentVersion]:
@@ -35,15 +34,14 @@ async def version_exists(session: AsyncSession, document_id: str, version: str) 
 
 
 async def results_of(
-    session: AsyncSession, uscc: str, region_prefix: str, limit: int
+    session: AsyncSession, uscc: str, limit: int
 ) -> Sequence[tuple[EvaluationResult, EvaluationRun]]:
-    """The enterprise's results, newest first, within the caller's region."""
+    """The enterprise's results of finished runs, newest first (the caller checked the scope)."""
     query = (
         select(EvaluationResult, EvaluationRun)
         .join(EvaluationRun, EvaluationRun.id == EvaluationResult.run_id)
         .where(
             EvaluationResult.uscc == uscc,
-            EvaluationResult.region_code.startswith(region_prefix, autoescape=True),
             EvaluationRun.status == "finished",
         )
         .order_by(EvaluationResult.evaluated_at.desc(), EvaluationRun.attempt.desc())
@@ -53,7 +51,7 @@ async def results_of(
 
 
 async def result_of(
-    session: AsyncSession, run_id: str, uscc: str, region_prefix: str
+    session: AsyncSession, run_id: str, uscc: str
 ) -> tuple[EvaluationResult, EvaluationRun] | None:
     query = (
         select(EvaluationResult, EvaluationRun)
@@ -61,7 +59,6 @@ async def result_of(
         .where(
             EvaluationResult.run_id == run_id,
             EvaluationResult.uscc == uscc,
-            EvaluationResult.region_code.startswith(region_prefix, autoescape=True),
         )
     )
     row = (await session.execute(query)).first()

@@ -33,9 +33,7 @@ def upgrade() -> None:
         sa.Column("note", sa.Text),
         sa.Column("recorded_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("recorded_by", sa.Text, nullable=False),
-        sa.UniqueConstraint(
-            "document_id", "version", name="uq_rule_document_version_document_id"
-        ),
+        sa.UniqueConstraint("document_id", "version", name="uq_rule_document_version_document_id"),
     )
     op.create_index(
         "ix_rule_document_version_document_id", "rule_document_version", ["document_id"]
@@ -59,13 +57,23 @@ def upgrade() -> None:
         # A second run of the same rule-set version on the same day is refused unless asked for
         # (``--again``): it then gets the next attempt number, never a silent duplicate.
         sa.UniqueConstraint(
-            "rule_set_id", "fingerprint", "tier", "kind", "as_of", "attempt",
+            "rule_set_id",
+            "fingerprint",
+            "tier",
+            "kind",
+            "as_of",
+            "attempt",
             name="uq_evaluation_run_rule_set_id",
         ),
     )
     op.create_table(
         "evaluation_result",
-        sa.Column("run_id", sa.Text, sa.ForeignKey("evaluation_run.id", name="fk_evaluation_result_run_id_evaluation_run"), primary_key=True),
+        sa.Column(
+            "run_id",
+            sa.Text,
+            sa.ForeignKey("evaluation_run.id", name="fk_evaluation_result_run_id_evaluation_run"),
+            primary_key=True,
+        ),
         sa.Column("uscc", sa.Text, primary_key=True),
         sa.Column("region_code", sa.Text, nullable=False),
         sa.Column("tier", sa.Text, nullable=False),
@@ -78,14 +86,10 @@ def upgrade() -> None:
         sa.Column("explanation", JSONB, nullable=False),
         sa.Column("evaluated_at", sa.DateTime(timezone=True), nullable=False),
     )
-    op.create_index(
-        "ix_evaluation_result_uscc", "evaluation_result", ["uscc", "evaluated_at"]
-    )
+    op.create_index("ix_evaluation_result_uscc", "evaluation_result", ["uscc", "evaluated_at"])
     # The officer-edited documents and the runs are audited; the results are derived from an
     # audited run, its audited rule version and the facts read model (docs/certification.md).
-    audit_tables_v1(
-        {"rule_document_version": ("id",), "evaluation_run": ("id",)}
-    )
+    audit_tables_v1({"rule_document_version": ("id",), "evaluation_run": ("id",)})
 
 
 def downgrade() -> None:
