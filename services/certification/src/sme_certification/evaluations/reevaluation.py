@@ -274,9 +274,14 @@ async def _next_attempt(
 
 
 async def _read_batches(
-    database: Database, request: RunRequest, queue: asyncio.Queue[list[tuple[Any, ...]] | None]
+    database: Database,
+    request: RunRequest,
+    queue: asyncio.Queue[list[tuple[Any, ...]] | None],
+    writer: psycopg.AsyncConnection[Any],
 ) -> None:
-    """Producer: the holders in keyset batches, one snapshot for the whole run."""
+    """Producer: the holders in keyset batches, in one repeatable-read snapshot on a connection
+    of its own, so reading overlaps evaluating and writing. A test database bound to one
+    transaction (``Database.bound_to``) reads on the writer's connection, to see what it wrote."""
     params: dict[str, Any] = {
         "tier": request.tier.value,
         "statuses": list(domain.VALID_STATUSES),
@@ -285,19 +290,26 @@ async def _read_batches(
         "region": request.region_prefix + "%",
         "limit": BATCH,
     }
-    async with database.engine.connect() as connection:
-        raw = await connection.get_raw_connection()
-        pg: psycopg.AsyncConnection[Any] = raw.driver_connection  # type: ignore[assignment]
-        async with pg.transaction():
-            await pg.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY")
-            while True:
-                async with pg.cursor() as cursor:
-                    await cursor.execute(HOLDERS_SQL, params)
-                    rows = await cursor.fetchall()
-                if not rows:
-                    break
-                await queue.put(rows)
-                params["after"] = rows[-1][0]
+
+    async def pages(pg: psycopg.AsyncConnection[Any]) -> None:
+        while True:
+            async with pg.cursor() as cursor:
+                await cursor.execute(HOLDERS_SQL, params)
+                rows = await cursor.fetchall()
+            if not rows:
+                return
+            await queue.put(rows)
+            params["after"] = rows[-1][0]
+
+    if getattr(database, "_bound", False):
+        await pages(writer)
+    else:
+        async with database.engine.connect() as connection:
+            raw = await connection.get_raw_connection()
+            pg: psycopg.AsyncConnection[Any] = raw.driver_connection  # type: ignore[assignment]
+            async with pg.transaction():
+                await pg.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY")
+                await pages(pg)
     await queue.put(None)
 
 
@@ -369,7 +381,7 @@ async def _pump(
 ) -> None:
     """Read → evaluate → COPY, with up to ``workers + 1`` batches evaluating at once."""
     queue: asyncio.Queue[list[tuple[Any, ...]] | None] = asyncio.Queue(maxsize=workers + 2)
-    reader = asyncio.create_task(_read_batches(database, request, queue))
+    reader = asyncio.create_task(_read_batches(database, request, queue, pg))
     loop = asyncio.get_running_loop()
     pool = (
         ProcessPoolExecutor(
