@@ -23,7 +23,6 @@ from sme_certification.rules.domain import evaluate
 from sme_certification.rules.facts import Application, ApplicationKind, Level, Tier
 from sme_certification.rules.ruleset import fingerprint, packaged_documents
 from sme_common import clock
-from sme_common.db import UnitOfWork
 from sme_common.events.consumer import Outcome
 from sme_common.ids import make_uscc
 from sme_common.rules import RuleViolation
