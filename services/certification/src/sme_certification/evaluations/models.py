@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Date, DateTime, Integer, Text
+from sqlalchemy import Date, DateTime, ForeignKey, Index, Integer, Text, UniqueConstraint
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -17,6 +17,9 @@ class RuleDocumentVersion(Base):
     """One version of one rule document (a national rule set, an overlay or the selection)."""
 
     __tablename__ = "rule_document_version"
+    __table_args__ = (
+        UniqueConstraint("document_id", "version", name="uq_rule_document_version_document_id"),
+    )
 
     id: Mapped[str] = mapped_column(Text, primary_key=True)
     document_id: Mapped[str] = mapped_column(Text, index=True)
@@ -36,6 +39,17 @@ class EvaluationRun(Base):
     """One (re-)evaluation of the holders of a tier against one rule-set version."""
 
     __tablename__ = "evaluation_run"
+    __table_args__ = (
+        UniqueConstraint(
+            "rule_set_id",
+            "fingerprint",
+            "tier",
+            "kind",
+            "as_of",
+            "attempt",
+            name="uq_evaluation_run_rule_set_id",
+        ),
+    )
 
     id: Mapped[str] = mapped_column(Text, primary_key=True)
     rule_set_id: Mapped[str] = mapped_column(Text)
@@ -57,8 +71,9 @@ class EvaluationResult(Base):
     """One enterprise's result in one run; ``explanation`` is the compact form (domain.compact)."""
 
     __tablename__ = "evaluation_result"
+    __table_args__ = (Index("ix_evaluation_result_uscc", "uscc", "evaluated_at"),)
 
-    run_id: Mapped[str] = mapped_column(Text, primary_key=True)
+    run_id: Mapped[str] = mapped_column(Text, ForeignKey("evaluation_run.id"), primary_key=True)
     uscc: Mapped[str] = mapped_column(Text, primary_key=True)
     region_code: Mapped[str] = mapped_column(Text)
     tier: Mapped[str] = mapped_column(Text)

@@ -67,9 +67,11 @@ async def get_rule_document(
     response_model=RuleDocumentVersionRead,
     responses=problems(
         403,
+        404,
         409,
         codes={
             403: ("region_forbidden",),
+            404: ("rule_document_not_found",),
             409: ("rule_document_version_exists",),
             422: (
                 "rule_document_invalid",

@@ -46,7 +46,26 @@ class RuleDocumentList(BaseModel):
 
 
 class RuleDocumentVersionRead(BaseModel):
-    model_config = ConfigDict(from_attributes=True)
+    model_config = ConfigDict(
+        from_attributes=True,
+        json_schema_extra={
+            "examples": [
+                {
+                    "id": "rdv_5f2a9c01d3e4b677",
+                    "document_id": "gansu-local-specialty",
+                    "version": "2",
+                    "kind": "overlay",
+                    "effective_from": "2026-12-01",
+                    "fingerprint": "94f158c58e69" + "0" * 52,
+                    "source_citation": "甘肃省工业和信息化厅 甘工信发〔2026〕1号（示例）",
+                    "unverified_count": 0,
+                    "note": None,
+                    "recorded_at": "2026-11-26T09:30:00+08:00",
+                    "recorded_by": "officer-620000",
+                }
+            ]
+        },
+    )
 
     id: str
     document_id: str

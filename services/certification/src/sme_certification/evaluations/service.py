@@ -159,7 +159,11 @@ async def upload_version(
             for d in domain.documents_in_force(packaged_documents(), stored, date.max)
             if d["id"] == document_id
         ]
-        if earlier and earlier[0].get("kind") != kind:
+        if not earlier:
+            # A version of a document the catalog knows: a new document (a new national rule
+            # set, a new province's overlay) changes what the selection wires, so it is a release.
+            raise not_found(RULE_DOCUMENT, document_id, field="document_id")
+        if earlier[0].get("kind") != kind:
             raise _refuse(
                 "rule_document_kind_changed",
                 f"{document_id} is a {earlier[0].get('kind')} document; a version keeps its kind",
