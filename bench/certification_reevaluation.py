@@ -192,6 +192,18 @@ def seed(url: str, count: int) -> None:
     )
 
 
+def audit_results(url: str) -> None:
+    """The experiment behind not auditing the results: the insert trigger ``audit_tables_v1``
+    would put on ``evaluation_result`` (docs/certification.md, "Evaluations")."""
+    with psycopg.connect(to_sync_url(url)) as conn:
+        conn.execute(
+            "CREATE TRIGGER audit_evaluation_result_insert AFTER INSERT ON evaluation_result "
+            "REFERENCING NEW TABLE AS audit_new_rows "
+            "FOR EACH STATEMENT EXECUTE FUNCTION audit_capture('run_id', 'uscc')"
+        )
+    line("evaluation_result audited (experiment): an audit record per result")
+
+
 async def bench(url: str, args: argparse.Namespace) -> None:
     database = Database.from_url(url, pool_size=3)
     request = RunRequest(
@@ -232,7 +244,10 @@ def main() -> None:
     parser.add_argument("--enterprises", type=int, default=150_000)
     parser.add_argument("--rule-set", default="national-2026-2")
     parser.add_argument("--rounds", type=int, default=1)
-    parser.add_argument("--workers", type=int, default=os.cpu_count() or 1)
+    parser.add_argument("--workers", type=int, default=1)
+    parser.add_argument(
+        "--audit-results", action="store_true", help="measure with the results audited"
+    )
     args = parser.parse_args()
     workdir = Path(tempfile.mkdtemp(prefix="sme-bench-"))
     line(f"working directory {workdir}; machine: {os.cpu_count()} cores")
@@ -248,6 +263,8 @@ def main() -> None:
         ensure_database(url)
         upgrade("sme_certification", url)
         seed(url, args.enterprises)
+        if args.audit_results:
+            audit_results(url)
         asyncio.run(bench(url, args))
 
 

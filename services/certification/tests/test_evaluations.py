@@ -198,6 +198,24 @@ class TestRuleDocuments:
         one = await client.get(f"{URL}/rule-documents/national-2026-2", headers=province)
         assert one.json()["versions"] == []
 
+    @pytest.mark.parametrize(
+        ("on", "code"), [("0", "request_invalid"), ("2026-02-30", "date_invalid")]
+    )
+    async def test_a_day_that_is_not_a_calendar_day_is_refused(
+        self, client: httpx.AsyncClient, province: dict[str, str], on: str, code: str
+    ) -> None:
+        response = await client.get(f"{URL}/rule-documents?on={on}", headers=province)
+        assert response.status_code == 422
+        assert response.json()["code"] == code
+
+    async def test_an_unknown_document_gets_no_version(
+        self, client: httpx.AsyncClient, province: dict[str, str]
+    ) -> None:
+        document = {**gansu_overlay("2"), "id": "hubei-local-specialty"}
+        response = await upload(client, province, document)
+        assert response.status_code == 404
+        assert response.json()["code"] == "rule_document_not_found"
+
     async def test_a_version_cannot_take_effect_in_the_past(
         self, client: httpx.AsyncClient, province: dict[str, str]
     ) -> None:

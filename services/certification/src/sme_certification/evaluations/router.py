@@ -20,7 +20,7 @@ from sme_certification.evaluations.schemas import (
 )
 from sme_common.api import UsccPath
 from sme_common.auth import Principal
-from sme_common.errors import problems
+from sme_common.errors import InvalidInput, problems
 
 router = APIRouter(tags=["rule sets and evaluations"])
 
@@ -29,27 +29,44 @@ DocumentIdPath = Annotated[
 ]
 RunIdPath = Annotated[str, Path(pattern=r"^run_[0-9a-f]{16}$", description="a run's id")]
 OnQuery = Annotated[
-    date | None, Query(description="the day whose documents in force are shown (default today)")
+    str | None,
+    Query(
+        pattern=r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$",
+        description="the day whose documents in force are shown, YYYY-MM-DD (default today)",
+        json_schema_extra={"format": "date"},
+    ),
 ]
+
+
+def _day(on: str | None) -> date | None:
+    """A calendar day written ISO 8601 (lax parsing would read ``0`` as 1970-01-01)."""
+    if on is None:
+        return None
+    try:
+        return date.fromisoformat(on)
+    except ValueError:
+        raise InvalidInput(
+            "date_invalid", f"{on} is not a calendar day", f"{on} 不是有效日期", field="on"
+        ) from None
 
 
 @router.get(
     "/rule-documents",
     response_model=RuleDocumentList,
-    responses=problems(),
+    responses=problems(codes={422: ("date_invalid",)}),
     dependencies=[Depends(reader)],
 )
 async def list_rule_documents(request: Request, on: OnQuery = None) -> RuleDocumentList:
     """The rule documents in force on a day: national rule sets, provincial overlays and the
     selection, each with its version, fingerprint, origin (shipped or an officer's version) and
     how many of its rules are still marked unverified."""
-    return await service.list_documents(request.app.state.database, on)
+    return await service.list_documents(request.app.state.database, _day(on))
 
 
 @router.get(
     "/rule-documents/{document_id}",
     response_model=RuleDocumentRead,
-    responses=problems(404, codes={404: ("rule_document_not_found",)}),
+    responses=problems(404, codes={404: ("rule_document_not_found",), 422: ("date_invalid",)}),
     dependencies=[Depends(reader)],
 )
 async def get_rule_document(
@@ -58,7 +75,7 @@ async def get_rule_document(
     on: OnQuery = None,
 ) -> RuleDocumentRead:
     """The whole document in force on a day (JSON, as the engine reads it) and its stored versions."""
-    return await service.get_document(request.app.state.database, document_id, on)
+    return await service.get_document(request.app.state.database, document_id, _day(on))
 
 
 @router.post(
