@@ -79,6 +79,8 @@ ENTERPRISE_OPERATIONS: dict[str, frozenset[str]] = {
         "add_application_document",
         "list_application_documents",
         "get_application_document",
+        "list_enterprise_evaluations",
+        "export_enterprise_evaluation",
     },
     "funding": SHARED_ENTERPRISE_OPERATIONS,
     "finance-matching": SHARED_ENTERPRISE_OPERATIONS,
@@ -96,6 +98,8 @@ def concrete(path: str, uscc: str = USCC) -> str:
         .replace("{job_id}", "import_x")
         .replace("{event_type}", "registry.enterprise.registered.v1")
         .replace("{certificate_id}", "cert_x")
+        .replace("{document_id}", "national-2026-2")
+        .replace("{run_id}", "run_0000000000000000")
     )
 
 

@@ -17,6 +17,7 @@ from sme_certification.config import Settings
 from sme_certification.decisions.router import router as decisions_router
 from sme_certification.enterprises.consumers import enterprise_directory_consumer
 from sme_certification.enterprises.router import router as enterprises_router
+from sme_certification.evaluations.router import router as evaluations_router
 from sme_certification.experts.router import router as experts_router
 from sme_certification.facts.consumers import enterprise_facts_consumer
 from sme_certification.facts.router import router as facts_router
@@ -40,6 +41,7 @@ DEFINITION = ServiceDefinition(
         experts_router,
         notices_router,
         decisions_router,
+        evaluations_router,
     ],
     settings_factory=Settings,
     consumers=[enterprise_directory_consumer, enterprise_facts_consumer],

@@ -3,6 +3,7 @@
 import sme_certification.applications.models
 import sme_certification.batches.models
 import sme_certification.certificates.models
+import sme_certification.evaluations.models
 import sme_certification.experts.models
 import sme_certification.facts.models
 import sme_certification.notices.models  # noqa: F401

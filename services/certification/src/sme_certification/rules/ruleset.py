@@ -744,6 +744,11 @@ class RuleCatalog:
             _date(overlay.get("effective_to"), f"{path}.effective_to"),
         )
 
+    def overlays_for(self, application: Application, rule_set_id: str) -> tuple[str, ...]:
+        """The overlays that apply to an application judged by ``rule_set_id`` (a re-evaluation
+        names the rule set instead of letting the selection choose it)."""
+        return self._overlays_for(application, rule_set_id)
+
     def _overlays_for(self, application: Application, rule_set_id: str) -> tuple[str, ...]:
         return tuple(
             sorted(
