@@ -7,7 +7,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
-import os
 from datetime import date
 
 from sme_certification.config import Settings
@@ -37,8 +36,8 @@ def parser() -> argparse.ArgumentParser:
     parse.add_argument(
         "--workers",
         type=int,
-        default=os.cpu_count() or 1,
-        help="evaluating processes (0: evaluate in this one)",
+        default=1,
+        help="evaluating processes, one core each (0: evaluate in this one)",
     )
     parse.add_argument(
         "--again", action="store_true", help="a new run even if this version was run that day"
