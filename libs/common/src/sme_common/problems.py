@@ -65,6 +65,23 @@ def version_conflict(
     )
 
 
+def expect_version(resource: Resource, key: object, *, current: int, sent: int | None) -> None:
+    """A change to something that exists names the version it was based on: none sent is a 409
+    ``version_required``, another than ``current`` a 409 ``version_conflict``; both carry
+    ``current_version``."""
+    if sent is None:
+        name, _ = resource.named(key)
+        raise Conflict(
+            "version_required",
+            f"Send the version of {name} you read (version or If-Match)",
+            "请提交读取时的版本号（version 或 If-Match）",
+            field="version",
+            extra={"current_version": current},
+        )
+    if sent != current:
+        raise version_conflict(resource, key, current=current, sent=sent)
+
+
 def region_forbidden(region_code: str, *, field: str = "region_code") -> Forbidden:
     """403 ``region_forbidden``: the caller would create or move something outside its region."""
     return Forbidden(

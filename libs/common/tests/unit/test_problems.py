@@ -12,6 +12,7 @@ from sme_common.problems import (
     Resource,
     ensure_in_region,
     enterprise_in_scope,
+    expect_version,
     not_found,
     region_forbidden,
     version_conflict,
@@ -42,6 +43,23 @@ def test_a_version_conflict_carries_the_current_version() -> None:
     assert "4" in stale.detail and "3" in stale.detail and "当前版本 4" in stale.detail_zh
     missing = version_conflict(FLAG, "flag_1", current=None, sent=1)
     assert missing.extra == {"current_version": None} and "flag_1" in missing.detail
+
+
+def test_a_change_without_the_version_it_read_is_version_required_and_a_stale_one_a_conflict() -> (
+    None
+):
+    expect_version(FLAG, "flag_1", current=2, sent=2)
+    with pytest.raises(Conflict) as required:
+        expect_version(FLAG, "flag_1", current=2, sent=None)
+    assert (required.value.code, required.value.field, required.value.extra) == (
+        "version_required",
+        "version",
+        {"current_version": 2},
+    )
+    assert "credit flag flag_1" in required.value.detail
+    with pytest.raises(Conflict) as stale:
+        expect_version(FLAG, "flag_1", current=2, sent=1)
+    assert (stale.value.code, stale.value.extra) == ("version_conflict", {"current_version": 2})
 
 
 def test_a_place_outside_the_principals_region_is_region_forbidden() -> None:

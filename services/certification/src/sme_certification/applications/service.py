@@ -56,7 +56,7 @@ from sme_common.directory import repository as directory
 from sme_common.errors import Conflict, Forbidden, InvalidInput
 from sme_common.idempotency import IdempotencyKey, Outcome, run_once
 from sme_common.pagination import KeyCursor, split_page
-from sme_common.problems import Resource, enterprise_in_scope, not_found, version_conflict
+from sme_common.problems import Resource, enterprise_in_scope, expect_version, not_found
 from sme_common.rules import RuleViolation
 
 APPLICATION = Resource("application", "application {key}", "申请 {key}")
@@ -98,16 +98,7 @@ def application_read(application: Application, batch: Batch) -> ApplicationRead:
 
 
 def _check_version(application: Application, sent: int | None) -> None:
-    if sent is None:
-        raise Conflict(
-            "version_required",
-            f"Send the version of application {application.id} you read (version or If-Match)",
-            "请提交读取时的版本号（version 或 If-Match）",
-            field="version",
-            extra={"current_version": application.version},
-        )
-    if sent != application.version:
-        raise version_conflict(APPLICATION, application.id, current=application.version, sent=sent)
+    expect_version(APPLICATION, application.id, current=application.version, sent=sent)
 
 
 def _transition_refused(error: domain.TransitionNotAllowed) -> Conflict:

@@ -21,9 +21,8 @@ from sme_certification.batches.schemas import (
 from sme_common import clock
 from sme_common.auth.principal import Principal
 from sme_common.db import Database, UnitOfWork
-from sme_common.errors import Conflict
 from sme_common.idempotency import IdempotencyKey, Outcome, run_once
-from sme_common.problems import Resource, ensure_in_region, not_found, version_conflict
+from sme_common.problems import Resource, ensure_in_region, expect_version, not_found
 from sme_common.reference.regions import RegionCatalog
 
 BATCH = Resource("batch", "batch {key}", "申报批次 {key}")
@@ -83,16 +82,7 @@ async def update_batch(
         if batch is None:
             raise not_found(BATCH, batch_id, field="batch_id")
         ensure_in_region(actor, batch.province_code, batch.province_code, field="batch_id")
-        if command.version is None:
-            raise Conflict(
-                "version_required",
-                f"Send the version of batch {batch_id} you read (version or If-Match)",
-                "请提交读取时的版本号（version 或 If-Match）",
-                field="version",
-                extra={"current_version": batch.version},
-            )
-        if command.version != batch.version:
-            raise version_conflict(BATCH, batch_id, current=batch.version, sent=command.version)
+        expect_version(BATCH, batch_id, current=batch.version, sent=command.version)
         current = BatchStatus(batch.status)
         changes = {
             k: getattr(command, k)

@@ -323,17 +323,6 @@ def _touch(certificate: Certificate, actor: str) -> None:
     certificate.recorded_by = actor
 
 
-def _check_past(day: date, field: str) -> None:
-    today = clock.business_today()
-    if day > today:
-        raise RuleViolation(
-            f"{field}_in_future",
-            f"{field} {day} is after today ({today})",
-            f"{field} 不能晚于今天（{today}）",
-            field=field,
-        )
-
-
 async def revoke(
     uow: UnitOfWork,
     certificate: Certificate,
@@ -388,7 +377,7 @@ async def revoke(
 async def revoke_certificate(
     database: Database, *, certificate_id: str, command: Revocation, actor: Principal
 ) -> CertificateRead:
-    _check_past(command.revoked_on, "revoked_on")
+    clock.check_not_future(command.revoked_on, "revoked_on")
     async with UnitOfWork(database) as uow:
         certificate, name = await _in_scope(uow, certificate_id, actor, for_update=True)
         await revoke(
@@ -408,7 +397,7 @@ async def file_re_review(
     database: Database, *, certificate_id: str, command: ReReviewFiling, actor: Principal
 ) -> CertificateRead:
     """The holder filed its re-review (复核) materials: the title stays valid until decided."""
-    _check_past(command.filed_on, "filed_on")
+    clock.check_not_future(command.filed_on, "filed_on")
     async with UnitOfWork(database) as uow:
         certificate, name = await _in_scope(uow, certificate_id, actor, for_update=True)
         _refuse_unless(certificate, Action.FILE_RE_REVIEW)
@@ -433,7 +422,7 @@ async def decide_re_review(
     database: Database, *, certificate_id: str, command: ReReviewDecision, actor: Principal
 ) -> CertificateRead:
     """Passing gives 3 more years from the old last valid day; failing revokes the title."""
-    _check_past(command.decided_on, "decided_on")
+    clock.check_not_future(command.decided_on, "decided_on")
     async with UnitOfWork(database) as uow:
         certificate, name = await _in_scope(uow, certificate_id, actor, for_update=True)
         _refuse_unless(certificate, Action.DECIDE_RE_REVIEW)
