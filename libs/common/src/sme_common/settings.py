@@ -7,6 +7,7 @@ CLI, and passed down: nothing reads the environment at import time.
 
 from __future__ import annotations
 
+import os
 from enum import StrEnum
 from pathlib import Path
 from typing import Any, Literal
@@ -26,6 +27,13 @@ class Environment(StrEnum):
     TEST = "test"
     STAGING = "staging"
     PRODUCTION = "production"
+
+
+def platform_state_dir() -> Path:
+    """The state directory of `make run` (sme_embedded: ``SME_STATE_DIR``, default ``var/``), so
+    that a service's files (uploads, evidence) live with the platform's other state instead of
+    the machine-wide temp folder."""
+    return Path(os.environ.get("SME_STATE_DIR", "var"))
 
 
 def service_config(service_env_name: str) -> SettingsConfigDict:

@@ -1,19 +1,12 @@
-import os
 from pathlib import Path
 
 from pydantic import Field
 
-from sme_common.settings import ServiceSettings, service_config
+from sme_common.settings import ServiceSettings, platform_state_dir, service_config
 
 # Debian's fonts-wqy-zenhei (TrueType outlines in a collection; `make test` and `make run` install
 # it). Any TrueType/OpenType CJK font may be named instead with SME_CERTIFICATION_CJK_FONT_PATH.
 DEFAULT_CJK_FONT = Path("/usr/share/fonts/truetype/wqy/wqy-zenhei.ttc")
-
-
-def _state_dir() -> Path:
-    # The state directory of `make run` (sme_embedded: SME_STATE_DIR, default var/), as registry's
-    # uploads use.
-    return Path(os.environ.get("SME_STATE_DIR", "var"))
 
 
 class Settings(ServiceSettings):
@@ -34,7 +27,9 @@ class Settings(ServiceSettings):
     cjk_font_index: int = Field(default=0, ge=0)
     # Where evidence documents are kept by the local-disk storage (storage.py). Every process
     # serving the API must see this directory (a shared volume when they are separate).
-    evidence_dir: Path = Field(default_factory=lambda: _state_dir() / "certification" / "evidence")
+    evidence_dir: Path = Field(
+        default_factory=lambda: platform_state_dir() / "certification" / "evidence"
+    )
     # How many experts are drawn for an application when the province does not say (3 to 5 is
     # usual; each is drawn at random from the eligible pool).
     expert_panel_size: int = Field(default=3, ge=1, le=9)

@@ -1,17 +1,10 @@
-import os
 from pathlib import Path
 
 from pydantic import Field
 
-from sme_common.settings import ServiceSettings, service_config
+from sme_common.settings import ServiceSettings, platform_state_dir, service_config
 
 IMPORT_MAX_BYTES = 50 << 20
-
-
-def _state_dir() -> Path:
-    # The state directory of `make run` (sme_embedded: SME_STATE_DIR, default var/), so that
-    # uploads live with the platform's other state instead of the machine-wide temp folder.
-    return Path(os.environ.get("SME_STATE_DIR", "var"))
 
 
 class Settings(ServiceSettings):
@@ -21,9 +14,9 @@ class Settings(ServiceSettings):
 
     # Where uploaded import files wait for their job (removed when the job ends). Every process
     # that runs import workers must see this directory (a shared volume when they are separate).
-    import_dir: Path = Field(default_factory=lambda: _state_dir() / "registry" / "imports")
+    import_dir: Path = Field(default_factory=lambda: platform_state_dir() / "registry" / "imports")
     # Where XLSX exports are assembled before they are streamed (removed once sent).
-    export_dir: Path = Field(default_factory=lambda: _state_dir() / "registry" / "exports")
+    export_dir: Path = Field(default_factory=lambda: platform_state_dir() / "registry" / "exports")
     # Largest upload accepted by POST /imports (bytes); more is a 413 payload_too_large.
     import_max_upload_bytes: int = Field(default=IMPORT_MAX_BYTES, ge=1)
     # Largest total uncompressed size an XLSX may declare (zip bomb guard); more fails the job
