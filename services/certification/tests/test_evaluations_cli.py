@@ -11,8 +11,10 @@ from datetime import date
 import psycopg
 import pytest
 
+from sme_certification.app import DEFINITION, create_app
 from sme_common.db.engine import to_sync_url
 from sme_common.ids import make_uscc
+from sme_common.runtime import service_cli
 from sme_common.testing.plugin import DatabaseFactory
 
 WAN = 1_000_000
@@ -103,3 +105,17 @@ def test_the_command_stores_a_run_and_refuses_the_same_run_twice(cli_database_ur
     forced = run_cli(cli_database_url, *common, "--region", "62", "--workers", "1", "--again")
     assert forced.returncode == 0, forced.stderr
     assert json.loads(forced.stdout)["attempt"] == 2
+
+
+def test_the_shared_cli_hands_the_command_its_own_options(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    with pytest.raises(SystemExit) as shown:
+        service_cli(DEFINITION, create_app, ["re-evaluate", "--help"])
+    assert shown.value.code == 0
+    usage = capsys.readouterr().out
+    assert "--rule-set" in usage and "--workers" in usage
+    with pytest.raises(SystemExit) as refused:
+        service_cli(DEFINITION, create_app, ["re-evaluate", "--rule-set", "x", "--tier", "nope"])
+    assert refused.value.code == 2
+    assert "invalid choice: 'nope'" in capsys.readouterr().err

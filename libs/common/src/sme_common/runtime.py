@@ -3,8 +3,9 @@
 Each service describes itself once with a ``ServiceDefinition``; ``create_service_app`` builds the
 app (nothing happens at import time), ``Workers`` runs its outbox relay and consumers, and
 ``service_cli`` gives it ``serve``, ``worker``, ``migrate``, ``replay-dlt``, ``outbox parked|resend``,
-``directory-digest``, ``audit verify`` and the rebuild command a consumer declares
-(``rebuild-directory``).
+``directory-digest``, ``audit verify``, the rebuild command a consumer declares
+(``rebuild-directory``) and the service's own commands (``extra_commands``: a plain function of the
+settings, or an ``ExtraCommand`` with options of its own).
 """
 
 from __future__ import annotations
@@ -53,6 +54,34 @@ BackgroundTask = Callable[[ServiceSettings, Database, asyncio.Event], Coroutine[
 
 
 @dataclass(frozen=True)
+class ExtraCommand:
+    """A service's own CLI command with options of its own: ``add_arguments`` declares them on the
+    command's subparser, ``run`` gets the settings and the parsed options. Calling it directly
+    (``command(settings, ["--tier", "specialised"])``) parses ``argv`` the same way."""
+
+    run: Callable[[ServiceSettings, argparse.Namespace], int]
+    add_arguments: Callable[[argparse.ArgumentParser], None] | None = None
+    help: str | None = None
+    description: str | None = None
+
+    def configure(self, parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
+        if self.add_arguments is not None:
+            self.add_arguments(parser)
+        return parser
+
+    def __call__(self, settings: ServiceSettings, argv: Sequence[str] = ()) -> int:
+        parser = self.configure(argparse.ArgumentParser(description=self.description))
+        return self.run(settings, parser.parse_args(list(argv)))
+
+
+def extra_command(command: ExtraCommand | Callable[[ServiceSettings], int]) -> ExtraCommand:
+    """A plain ``function(settings) -> int`` as a command that takes no options."""
+    if isinstance(command, ExtraCommand):
+        return command
+    return ExtraCommand(run=lambda settings, _options: command(settings), help=command.__doc__)
+
+
+@dataclass(frozen=True)
 class ServiceDefinition:
     name: str  # path segment and event source: "registry", "finance-matching"
     package: str  # Python package holding ``migrations``: "sme_registry"
@@ -62,7 +91,10 @@ class ServiceDefinition:
     consumers: Sequence[ConsumerSpec] = ()
     produced_topics: Sequence[str] = ()
     description: str = ""
-    extra_commands: dict[str, Callable[[ServiceSettings], int]] = field(default_factory=dict)
+    # The service's own commands: ``function(settings) -> int`` (no options) or an ``ExtraCommand``.
+    extra_commands: dict[str, ExtraCommand | Callable[[ServiceSettings], int]] = field(
+        default_factory=dict
+    )
     background_tasks: Sequence[BackgroundTask] = ()
 
     @property
@@ -375,8 +407,12 @@ def service_cli(
     verify.add_argument(
         "--expect-head", metavar="POSITION:SHA256", help="a head printed by an earlier verify"
     )
-    for name in definition.extra_commands:
-        sub.add_parser(name)
+    extras = {name: extra_command(c) for name, c in definition.extra_commands.items()}
+    for name, command in extras.items():
+        summary = command.help.strip().splitlines()[0] if command.help else None
+        command.configure(
+            sub.add_parser(name, help=summary, description=command.description or command.help)
+        )
     rebuilds = {c.rebuild_command: c for c in definition.consumers if c.rebuild_command}
     for name, spec in rebuilds.items():
         sub.add_parser(
@@ -423,7 +459,7 @@ def service_cli(
         print(chain.summary())
         return 0 if chain.ok else 1
     else:
-        return definition.extra_commands[args.command](settings)
+        return extras[args.command].run(settings, args)
     return 0
 
 

@@ -17,6 +17,8 @@ from sme_certification.config import Settings
 from sme_certification.decisions.router import router as decisions_router
 from sme_certification.enterprises.consumers import enterprise_directory_consumer
 from sme_certification.enterprises.router import router as enterprises_router
+from sme_certification.evaluations.cli import COMMAND as REEVALUATE_COMMAND
+from sme_certification.evaluations.cli import reevaluate_command
 from sme_certification.evaluations.router import router as evaluations_router
 from sme_certification.experts.router import router as experts_router
 from sme_certification.facts.consumers import enterprise_facts_consumer
@@ -46,7 +48,10 @@ DEFINITION = ServiceDefinition(
     settings_factory=Settings,
     consumers=[enterprise_directory_consumer, enterprise_facts_consumer],
     produced_topics=[APPLICATION_TOPIC, CERTIFICATE_TOPIC],
-    extra_commands={"certificate-lifecycle": certificate_lifecycle_command},
+    extra_commands={
+        "certificate-lifecycle": certificate_lifecycle_command,
+        REEVALUATE_COMMAND: reevaluate_command,
+    },
     background_tasks=[certificate_lifecycle],
 )
 

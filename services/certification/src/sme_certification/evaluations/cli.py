@@ -9,7 +9,6 @@ import asyncio
 import json
 from datetime import date
 
-from sme_certification.config import Settings
 from sme_certification.evaluations.reevaluation import RunReport, RunRequest, run_reevaluation
 from sme_certification.evaluations.service import catalog_on
 from sme_certification.rules.facts import ApplicationKind, Tier
@@ -17,12 +16,13 @@ from sme_common import clock
 from sme_common.db import Database
 from sme_common.progress import CommandProgress
 from sme_common.rules import RuleViolation
+from sme_common.runtime import ExtraCommand
+from sme_common.settings import ServiceSettings
 
 COMMAND = "re-evaluate"
 
 
-def parser() -> argparse.ArgumentParser:
-    parse = argparse.ArgumentParser(prog=f"python -m sme_certification {COMMAND}")
+def add_arguments(parse: argparse.ArgumentParser) -> None:
     parse.add_argument("--rule-set", required=True, help="national rule set id (national-2026-2)")
     parse.add_argument("--tier", required=True, choices=[t.value for t in Tier])
     parse.add_argument(
@@ -42,7 +42,6 @@ def parser() -> argparse.ArgumentParser:
     parse.add_argument(
         "--again", action="store_true", help="a new run even if this version was run that day"
     )
-    return parse
 
 
 async def reevaluate(
@@ -61,9 +60,7 @@ async def reevaluate(
         )
 
 
-def main(argv: list[str]) -> int:
-    args = parser().parse_args(argv)
-    settings = Settings()
+def run_command(settings: ServiceSettings, args: argparse.Namespace) -> int:
     request = RunRequest(
         rule_set_id=args.rule_set,
         tier=Tier(args.tier),
@@ -90,3 +87,11 @@ def main(argv: list[str]) -> int:
         return 1
     print(json.dumps(report.to_dict(), ensure_ascii=False))
     return 0
+
+
+reevaluate_command = ExtraCommand(
+    run=run_command,
+    add_arguments=add_arguments,
+    help="re-evaluate every valid holder of a tier against a rule set version",
+    description=__doc__,
+)
