@@ -97,11 +97,15 @@ def application_read(application: Application, batch: Batch) -> ApplicationRead:
     )
 
 
-def _check_version(application: Application, sent: int | None) -> None:
+# check_version, transition_refused, batch_of, application_in_scope, record_step and touch are
+# shared with the steps after the provincial review (experts/, notices/, decisions/).
+
+
+def check_version(application: Application, sent: int | None) -> None:
     expect_version(APPLICATION, application.id, current=application.version, sent=sent)
 
 
-def _transition_refused(error: domain.TransitionNotAllowed) -> Conflict:
+def transition_refused(error: domain.TransitionNotAllowed) -> Conflict:
     return Conflict(error.code, error.detail, error.detail_zh, field="action")
 
 
@@ -109,14 +113,14 @@ def _batch_active(batch: Batch) -> None:
     batch_domain.check_not_closed(BatchStatus(batch.status), batch.id)
 
 
-async def _batch_of(session: AsyncSession, batch_id: str, *, for_update: bool = False) -> Batch:
+async def batch_of(session: AsyncSession, batch_id: str, *, for_update: bool = False) -> Batch:
     batch = await batches.get(session, batch_id, for_update=for_update)
     if batch is None:
         raise not_found(BATCH, batch_id, field="batch_id")
     return batch
 
 
-async def _application(
+async def application_in_scope(
     session: AsyncSession, application_id: str, actor: Principal, *, for_update: bool = False
 ) -> Application:
     application = await repository.get(
@@ -127,7 +131,7 @@ async def _application(
     return application
 
 
-def _record_step(
+def record_step(
     session: AsyncSession,
     application: Application,
     *,
@@ -153,7 +157,7 @@ def _record_step(
     )
 
 
-def _touch(application: Application, actor: Principal, at: datetime) -> None:
+def touch(application: Application, actor: Principal, at: datetime) -> None:
     application.version += 1
     application.updated_at, application.updated_by = at, actor.subject
 
@@ -188,7 +192,7 @@ async def create_application(
     async def operation(uow: UnitOfWork) -> tuple[int, object]:
         session = uow.session
         enterprise = await enterprise_in_scope(directory.get, session, command.uscc, actor)
-        batch = await _batch_of(session, command.batch_id)
+        batch = await batch_of(session, command.batch_id)
         _batch_active(batch)
         if enterprise.operating_status != "operating":
             raise RuleViolation(
@@ -235,7 +239,7 @@ async def create_application(
         await facts.evaluation_input_for(session, application.uscc, application.declared)
         session.add(application)
         await uow.flush()
-        _record_step(
+        record_step(
             session,
             application,
             action="create",
@@ -254,8 +258,8 @@ async def get_application(
     database: Database, *, application_id: str, actor: Principal
 ) -> ApplicationRead:
     async with UnitOfWork(database) as uow:
-        application = await _application(uow.session, application_id, actor)
-        batch = await _batch_of(uow.session, application.batch_id)
+        application = await application_in_scope(uow.session, application_id, actor)
+        batch = await batch_of(uow.session, application.batch_id)
         return application_read(application, batch)
 
 
@@ -271,7 +275,7 @@ async def list_applications(
         for application in page:
             batch = batch_cache.get(application.batch_id)
             if batch is None:
-                batch = batch_cache[application.batch_id] = await _batch_of(
+                batch = batch_cache[application.batch_id] = await batch_of(
                     uow.session, application.batch_id
                 )
             items.append(application_read(application, batch))
@@ -285,20 +289,22 @@ async def update_declared(
 ) -> ApplicationRead:
     now = clock.now()
     async with UnitOfWork(database) as uow:
-        application = await _application(uow.session, application_id, actor, for_update=True)
-        _check_version(application, command.version)
-        batch = await _batch_of(uow.session, application.batch_id)
+        application = await application_in_scope(
+            uow.session, application_id, actor, for_update=True
+        )
+        check_version(application, command.version)
+        batch = await batch_of(uow.session, application.batch_id)
         _batch_active(batch)
         try:
             domain.check_editable(ApplicationStatus(application.status))
         except domain.TransitionNotAllowed as error:
-            raise _transition_refused(error) from None
+            raise transition_refused(error) from None
         declared = command.declared.as_input()
         await facts.evaluation_input_for(uow.session, application.uscc, declared)
         if declared != application.declared:
             application.declared = declared
-            _touch(application, actor, now)
-            _record_step(
+            touch(application, actor, now)
+            record_step(
                 uow.session,
                 application,
                 action="edit",
@@ -317,8 +323,8 @@ async def self_assess(
 ) -> dict[str, Any]:
     """The engine's explanation as if filed today; nothing is stored (usable before filing)."""
     async with UnitOfWork(database) as uow:
-        application = await _application(uow.session, application_id, actor)
-        batch = await _batch_of(uow.session, application.batch_id)
+        application = await application_in_scope(uow.session, application_id, actor)
+        batch = await batch_of(uow.session, application.batch_id)
         explanation = await evaluate(uow.session, application, batch, clock.business_today())
         return explanation.to_dict()
 
@@ -330,13 +336,13 @@ async def submit(
     today = clock.business_day(now)
     async with UnitOfWork(database) as uow:
         session = uow.session
-        application = await _application(session, application_id, actor, for_update=True)
-        _check_version(application, version)
-        batch = await _batch_of(session, application.batch_id)
+        application = await application_in_scope(session, application_id, actor, for_update=True)
+        check_version(application, version)
+        batch = await batch_of(session, application.batch_id)
         try:
             resubmission = domain.check_submittable(ApplicationStatus(application.status))
         except domain.TransitionNotAllowed as error:
-            raise _transition_refused(error) from None
+            raise transition_refused(error) from None
         if resubmission:
             # A correction a reviewer asked for is taken after the window too, while the batch
             # is open (the return invited it); a first filing only within the window.
@@ -351,8 +357,8 @@ async def submit(
         application.assessment = explanation.to_dict()
         application.correction_remarks = None
         application.submitted_at = now
-        _touch(application, actor, now)
-        _record_step(
+        touch(application, actor, now)
+        record_step(
             session,
             application,
             action="resubmit" if resubmission else "submit",
@@ -398,11 +404,11 @@ async def decide(
     now = clock.now()
     async with UnitOfWork(database) as uow:
         session = uow.session
-        application = await _application(session, application_id, actor, for_update=True)
-        _check_version(application, decision.version)
+        application = await application_in_scope(session, application_id, actor, for_update=True)
+        check_version(application, decision.version)
         # The batch row is locked before counting, so that two recommendations of one 市州 at
         # once cannot both take its last place.
-        batch = await _batch_of(session, application.batch_id, for_update=True)
+        batch = await batch_of(session, application.batch_id, for_update=True)
         _batch_active(batch)
         try:
             outcome = domain.decide(
@@ -413,7 +419,7 @@ async def decide(
                 remarks=decision.remarks,
             )
         except domain.TransitionNotAllowed as error:
-            raise _transition_refused(error) from None
+            raise transition_refused(error) from None
         except domain.StageForbidden as error:
             raise Forbidden(error.code, error.detail, error.detail_zh, field="action") from None
         if decision.action is ReviewAction.RECOMMEND:
@@ -424,8 +430,8 @@ async def decide(
         application.status = outcome.to_status.value
         if decision.action is ReviewAction.RETURN:
             application.correction_remarks = dict(decision.remarks)
-        _touch(application, actor, now)
-        _record_step(
+        touch(application, actor, now)
+        record_step(
             session,
             application,
             action=decision.action.value,
@@ -486,7 +492,7 @@ async def application_steps(
     database: Database, *, application_id: str, actor: Principal
 ) -> StepPage:
     async with UnitOfWork(database) as uow:
-        application = await _application(uow.session, application_id, actor)
+        application = await application_in_scope(uow.session, application_id, actor)
         rows = await repository.steps(uow.session, application.id)
         return StepPage(items=[StepRead.model_validate(r) for r in rows])
 
@@ -515,13 +521,15 @@ async def add_document(
         raise InvalidInput("evidence_empty", "The document is empty", "证明材料为空", field="body")
     now = clock.now()
     async with UnitOfWork(database) as uow:
-        application = await _application(uow.session, application_id, actor, for_update=True)
-        batch = await _batch_of(uow.session, application.batch_id)
+        application = await application_in_scope(
+            uow.session, application_id, actor, for_update=True
+        )
+        batch = await batch_of(uow.session, application.batch_id)
         _batch_active(batch)
         try:
             domain.check_editable(ApplicationStatus(application.status))
         except domain.TransitionNotAllowed as error:
-            raise _transition_refused(error) from None
+            raise transition_refused(error) from None
         document_id = f"doc_{secrets.token_hex(8)}"
         key = f"applications/{application.id}/{document_id}"
         await storage.put(key, content)
@@ -548,7 +556,7 @@ async def list_documents(
     database: Database, *, application_id: str, actor: Principal
 ) -> DocumentPage:
     async with UnitOfWork(database) as uow:
-        application = await _application(uow.session, application_id, actor)
+        application = await application_in_scope(uow.session, application_id, actor)
         rows = await repository.documents(uow.session, application.id)
         return DocumentPage(items=[DocumentRead.model_validate(r) for r in rows])
 
@@ -562,7 +570,7 @@ async def document_content(
     actor: Principal,
 ) -> tuple[DocumentRead, bytes]:
     async with UnitOfWork(database) as uow:
-        application = await _application(uow.session, application_id, actor)
+        application = await application_in_scope(uow.session, application_id, actor)
         document = await repository.document(uow.session, application.id, document_id)
         if document is None:
             raise not_found(DOCUMENT, document_id, field="document_id")
@@ -581,17 +589,19 @@ async def set_classified(
     the notice (``domain.CLASSIFIABLE_STATUSES``)."""
     now = clock.now()
     async with UnitOfWork(database) as uow:
-        application = await _application(uow.session, application_id, actor, for_update=True)
-        _check_version(application, command.version)
-        batch = await _batch_of(uow.session, application.batch_id)
+        application = await application_in_scope(
+            uow.session, application_id, actor, for_update=True
+        )
+        check_version(application, command.version)
+        batch = await batch_of(uow.session, application.batch_id)
         if ApplicationStatus(application.status) not in domain.CLASSIFIABLE_STATUSES:
-            raise _transition_refused(
+            raise transition_refused(
                 domain.TransitionNotAllowed(ApplicationStatus(application.status), "classify")
             )
         if application.classified != command.classified:
             application.classified = command.classified
-            _touch(application, actor, now)
-            _record_step(
+            touch(application, actor, now)
+            record_step(
                 uow.session,
                 application,
                 action="classify" if command.classified else "declassify",
@@ -603,12 +613,3 @@ async def set_classified(
             )
             await uow.commit()
         return application_read(application, batch)
-
-
-# The helpers the steps after the provincial review share (experts/, notices/, decisions/).
-check_version = _check_version
-transition_refused = _transition_refused
-record_step = _record_step
-touch = _touch
-application_in_scope = _application
-batch_of = _batch_of
