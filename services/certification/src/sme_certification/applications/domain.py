@@ -28,8 +28,9 @@ officer's region (a 404 outside it).
 from __future__ import annotations
 
 import enum
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from sme_common.rules import RuleViolation
 
@@ -266,3 +267,21 @@ def decide_final(
     else:
         raise TransitionNotAllowed(status, action)
     return ApplicationStatus.GRANTED if action is FinalAction.GRANT else ApplicationStatus.REJECTED
+
+
+def titles_read(
+    declared: Mapping[str, Any], recorded: Sequence[Mapping[str, Any]]
+) -> dict[str, Any]:
+    """The declared values with ``held_titles`` as the engine reads them (a higher tier needs a
+    valid lower title where the rule set says so): every title the platform's certificates show
+    (``recorded``), and a declared title only for a tier and level the enterprise has no
+    certificate of here: one granted before the platform and not recorded on it. Each title read
+    says where it came from (``certificate`` number, or none: declared), and so does the
+    explanation."""
+    on_platform = {(t["tier"], t["level"]) for t in recorded}
+    fallback = [
+        t
+        for t in declared.get("held_titles") or ()
+        if not isinstance(t, Mapping) or (t.get("tier"), t.get("level")) not in on_platform
+    ]
+    return {**declared, "held_titles": [*recorded, *fallback]}

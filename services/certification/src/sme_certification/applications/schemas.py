@@ -27,6 +27,10 @@ Count = Annotated[int, Field(ge=0, le=1_000_000)]
 
 
 class DeclaredHeldTitle(BaseModel):
+    """A title granted before the platform and not recorded on it. The engine reads the titles
+    the platform's certificates show; a declared one only for a tier and level the enterprise has
+    no certificate of here (the explanation marks which it read)."""
+
     model_config = ConfigDict(extra="forbid")
 
     tier: Tier
@@ -109,7 +113,13 @@ class ApplicationCreate(BaseModel):
                     "uscc": "91620102MA0000007Y",
                     "kind": "new",
                     "declared": _DECLARED_EXAMPLE,
-                }
+                },
+                {
+                    "batch_id": "batch_0123456789ab",
+                    "uscc": "91620102MA0000007Y",
+                    "kind": "re_review",
+                    "certificate_id": "cert_0123456789abcdef",
+                },
             ]
         },
     )
@@ -117,6 +127,12 @@ class ApplicationCreate(BaseModel):
     batch_id: Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_-]{1,64}$")]
     uscc: Annotated[str, StringConstraints(pattern=USCC_PATTERN)]
     kind: ApplicationKind = ApplicationKind.NEW
+    certificate_id: Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_-]{1,64}$")] | None = (
+        None
+    )
+    """A re-review (复核) names the certificate it re-reviews (required; only for a re-review):
+    the applicant's, of the batch's tier and level, in force and not past its last valid day
+    unless its re-review was filed. Granting the re-review renews it."""
     declared: DeclaredValues = Field(default_factory=DeclaredValues)
 
 
@@ -219,7 +235,8 @@ class ApplicationRead(BaseModel):
     decision_reasons: dict[str, str] | None = None
     """Why it was rejected, by field."""
     certificate_id: str | None = None
-    """The certificate granted on it."""
+    """The certificate granted on it; for a re-review, the certificate re-reviewed (renewed when
+    granted)."""
 
 
 class Classification(BaseModel):

@@ -37,6 +37,10 @@ from sme_certification.batches import repository as batches
 from sme_certification.batches.domain import BatchStatus
 from sme_certification.batches.models import Batch
 from sme_certification.batches.service import BATCH
+from sme_certification.certificates import service as certificates
+from sme_certification.certificates.domain import Level as CertificateLevel
+from sme_certification.certificates.domain import Tier as CertificateTier
+from sme_certification.certificates.models import Certificate
 from sme_certification.facts import service as facts
 from sme_certification.rules.domain import evaluate_application
 from sme_certification.rules.explanation import Explanation
@@ -165,8 +169,11 @@ def touch(application: Application, actor: Principal, at: datetime) -> None:
 async def evaluate(
     session: AsyncSession, application: Application, batch: Batch, filed_on: date
 ) -> Explanation:
-    """The rule engine on the enterprise's facts (read model + declared values) as of ``filed_on``."""
-    facts_input = await facts.evaluation_input_for(session, application.uscc, application.declared)
+    """The rule engine on the enterprise's facts as of ``filed_on``: the read model, the titles
+    its certificates show (``domain.titles_read``), and the declared values."""
+    recorded = await certificates.held_titles(session, application.uscc)
+    declared = domain.titles_read(application.declared, recorded)
+    facts_input = await facts.evaluation_input_for(session, application.uscc, declared)
     rule_application = RuleApplication(
         Tier(batch.tier),
         ApplicationKind(application.kind),
@@ -178,6 +185,49 @@ async def evaluate(
         return evaluate_application(facts_input, rule_application)
     except NoRuleSet as error:
         raise RuleViolation(error.code, error.detail, error.detail_zh, field="batch_id") from None
+
+
+def _certificate_tier(batch: Batch) -> tuple[CertificateTier, CertificateLevel]:
+    return CertificateTier(batch.tier), CertificateLevel(batch.level)
+
+
+async def _re_review_target(
+    session: AsyncSession,
+    *,
+    kind: ApplicationKind,
+    certificate_id: str | None,
+    uscc: str,
+    batch: Batch,
+    on: date,
+    for_update: bool = False,
+) -> Certificate | None:
+    """The certificate a re-review (复核) re-reviews, checked; a new application names none."""
+    if kind is not ApplicationKind.RE_REVIEW:
+        if certificate_id is not None:
+            raise RuleViolation(
+                "certificate_id_only_for_re_review",
+                "Only a re-review names a certificate",
+                "仅复核申请须填写所复核的证书",
+                field="certificate_id",
+            )
+        return None
+    if certificate_id is None:
+        raise RuleViolation(
+            "re_review_certificate_required",
+            "A re-review names the certificate it re-reviews (certificate_id)",
+            "复核申请须填写所复核的证书（certificate_id）",
+            field="certificate_id",
+        )
+    tier, level = _certificate_tier(batch)
+    return await certificates.re_review_target(
+        session,
+        certificate_id=certificate_id,
+        uscc=uscc,
+        tier=tier,
+        level=level,
+        on=on,
+        for_update=for_update,
+    )
 
 
 async def create_application(
@@ -208,6 +258,14 @@ async def create_application(
                 f"企业 {command.uscc} 不在批次所属省份 {batch.province_code} 注册",
                 field="uscc",
             )
+        await _re_review_target(
+            session,
+            kind=command.kind,
+            certificate_id=command.certificate_id,
+            uscc=command.uscc,
+            batch=batch,
+            on=clock.business_day(now),
+        )
         existing = await repository.of_enterprise_in_batch(session, batch.id, command.uscc)
         if existing is not None:
             raise Conflict(
@@ -234,6 +292,7 @@ async def create_application(
             updated_by=actor.subject,
             submitted_at=None,
             classified=False,
+            certificate_id=command.certificate_id,
         )
         # Declared values the engine cannot read are refused now, not at submission.
         await facts.evaluation_input_for(session, application.uscc, application.declared)
@@ -350,6 +409,19 @@ async def submit(
         else:
             batch_domain.check_open_for_filing(
                 BatchStatus(batch.status), batch.opens_on, batch.closes_on, today
+            )
+        target = await _re_review_target(
+            session,
+            kind=ApplicationKind(application.kind),
+            certificate_id=application.certificate_id,
+            uscc=application.uscc,
+            batch=batch,
+            on=today,
+            for_update=True,
+        )
+        if target is not None:  # filing the re-review keeps the title valid until decided
+            certificates.file_re_review_of_application(
+                target, application_id=application.id, filed_on=today, actor=actor.subject
             )
         explanation = await evaluate(session, application, batch, today)
         from_status = application.status

@@ -159,6 +159,46 @@ def check_day_in_validity(day: date, issued_on: date, field: str) -> None:
         )
 
 
+def check_re_review_target(
+    *,
+    number: str,
+    status: Status,
+    tier: Tier,
+    level: Level,
+    expires_on: date,
+    re_review_filed: bool,
+    wanted_tier: Tier,
+    wanted_level: Level,
+    today: date,
+) -> None:
+    """A re-review (复核) application names the certificate it re-reviews: a title of the batch's
+    tier and level, in force, and not past its last valid day unless its re-review was filed in
+    time (the title then stays valid until decided)."""
+    if (tier, level) != (wanted_tier, wanted_level):
+        raise RuleViolation(
+            "re_review_certificate_other_title",
+            f"certificate {number} is a {level.value} {tier.value} title, "
+            f"not the batch's {wanted_level.value} {wanted_tier.value}",
+            f"证书 {number} 为{LEVELS_ZH[level]}{TITLES_ZH[tier]}，与批次的"
+            f"{LEVELS_ZH[wanted_level]}{TITLES_ZH[wanted_tier]}不符",
+            field="certificate_id",
+        )
+    if not is_in_force(status):
+        raise RuleViolation(
+            "re_review_certificate_not_in_force",
+            f"certificate {number} is {status.value}: only a title in force is re-reviewed",
+            f"证书 {number} 当前状态为{STATUS_ZH[status]}，不能申请复核",
+            field="certificate_id",
+        )
+    if today > expires_on and not re_review_filed:
+        raise RuleViolation(
+            "re_review_window_passed",
+            f"certificate {number} was valid up to {expires_on}; its re-review was not filed",
+            f"证书 {number} 有效期至 {expires_on}，未在有效期内提交复核",
+            field="certificate_id",
+        )
+
+
 def renewed_expiry(expires_on: date) -> date:
     """Passing the re-review: 3 more years, counted from the day after the old last valid day."""
     return add_years(expires_on, VALIDITY_YEARS)

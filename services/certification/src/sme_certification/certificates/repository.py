@@ -90,6 +90,16 @@ async def by_verification_code(session: AsyncSession, code: str) -> Named | None
     return _named((await session.execute(query)).first())
 
 
+async def of_enterprise(session: AsyncSession, uscc: str) -> Sequence[Certificate]:
+    """Every certificate of ``uscc``, whatever its status, oldest first."""
+    query = (
+        select(Certificate)
+        .where(Certificate.uscc == uscc)
+        .order_by(Certificate.issued_on, Certificate.id)
+    )
+    return (await session.scalars(query)).all()
+
+
 async def enterprise_name(session: AsyncSession, uscc: str) -> str | None:
     query = select(_directory.c.name).where(_directory.c.uscc == uscc)
     return (await session.execute(query)).scalar_one_or_none()

@@ -48,6 +48,7 @@ EXAMPLE_CERTIFICATE: dict[str, Any] = {
     "origin": "recorded",
     "re_review_notified_on": None,
     "re_review_filed_on": None,
+    "re_review_application_id": None,
     "renewed_on": None,
     "ended_on": None,
     "revocation_reason": None,
@@ -155,6 +156,9 @@ class CertificateRead(BaseModel):
     origin: Literal["application", "recorded"]
     re_review_notified_on: date | None
     re_review_filed_on: date | None
+    re_review_application_id: str | None = Field(
+        default=None, description="the re-review application that filed the re-review"
+    )
     renewed_on: date | None
     ended_on: date | None = Field(description="the day it expired or was revoked")
     revocation_reason: RevocationReason | None

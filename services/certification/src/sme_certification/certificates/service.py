@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import structlog
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from sme_certification.certificates import domain, events, repository
 from sme_certification.certificates.domain import Action, Level, RevocationReason, Status, Tier
@@ -393,6 +394,24 @@ async def revoke_certificate(
         return read
 
 
+def _file_re_review(
+    certificate: Certificate, *, filed_on: date, application_id: str | None, actor: str
+) -> None:
+    _refuse_unless(certificate, Action.FILE_RE_REVIEW)
+    domain.check_day_in_validity(filed_on, certificate.issued_on, "filed_on")
+    if filed_on > certificate.expires_on:
+        raise RuleViolation(
+            "re_review_filed_late",
+            f"the re-review had to be filed by {certificate.expires_on}",
+            f"复核材料应在 {certificate.expires_on} 前提交",
+            field="filed_on",
+        )
+    certificate.status = Status.UNDER_RE_REVIEW.value
+    certificate.re_review_filed_on = filed_on
+    certificate.re_review_application_id = application_id
+    _touch(certificate, actor)
+
+
 async def file_re_review(
     database: Database, *, certificate_id: str, command: ReReviewFiling, actor: Principal
 ) -> CertificateRead:
@@ -400,54 +419,181 @@ async def file_re_review(
     clock.check_not_future(command.filed_on, "filed_on")
     async with UnitOfWork(database) as uow:
         certificate, name = await _in_scope(uow, certificate_id, actor, for_update=True)
-        _refuse_unless(certificate, Action.FILE_RE_REVIEW)
-        domain.check_day_in_validity(command.filed_on, certificate.issued_on, "filed_on")
-        if command.filed_on > certificate.expires_on:
-            raise RuleViolation(
-                "re_review_filed_late",
-                f"the re-review had to be filed by {certificate.expires_on}",
-                f"复核材料应在 {certificate.expires_on} 前提交",
-                field="filed_on",
-            )
-        certificate.status = Status.UNDER_RE_REVIEW.value
-        certificate.re_review_filed_on = command.filed_on
-        certificate.re_review_application_id = command.application_id
-        _touch(certificate, actor.subject)
+        _file_re_review(
+            certificate,
+            filed_on=command.filed_on,
+            application_id=command.application_id,
+            actor=actor.subject,
+        )
         read = await _read(uow.session, certificate, name)
         await uow.commit()
         return read
+
+
+async def _decide_re_review(
+    uow: UnitOfWork,
+    certificate: Certificate,
+    *,
+    passed: bool,
+    decided_on: date,
+    note: str | None,
+    actor: str,
+) -> None:
+    """Passing gives 3 more years from the old last valid day; failing revokes the title."""
+    _refuse_unless(certificate, Action.DECIDE_RE_REVIEW)
+    if certificate.re_review_filed_on is None:
+        raise Conflict(
+            "re_review_not_filed",
+            "No re-review was filed for this certificate",
+            "该证书尚未提交复核材料",
+            field="passed",
+        )
+    domain.check_day_in_validity(decided_on, certificate.issued_on, "decided_on")
+    if passed:
+        _renew(uow, certificate, on=decided_on, actor=actor)
+    else:
+        await revoke(
+            uow,
+            certificate,
+            reason=RevocationReason.FAILED_RE_REVIEW,
+            revoked_on=decided_on,
+            note=note or "复核未通过",
+            actor=actor,
+        )
 
 
 async def decide_re_review(
     database: Database, *, certificate_id: str, command: ReReviewDecision, actor: Principal
 ) -> CertificateRead:
-    """Passing gives 3 more years from the old last valid day; failing revokes the title."""
+    """An officer records the re-review's outcome (one decided outside the platform's
+    applications; a re-review application decides it through ``conclude_re_review``)."""
     clock.check_not_future(command.decided_on, "decided_on")
     async with UnitOfWork(database) as uow:
         certificate, name = await _in_scope(uow, certificate_id, actor, for_update=True)
-        _refuse_unless(certificate, Action.DECIDE_RE_REVIEW)
-        if certificate.re_review_filed_on is None:
-            raise Conflict(
-                "re_review_not_filed",
-                "No re-review was filed for this certificate",
-                "该证书尚未提交复核材料",
-                field="passed",
-            )
-        domain.check_day_in_validity(command.decided_on, certificate.issued_on, "decided_on")
-        if command.passed:
-            _renew(uow, certificate, on=command.decided_on, actor=actor.subject)
-        else:
-            await revoke(
-                uow,
-                certificate,
-                reason=RevocationReason.FAILED_RE_REVIEW,
-                revoked_on=command.decided_on,
-                note=command.note or "复核未通过",
-                actor=actor.subject,
-            )
+        await _decide_re_review(
+            uow,
+            certificate,
+            passed=command.passed,
+            decided_on=command.decided_on,
+            note=command.note,
+            actor=actor.subject,
+        )
         read = await _read(uow.session, certificate, name)
         await uow.commit()
         return read
+
+
+# --- for the applications (re-review linkage, held titles) ------------------------------------
+
+
+async def held_titles(session: AsyncSession, uscc: str) -> list[dict[str, Any]]:
+    """The titles ``uscc`` holds or held on the platform, as the rule engine reads them (the JSON
+    form of ``rules.facts.HeldTitle``, naming the certificate). A title under re-review counts
+    as pending: it stays valid until decided."""
+    return [
+        {
+            "tier": c.tier,
+            "level": c.level,
+            "issued_on": c.issued_on.isoformat(),
+            "expires_on": c.expires_on.isoformat(),
+            "revoked_on": c.ended_on.isoformat()
+            if c.status == Status.REVOKED and c.ended_on is not None
+            else None,
+            "re_review_pending": c.status == Status.UNDER_RE_REVIEW,
+            "certificate": c.number,
+        }
+        for c in await repository.of_enterprise(session, uscc)
+    ]
+
+
+RE_REVIEW_CERTIFICATE_NOT_HELD = "re_review_certificate_not_held"
+
+
+async def re_review_target(
+    session: AsyncSession,
+    *,
+    certificate_id: str,
+    uscc: str,
+    tier: Tier,
+    level: Level,
+    on: date,
+    for_update: bool = False,
+) -> Certificate:
+    """The certificate a re-review (复核) application of ``uscc`` re-reviews, checked
+    (``domain.check_re_review_target``). Another enterprise's certificate is refused as one that
+    does not exist."""
+    certificate = await repository.by_id(session, certificate_id, for_update=for_update)
+    if certificate is None or certificate.uscc != uscc:
+        raise RuleViolation(
+            RE_REVIEW_CERTIFICATE_NOT_HELD,
+            f"{uscc} holds no certificate {certificate_id}",
+            f"企业 {uscc} 未持有证书 {certificate_id}",
+            field="certificate_id",
+        )
+    domain.check_re_review_target(
+        number=certificate.number,
+        status=Status(certificate.status),
+        tier=Tier(certificate.tier),
+        level=Level(certificate.level),
+        expires_on=certificate.expires_on,
+        re_review_filed=certificate.re_review_filed_on is not None,
+        wanted_tier=tier,
+        wanted_level=level,
+        today=on,
+    )
+    return certificate
+
+
+def _other_application(certificate: Certificate) -> Conflict:
+    return Conflict(
+        "re_review_of_another_application",
+        f"The re-review of certificate {certificate.number} was filed by application "
+        f"{certificate.re_review_application_id}",
+        f"证书 {certificate.number} 的复核已由申请 {certificate.re_review_application_id} 提交",
+        field="certificate_id",
+    )
+
+
+def file_re_review_of_application(
+    certificate: Certificate, *, application_id: str, filed_on: date, actor: str
+) -> None:
+    """A re-review application was submitted: the re-review of its certificate is filed (the
+    title stays valid until decided). A filing recorded earlier without an application is taken
+    over; one by another application is refused. Does not commit."""
+    if certificate.re_review_filed_on is not None:
+        if certificate.re_review_application_id not in (None, application_id):
+            raise _other_application(certificate)
+        if certificate.re_review_application_id != application_id:
+            certificate.re_review_application_id = application_id
+            _touch(certificate, actor)
+        return
+    _file_re_review(certificate, filed_on=filed_on, application_id=application_id, actor=actor)
+
+
+async def conclude_re_review(
+    uow: UnitOfWork,
+    *,
+    certificate_id: str,
+    application_id: str,
+    passed: bool,
+    on: date,
+    note: str | None,
+    actor: str,
+) -> Certificate:
+    """The decision on a re-review application decides its certificate's re-review: a grant
+    renews the title (``certification.certificate.renewed.v1``), a rejection revokes it (failed
+    re-review). A rejection leaves alone a title no longer under this application's re-review
+    (revoked meanwhile, say). Does not commit."""
+    certificate = await repository.by_id(uow.session, certificate_id, for_update=True)
+    if certificate is None:
+        raise not_found(CERTIFICATE, certificate_id, field="certificate_id")
+    ours = certificate.re_review_application_id == application_id
+    if not passed and not (ours and certificate.status == Status.UNDER_RE_REVIEW):
+        return certificate
+    if not ours:
+        raise _other_application(certificate)
+    await _decide_re_review(uow, certificate, passed=passed, decided_on=on, note=note, actor=actor)
+    return certificate
 
 
 def _renew(uow: UnitOfWork, certificate: Certificate, *, on: date, actor: str) -> None:

@@ -2,7 +2,11 @@
 
 A grant makes the certificate through ``certificates.service.grant_certificate`` in the same unit
 of work as the application's final status, its step and its events: they commit together or not at
-all (a refused grant — a title already in force, a ban — leaves the application as it was)."""
+all (a refused grant — a title already in force, a ban — leaves the application as it was).
+
+A re-review (复核) application decides the re-review of the certificate it names instead: a grant
+renews that certificate (``certification.certificate.renewed.v1``), a rejection revokes it (failed
+re-review), through ``certificates.service.conclude_re_review``."""
 
 from __future__ import annotations
 
@@ -17,6 +21,7 @@ from sme_certification.certificates import service as certificates
 from sme_certification.certificates.domain import Level, Tier
 from sme_certification.decisions import repository
 from sme_certification.decisions.schemas import FinalDecision
+from sme_certification.rules.facts import ApplicationKind
 from sme_common import clock
 from sme_common.auth.principal import Principal
 from sme_common.contracts.events.certification.models import ApplicationRejectedV1
@@ -54,7 +59,22 @@ async def _refuse_own_filing(uow: UnitOfWork, application: Application, actor: P
         )
 
 
-def reject(
+def _is_re_review(application: Application) -> bool:
+    return ApplicationKind(application.kind) is ApplicationKind.RE_REVIEW
+
+
+def _re_reviewed(application: Application) -> str:
+    if application.certificate_id is None:  # made before re-reviews named their certificate
+        raise Conflict(
+            "re_review_certificate_unknown",
+            f"Re-review application {application.id} names no certificate",
+            f"复核申请 {application.id} 未关联所复核的证书",
+            field="certificate_id",
+        )
+    return application.certificate_id
+
+
+async def reject(
     uow: UnitOfWork,
     application: Application,
     batch: Batch,
@@ -63,8 +83,20 @@ def reject(
     actor: Principal,
     by_objection: str | None = None,
 ) -> None:
-    """Record a rejection (不予认定) and announce it; the caller has checked the transition."""
+    """Record a rejection (不予认定) and announce it; the caller has checked the transition. A
+    rejected re-review revokes the title it re-reviewed."""
     now = clock.now()
+    if _is_re_review(application):
+        await certificates.conclude_re_review(
+            uow,
+            certificate_id=_re_reviewed(application),
+            application_id=application.id,
+            passed=False,
+            on=clock.business_day(now),
+            note="复核未通过（re-review application rejected）："
+            + "；".join(f"{k}: {v}" for k, v in sorted(reasons.items())),
+            actor=actor.subject,
+        )
     from_status = application.status
     application.status = ApplicationStatus.REJECTED.value
     application.decision_reasons = dict(reasons)
@@ -132,19 +164,36 @@ async def decide(
                     "不予认定须说明理由",
                     field="reasons",
                 )
-            reject(uow, application, batch, reasons=command.reasons, actor=actor)
+            await reject(uow, application, batch, reasons=command.reasons, actor=actor)
         else:
-            certificate = await certificates.grant_certificate(
-                uow,
-                uscc=application.uscc,
-                tier=Tier(batch.tier),
-                level=Level(batch.level),
-                issued_on=clock.business_day(now),
-                application_id=application.id,
-                actor=actor.subject,
-                classified=application.classified,
-                number_prefix=number_prefix,
-            )
+            remarks: dict[str, str]
+            if _is_re_review(application):
+                certificate = await certificates.conclude_re_review(
+                    uow,
+                    certificate_id=_re_reviewed(application),
+                    application_id=application.id,
+                    passed=True,
+                    on=clock.business_day(now),
+                    note=None,
+                    actor=actor.subject,
+                )
+                remarks = {
+                    "certificate": certificate.number,
+                    "renewed_until": certificate.expires_on.isoformat(),
+                }
+            else:
+                certificate = await certificates.grant_certificate(
+                    uow,
+                    uscc=application.uscc,
+                    tier=Tier(batch.tier),
+                    level=Level(batch.level),
+                    issued_on=clock.business_day(now),
+                    application_id=application.id,
+                    actor=actor.subject,
+                    classified=application.classified,
+                    number_prefix=number_prefix,
+                )
+                remarks = {"certificate": certificate.number}
             from_status = application.status
             application.status = ApplicationStatus.GRANTED.value
             application.certificate_id = certificate.id
@@ -155,7 +204,7 @@ async def decide(
                 action="grant",
                 stage="decision",
                 from_status=from_status,
-                remarks={"certificate": certificate.number},
+                remarks=remarks,
                 actor=actor,
                 at=now,
             )

@@ -83,6 +83,7 @@ def held_titles(certificates: Sequence[Mapping[str, Any]]) -> list[dict[str, Any
             "expires_on": c["expires_on"],
             "revoked_on": c.get("ended_on") if c["status"] == "revoked" else None,
             "re_review_pending": c["status"] == "under_re_review",
+            "certificate": c.get("number"),
         }
         for c in certificates
     ]

@@ -72,7 +72,8 @@ SELECT h.uscc, h.level, h.region_code, s.size_class,
        FROM registry_credit_flag f WHERE f.uscc = h.uscc)::text AS flags,
     (SELECT json_agg(json_build_object('tier', t.tier, 'level', t.level,
                                        'issued_on', t.issued_on, 'expires_on', t.expires_on,
-                                       'status', t.status, 'ended_on', t.ended_on))
+                                       'status', t.status, 'ended_on', t.ended_on,
+                                       'number', t.number))
        FROM certificate t WHERE t.uscc = h.uscc)::text AS titles
 FROM holders h LEFT JOIN registry_size_class s ON s.uscc = h.uscc
 ORDER BY h.uscc

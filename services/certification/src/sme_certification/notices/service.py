@@ -308,7 +308,7 @@ async def resolve_objection(
         upheld = command.outcome is ObjectionOutcome.UPHELD
         if upheld and application.status == ApplicationStatus.UNDER_NOTICE.value:
             batch = await applications.batch_of(uow.session, application.batch_id)
-            decisions.reject(
+            await decisions.reject(
                 uow,
                 application,
                 batch,

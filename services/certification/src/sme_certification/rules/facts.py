@@ -180,6 +180,9 @@ class HeldTitle:
     expires_on: date
     revoked_on: date | None = None
     re_review_pending: bool = False  # 复核 filed: the title stays valid while it is pending
+    # The number of the platform's certificate it was read from; None: declared by the applicant
+    # (a title granted before the platform and not recorded on it).
+    certificate: str | None = None
 
     def valid_on(self, day: date) -> bool:
         if day < self.issued_on:
@@ -267,6 +270,7 @@ class EvaluationInput:
                     "expires_on": _iso(t.expires_on),
                     "revoked_on": _iso(t.revoked_on),
                     "re_review_pending": t.re_review_pending,
+                    "certificate": t.certificate,
                 }
                 for t in self.held_titles
             ],
@@ -332,6 +336,7 @@ class EvaluationInput:
                     _date(_need(t, "expires_on", p), f"{p}.expires_on"),
                     _opt_date(t.get("revoked_on"), f"{p}.revoked_on"),
                     _bool(t.get("re_review_pending", False), f"{p}.re_review_pending"),
+                    _opt_str(t.get("certificate"), f"{p}.certificate"),
                 ),
             ),
             honours=_section(

@@ -281,7 +281,8 @@ class HoldsTitle:
                 f"held_title:{t.tier.value}:{t.level.value}",
                 f"{t.issued_on.isoformat()}..{t.expires_on.isoformat()}"
                 + (f" revoked {t.revoked_on.isoformat()}" if t.revoked_on else "")
-                + (" re-review pending" if t.re_review_pending else ""),
+                + (" re-review pending" if t.re_review_pending else "")
+                + (f" (certificate {t.certificate})" if t.certificate else " (declared)"),
             )
             for t in held
         ) or (FactRead(None, "held_titles", None),)
