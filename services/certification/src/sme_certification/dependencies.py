@@ -1,16 +1,20 @@
-"""Who may call the certification routes (role dependencies), its own path parameters and the
-evidence storage. Routers import these from here, never from another router; ``UsccPath``,
-``IdPath`` and ``expected_version`` (``If-Match``) are the kernel's (``sme_common.api``)."""
+"""Who may call the certification routes (role dependencies), its own path parameters, the
+evidence storage and the answers of a step that changes an application at a version. Routers
+import these from here, never from another router; ``UsccPath``, ``IdPath`` and
+``expected_version`` (``If-Match``) are the kernel's (``sme_common.api``)."""
 
 from __future__ import annotations
 
-from typing import Annotated
+from collections.abc import Sequence
+from typing import Annotated, Any
 
 from fastapi import Path, Request
 
 from sme_certification.certificates.domain import CODE_PATTERN
 from sme_certification.storage import EvidenceStorage, LocalDiskStorage
+from sme_common.api import ETAG_HEADER
 from sme_common.auth import Role, require
+from sme_common.errors import problems
 
 OFFICERS = (Role.PROVINCE_OFFICER, Role.CITY_OFFICER, Role.COUNTY_OFFICER, Role.PLATFORM_ADMIN)
 REVIEWERS = (Role.PROVINCE_OFFICER, Role.CITY_OFFICER, Role.COUNTY_OFFICER)
@@ -52,3 +56,29 @@ province_officer = require(roles=(Role.PROVINCE_OFFICER,), scope="certification:
 objections' resolution and the decision (认定) — a person, never a machine client or an admin."""
 expert = require(roles=(Role.EXPERT,), scope="certification:write")
 """An expert of the pool, known by the token's ``sub``: sees and scores only what is assigned."""
+
+IF_MATCH_CODES = ("if_match_invalid", "if_match_mismatch")
+VERSION_CODES = ("version_required", "version_conflict", "transition_not_allowed")
+
+
+def application_step_responses(
+    *,
+    not_found: Sequence[str] = (),
+    conflict: Sequence[str] = (),
+    invalid: Sequence[str] = (),
+    forbidden: Sequence[str] = (),
+    etag: bool = True,
+) -> dict[int | str, dict[str, Any]]:
+    """The ``responses=`` of a step that changes an application at the version the caller read
+    (``version`` or ``If-Match``): 404 ``application_not_found`` (outside the region too), 409 a
+    missing or stale version or a step its status does not allow, 422 a bad ``If-Match``; plus
+    the step's own codes. ``etag``: the 200 carries the new version as ``ETag``."""
+    codes: dict[int, Sequence[str]] = {
+        404: ("application_not_found", *not_found),
+        409: (*VERSION_CODES, *conflict),
+        422: (*invalid, *IF_MATCH_CODES),
+    }
+    if forbidden:
+        codes[403] = tuple(forbidden)
+    answers = problems(404, 409, codes=codes)
+    return {200: {"headers": ETAG_HEADER}, **answers} if etag else answers

@@ -22,7 +22,13 @@ from sme_certification.applications.schemas import (
     StepPage,
     VersionOnly,
 )
-from sme_certification.dependencies import applicant, evidence_storage, own_reader, reviewer
+from sme_certification.dependencies import (
+    applicant,
+    application_step_responses,
+    evidence_storage,
+    own_reader,
+    reviewer,
+)
 from sme_common.api import (
     ETAG_HEADER,
     IDEMPOTENT,
@@ -38,7 +44,14 @@ from sme_common.idempotency import idempotency_key_from
 
 router = APIRouter(tags=["applications"])
 
-IF_MATCH_CODES = ("if_match_invalid", "if_match_mismatch")
+RE_REVIEW_CODES = (
+    "re_review_certificate_required",
+    "certificate_id_only_for_re_review",
+    "re_review_certificate_not_held",
+    "re_review_certificate_other_title",
+    "re_review_certificate_not_in_force",
+    "re_review_window_passed",
+)
 DECLARED_CODES = (
     "declared_input_malformed",
     "declared_field_unknown",
@@ -67,6 +80,7 @@ DECLARED_CODES = (
                     "batch_closed",
                     "enterprise_not_operating",
                     "enterprise_outside_batch_province",
+                    *RE_REVIEW_CODES,
                     "idempotency_key_invalid",
                     *DECLARED_CODES,
                 ),
@@ -127,18 +141,7 @@ async def get_application(
 @router.patch(
     "/applications/{application_id}",
     response_model=ApplicationRead,
-    responses={
-        200: {"headers": ETAG_HEADER},
-        **problems(
-            404,
-            409,
-            codes={
-                404: ("application_not_found",),
-                409: ("version_required", "version_conflict", "transition_not_allowed"),
-                422: ("batch_closed", *IF_MATCH_CODES, *DECLARED_CODES),
-            },
-        ),
-    },
+    responses=application_step_responses(invalid=("batch_closed", *DECLARED_CODES)),
 )
 async def update_application(
     request: Request,
@@ -178,23 +181,16 @@ async def assess_application(
 @router.post(
     "/applications/{application_id}/submit",
     response_model=ApplicationRead,
-    responses={
-        200: {"headers": ETAG_HEADER},
-        **problems(
-            404,
-            409,
-            codes={
-                404: ("application_not_found",),
-                409: ("version_required", "version_conflict", "transition_not_allowed"),
-                422: (
-                    "filing_window_closed",
-                    "batch_closed",
-                    "rule_set_not_found",
-                    *IF_MATCH_CODES,
-                ),
-            },
+    responses=application_step_responses(
+        not_found=("certificate_not_found",),
+        conflict=("re_review_of_another_application", "certificate_status_conflict"),
+        invalid=(
+            "filing_window_closed",
+            "batch_closed",
+            "rule_set_not_found",
+            *RE_REVIEW_CODES,
         ),
-    },
+    ),
 )
 async def submit_application(
     request: Request,
@@ -217,24 +213,10 @@ async def submit_application(
 @router.post(
     "/applications/{application_id}/decisions",
     response_model=ApplicationRead,
-    responses={
-        200: {"headers": ETAG_HEADER},
-        **problems(
-            404,
-            409,
-            codes={
-                404: ("application_not_found",),
-                409: ("version_required", "version_conflict", "transition_not_allowed"),
-                422: (
-                    "recommendation_cap_reached",
-                    "remarks_required",
-                    "batch_closed",
-                    *IF_MATCH_CODES,
-                ),
-                403: ("review_role_forbidden",),
-            },
-        ),
-    },
+    responses=application_step_responses(
+        invalid=("recommendation_cap_reached", "remarks_required", "batch_closed"),
+        forbidden=("review_role_forbidden",),
+    ),
 )
 async def decide_application(
     request: Request,
@@ -259,18 +241,7 @@ async def decide_application(
 @router.put(
     "/applications/{application_id}/classification",
     response_model=ApplicationRead,
-    responses={
-        200: {"headers": ETAG_HEADER},
-        **problems(
-            404,
-            409,
-            codes={
-                404: ("application_not_found",),
-                409: ("version_required", "version_conflict", "transition_not_allowed"),
-                422: IF_MATCH_CODES,
-            },
-        ),
-    },
+    responses=application_step_responses(),
 )
 async def classify_application(
     request: Request,

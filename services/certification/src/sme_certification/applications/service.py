@@ -101,11 +101,11 @@ def application_read(application: Application, batch: Batch) -> ApplicationRead:
     )
 
 
-# check_version, transition_refused, batch_of, application_in_scope, record_step and touch are
+# transition_refused, batch_of, application_in_scope, application_at_version and record_step are
 # shared with the steps after the provincial review (experts/, notices/, decisions/).
 
 
-def check_version(application: Application, sent: int | None) -> None:
+def _check_version(application: Application, sent: int | None) -> None:
     expect_version(APPLICATION, application.id, current=application.version, sent=sent)
 
 
@@ -135,7 +135,48 @@ async def application_in_scope(
     return application
 
 
+async def application_at_version(
+    session: AsyncSession,
+    application_id: str,
+    actor: Principal,
+    version: int | None,
+    *,
+    lock_batch: bool = False,
+) -> tuple[Application, Batch]:
+    """The application to change (locked, in the actor's region, at the version the caller read)
+    and its batch (locked too with ``lock_batch``)."""
+    application = await application_in_scope(session, application_id, actor, for_update=True)
+    _check_version(application, version)
+    return application, await batch_of(session, application.batch_id, for_update=lock_batch)
+
+
 def record_step(
+    session: AsyncSession,
+    application: Application,
+    *,
+    action: str,
+    stage: str | None,
+    from_status: str,
+    remarks: dict[str, str],
+    actor: Principal,
+    at: datetime,
+) -> None:
+    """A change of the application: its next version (who, when) and the step that made it."""
+    application.version += 1
+    application.updated_at, application.updated_by = at, actor.subject
+    _add_step(
+        session,
+        application,
+        action=action,
+        stage=stage,
+        from_status=from_status,
+        remarks=remarks,
+        actor=actor,
+        at=at,
+    )
+
+
+def _add_step(
     session: AsyncSession,
     application: Application,
     *,
@@ -159,11 +200,6 @@ def record_step(
             acted_by=actor.subject,
         )
     )
-
-
-def touch(application: Application, actor: Principal, at: datetime) -> None:
-    application.version += 1
-    application.updated_at, application.updated_by = at, actor.subject
 
 
 async def evaluate(
@@ -298,7 +334,7 @@ async def create_application(
         await facts.evaluation_input_for(session, application.uscc, application.declared)
         session.add(application)
         await uow.flush()
-        record_step(
+        _add_step(
             session,
             application,
             action="create",
@@ -348,11 +384,9 @@ async def update_declared(
 ) -> ApplicationRead:
     now = clock.now()
     async with UnitOfWork(database) as uow:
-        application = await application_in_scope(
-            uow.session, application_id, actor, for_update=True
+        application, batch = await application_at_version(
+            uow.session, application_id, actor, command.version
         )
-        check_version(application, command.version)
-        batch = await batch_of(uow.session, application.batch_id)
         _batch_active(batch)
         try:
             domain.check_editable(ApplicationStatus(application.status))
@@ -362,7 +396,6 @@ async def update_declared(
         await facts.evaluation_input_for(uow.session, application.uscc, declared)
         if declared != application.declared:
             application.declared = declared
-            touch(application, actor, now)
             record_step(
                 uow.session,
                 application,
@@ -395,9 +428,7 @@ async def submit(
     today = clock.business_day(now)
     async with UnitOfWork(database) as uow:
         session = uow.session
-        application = await application_in_scope(session, application_id, actor, for_update=True)
-        check_version(application, version)
-        batch = await batch_of(session, application.batch_id)
+        application, batch = await application_at_version(session, application_id, actor, version)
         try:
             resubmission = domain.check_submittable(ApplicationStatus(application.status))
         except domain.TransitionNotAllowed as error:
@@ -429,7 +460,6 @@ async def submit(
         application.assessment = explanation.to_dict()
         application.correction_remarks = None
         application.submitted_at = now
-        touch(application, actor, now)
         record_step(
             session,
             application,
@@ -476,11 +506,11 @@ async def decide(
     now = clock.now()
     async with UnitOfWork(database) as uow:
         session = uow.session
-        application = await application_in_scope(session, application_id, actor, for_update=True)
-        check_version(application, decision.version)
         # The batch row is locked before counting, so that two recommendations of one 市州 at
         # once cannot both take its last place.
-        batch = await batch_of(session, application.batch_id, for_update=True)
+        application, batch = await application_at_version(
+            session, application_id, actor, decision.version, lock_batch=True
+        )
         _batch_active(batch)
         try:
             outcome = domain.decide(
@@ -502,7 +532,6 @@ async def decide(
         application.status = outcome.to_status.value
         if decision.action is ReviewAction.RETURN:
             application.correction_remarks = dict(decision.remarks)
-        touch(application, actor, now)
         record_step(
             session,
             application,
@@ -661,18 +690,15 @@ async def set_classified(
     the notice (``domain.CLASSIFIABLE_STATUSES``)."""
     now = clock.now()
     async with UnitOfWork(database) as uow:
-        application = await application_in_scope(
-            uow.session, application_id, actor, for_update=True
+        application, batch = await application_at_version(
+            uow.session, application_id, actor, command.version
         )
-        check_version(application, command.version)
-        batch = await batch_of(uow.session, application.batch_id)
         if ApplicationStatus(application.status) not in domain.CLASSIFIABLE_STATUSES:
             raise transition_refused(
                 domain.TransitionNotAllowed(ApplicationStatus(application.status), "classify")
             )
         if application.classified != command.classified:
             application.classified = command.classified
-            touch(application, actor, now)
             record_step(
                 uow.session,
                 application,

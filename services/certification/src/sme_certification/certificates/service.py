@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import re
 import secrets
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
@@ -375,12 +376,27 @@ async def revoke(
     )
 
 
+Change = Callable[[UnitOfWork, Certificate], Awaitable[None]]
+
+
+async def _change(
+    database: Database, certificate_id: str, actor: Principal, change: Change
+) -> CertificateRead:
+    """One action on a certificate in the actor's region, under its row lock, in one commit."""
+    async with UnitOfWork(database) as uow:
+        certificate, name = await _in_scope(uow, certificate_id, actor, for_update=True)
+        await change(uow, certificate)
+        read = await _read(uow.session, certificate, name)
+        await uow.commit()
+        return read
+
+
 async def revoke_certificate(
     database: Database, *, certificate_id: str, command: Revocation, actor: Principal
 ) -> CertificateRead:
     clock.check_not_future(command.revoked_on, "revoked_on")
-    async with UnitOfWork(database) as uow:
-        certificate, name = await _in_scope(uow, certificate_id, actor, for_update=True)
+
+    async def change(uow: UnitOfWork, certificate: Certificate) -> None:
         await revoke(
             uow,
             certificate,
@@ -389,9 +405,8 @@ async def revoke_certificate(
             note=command.note,
             actor=actor.subject,
         )
-        read = await _read(uow.session, certificate, name)
-        await uow.commit()
-        return read
+
+    return await _change(database, certificate_id, actor, change)
 
 
 def _file_re_review(
@@ -417,17 +432,16 @@ async def file_re_review(
 ) -> CertificateRead:
     """The holder filed its re-review (复核) materials: the title stays valid until decided."""
     clock.check_not_future(command.filed_on, "filed_on")
-    async with UnitOfWork(database) as uow:
-        certificate, name = await _in_scope(uow, certificate_id, actor, for_update=True)
+
+    async def change(_uow: UnitOfWork, certificate: Certificate) -> None:
         _file_re_review(
             certificate,
             filed_on=command.filed_on,
             application_id=command.application_id,
             actor=actor.subject,
         )
-        read = await _read(uow.session, certificate, name)
-        await uow.commit()
-        return read
+
+    return await _change(database, certificate_id, actor, change)
 
 
 async def _decide_re_review(
@@ -468,8 +482,8 @@ async def decide_re_review(
     """An officer records the re-review's outcome (one decided outside the platform's
     applications; a re-review application decides it through ``conclude_re_review``)."""
     clock.check_not_future(command.decided_on, "decided_on")
-    async with UnitOfWork(database) as uow:
-        certificate, name = await _in_scope(uow, certificate_id, actor, for_update=True)
+
+    async def change(uow: UnitOfWork, certificate: Certificate) -> None:
         await _decide_re_review(
             uow,
             certificate,
@@ -478,9 +492,8 @@ async def decide_re_review(
             note=command.note,
             actor=actor.subject,
         )
-        read = await _read(uow.session, certificate, name)
-        await uow.commit()
-        return read
+
+    return await _change(database, certificate_id, actor, change)
 
 
 # --- for the applications (re-review linkage, held titles) ------------------------------------

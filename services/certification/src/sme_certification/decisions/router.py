@@ -7,10 +7,9 @@ from fastapi import APIRouter, Depends, Header, Request, Response
 from sme_certification.applications.schemas import ApplicationRead
 from sme_certification.decisions import service
 from sme_certification.decisions.schemas import FinalDecision
-from sme_certification.dependencies import province_officer
-from sme_common.api import ETAG_HEADER, IdPath, expected_version, versioned_response
+from sme_certification.dependencies import application_step_responses, province_officer
+from sme_common.api import IdPath, expected_version, versioned_response
 from sme_common.auth import Principal
-from sme_common.errors import problems
 
 router = APIRouter(tags=["decisions"])
 
@@ -18,28 +17,23 @@ router = APIRouter(tags=["decisions"])
 @router.post(
     "/applications/{application_id}/final-decision",
     response_model=ApplicationRead,
-    responses={
-        200: {"headers": ETAG_HEADER},
-        **problems(
-            404,
-            409,
-            codes={
-                403: ("approver_is_author",),
-                404: ("application_not_found", "enterprise_not_found"),
-                409: (
-                    "version_required",
-                    "version_conflict",
-                    "transition_not_allowed",
-                    "notice_running",
-                    "notice_required",
-                    "objection_open",
-                    "certificate_in_force",
-                    "reapplication_banned",
-                ),
-                422: ("reasons_required", "if_match_invalid", "if_match_mismatch"),
-            },
+    responses=application_step_responses(
+        forbidden=("approver_is_author",),
+        not_found=("enterprise_not_found", "certificate_not_found"),
+        conflict=(
+            "notice_running",
+            "notice_required",
+            "objection_open",
+            "certificate_in_force",
+            "reapplication_banned",
+            # a re-review: the certificate it re-reviews is no longer under its re-review
+            "certificate_status_conflict",
+            "re_review_not_filed",
+            "re_review_of_another_application",
+            "re_review_certificate_unknown",
         ),
-    },
+        invalid=("reasons_required",),
+    ),
 )
 async def decide_final(
     request: Request,

@@ -100,7 +100,6 @@ async def reject(
     from_status = application.status
     application.status = ApplicationStatus.REJECTED.value
     application.decision_reasons = dict(reasons)
-    applications.touch(application, actor, now)
     applications.record_step(
         uow.session,
         application,
@@ -139,11 +138,9 @@ async def decide(
 ) -> ApplicationRead:
     now = clock.now()
     async with UnitOfWork(database) as uow:
-        application = await applications.application_in_scope(
-            uow.session, application_id, actor, for_update=True
+        application, batch = await applications.application_at_version(
+            uow.session, application_id, actor, command.version
         )
-        applications.check_version(application, command.version)
-        batch = await applications.batch_of(uow.session, application.batch_id)
         try:
             to_status = domain.decide_final(
                 ApplicationStatus(application.status),
@@ -197,7 +194,6 @@ async def decide(
             from_status = application.status
             application.status = ApplicationStatus.GRANTED.value
             application.certificate_id = certificate.id
-            applications.touch(application, actor, now)
             applications.record_step(
                 uow.session,
                 application,

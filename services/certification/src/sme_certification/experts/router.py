@@ -4,7 +4,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Header, Request
 
-from sme_certification.dependencies import expert, province_officer
+from sme_certification.dependencies import application_step_responses, expert, province_officer
 from sme_certification.experts import service
 from sme_certification.experts.schemas import (
     AssignedApplication,
@@ -91,15 +91,7 @@ async def update_expert(
     "/applications/{application_id}/experts",
     status_code=201,
     response_model=Panel,
-    responses=problems(
-        404,
-        409,
-        codes={
-            404: ("application_not_found",),
-            409: ("version_required", "version_conflict", "transition_not_allowed"),
-            422: ("experts_too_few", "if_match_invalid", "if_match_mismatch"),
-        },
-    ),
+    responses=application_step_responses(invalid=("experts_too_few",), etag=False),
 )
 async def assign_experts(
     request: Request,

@@ -159,11 +159,9 @@ async def assign_experts(
 ) -> Panel:
     now = clock.now()
     async with UnitOfWork(database) as uow:
-        application = await applications.application_in_scope(
-            uow.session, application_id, actor, for_update=True
+        application, batch = await applications.application_at_version(
+            uow.session, application_id, actor, command.version
         )
-        applications.check_version(application, command.version)
-        batch = await applications.batch_of(uow.session, application.batch_id)
         try:
             application_domain.check_assignable(ApplicationStatus(application.status))
         except application_domain.TransitionNotAllowed as error:
@@ -191,7 +189,6 @@ async def assign_experts(
             )
         from_status = application.status
         application.status = ApplicationStatus.UNDER_EXPERT_REVIEW.value
-        applications.touch(application, actor, now)
         applications.record_step(
             uow.session,
             application,
@@ -299,7 +296,6 @@ def _complete(
     application.expert_score = domain.mean_score(given)
     from_status = application.status
     application.status = ApplicationStatus.EXPERT_SCORED.value
-    applications.touch(application, actor, now)
     applications.record_step(
         uow.session,
         application,

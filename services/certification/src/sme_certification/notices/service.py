@@ -150,7 +150,6 @@ async def start_notice(
             batch = await applications.batch_of(uow.session, application.batch_id)
             from_status = application.status
             application.status = ApplicationStatus.UNDER_NOTICE.value
-            applications.touch(application, actor, now)
             applications.record_step(
                 uow.session,
                 application,
