@@ -117,9 +117,7 @@ class EntitlementStep(Base):
     __tablename__ = "entitlement_step"
 
     id: Mapped[int] = mapped_column(BigInteger, Identity(), primary_key=True)
-    entitlement_id: Mapped[str] = mapped_column(
-        Text, ForeignKey("entitlement.id"), index=True
-    )
+    entitlement_id: Mapped[str] = mapped_column(Text, ForeignKey("entitlement.id"), index=True)
     from_status: Mapped[str | None] = mapped_column(Text)
     to_status: Mapped[str] = mapped_column(Text)
     actor: Mapped[str] = mapped_column(Text)

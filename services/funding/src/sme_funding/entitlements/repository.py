@@ -34,7 +34,7 @@ def _in_scope(scope: RegionScope) -> Any:
 # --- the enterprise's place ---------------------------------------------------------------------
 
 
-async def directory_entry(session: AsyncSession, uscc: str) -> Row[Any] | None:
+async def directory_entry(session: AsyncSession, uscc: str) -> Row[Any, Any, Any] | None:
     """The enterprise's directory entry (region_code, reporting_unit_code), whatever the caller:
     for the consumers, which act for the platform."""
     query = select(

@@ -14,7 +14,6 @@ from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from datetime import date
 
-
 import structlog
 
 from sme_common import clock
@@ -531,7 +530,7 @@ async def list_entitlements(
         rows = await repository.page(
             uow.session, actor.region_scope(), where, after=after, limit=filters.limit
         )
-    return _page(rows, filters.limit)
+        return _page(rows, filters.limit)
 
 
 async def enterprise_entitlements(
@@ -547,7 +546,7 @@ async def enterprise_entitlements(
         rows = await repository.page(
             uow.session, actor.region_scope(), where, after=after, limit=filters.limit
         )
-    return _page(rows, filters.limit)
+        return _page(rows, filters.limit)
 
 
 async def cancel_entitlement(
@@ -583,5 +582,3 @@ async def cancel_entitlement(
         detail = await _detail(uow, entitlement)
         await uow.commit()
     return detail
-
-

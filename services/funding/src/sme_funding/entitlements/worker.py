@@ -25,7 +25,7 @@ def _failed(exc: BaseException, retry_in_s: float) -> None:
 
 
 async def evaluate_pending_task(
-    settings: ServiceSettings, database: Database, stop: asyncio.Event
+    _settings: ServiceSettings, database: Database, stop: asyncio.Event
 ) -> None:
     async def step() -> None:
         report = await service.evaluate_pending(database)

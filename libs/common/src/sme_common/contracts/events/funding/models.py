@@ -74,4 +74,7 @@ class ClawbackRaisedV1(EventData):
 
 MODELS: tuple[type[EventData], ...] = (
     EntitlementCreatedV1,
-    EntitlementApprovedV1, PaymentSettledV1, ClawbackRaisedV1)
+    EntitlementApprovedV1,
+    PaymentSettledV1,
+    ClawbackRaisedV1,
+)
