@@ -177,7 +177,11 @@ async def credit(database: Database, event: CloudEvent) -> Outcome:
 async def entitlements_of(database: Database, uscc: str) -> list[Entitlement]:
     async with database.sessionmaker() as session:
         query = select(Entitlement).where(Entitlement.uscc == uscc)
-        return list(await session.scalars(query.order_by(Entitlement.year, Entitlement.policy_code, Entitlement.id)))
+        return list(
+            await session.scalars(
+                query.order_by(Entitlement.year, Entitlement.policy_code, Entitlement.id)
+            )
+        )
 
 
 async def created_events(database: Database) -> list[dict[str, Any]]:

@@ -129,7 +129,9 @@ async def test_filters_narrow_the_list_and_the_cursor_pages_through_it(
     db = database_of(client)
     await grant(
         db,
-        granted(lanzhou, "cert_ap03", tier="little_giant", level="national", issued_on=date(2026, 6, 2)),
+        granted(
+            lanzhou, "cert_ap03", tier="little_giant", level="national", issued_on=date(2026, 6, 2)
+        ),
     )
     province = bearer("province_officer", region="620000")
     assert sorted(await ids(client, province, f"?region={TIANSHUI}")) == [tianshui]

@@ -93,7 +93,9 @@ async def test_a_national_little_giant_after_the_provincial_award_stacks_50_wan(
     await grant(db, granted(uscc, "cert_prov", issued_on=date(2025, 6, 1)))
     await grant(
         db,
-        granted(uscc, "cert_nat", tier="little_giant", level="national", issued_on=date(2026, 6, 1)),
+        granted(
+            uscc, "cert_nat", tier="little_giant", level="national", issued_on=date(2026, 6, 1)
+        ),
     )
     provincial, national = await entitlements_of(db, uscc)
     assert (provincial.policy_code, provincial.amount_fen, provincial.year) == (
@@ -190,7 +192,9 @@ async def test_raising_a_flag_blocks_pending_entitlements_but_not_approved_ones(
     await grant(db, granted(uscc, "cert_prov6", issued_on=date(2025, 6, 1)))
     await grant(
         db,
-        granted(uscc, "cert_nat6", tier="little_giant", level="national", issued_on=date(2026, 6, 1)),
+        granted(
+            uscc, "cert_nat6", tier="little_giant", level="national", issued_on=date(2026, 6, 1)
+        ),
     )
     provincial, national = await entitlements_of(db, uscc)
     async with UnitOfWork(db) as uow:  # what the approval module will do
@@ -209,7 +213,9 @@ async def test_raising_a_flag_blocks_pending_entitlements_but_not_approved_ones(
 async def test_the_abnormal_operations_list_does_not_block(client: httpx.AsyncClient) -> None:
     db = database_of(client)
     uscc = await known_enterprise(db, "EA000007")
-    await credit(db, flags(uscc, "flag_a", "abnormal_operations", "raised", ["abnormal_operations"]))
+    await credit(
+        db, flags(uscc, "flag_a", "abnormal_operations", "raised", ["abnormal_operations"])
+    )
     await grant(db, granted(uscc, "cert_ea07"))
     [entitlement] = await entitlements_of(db, uscc)
     assert entitlement.status == "pending_approval"
@@ -274,7 +280,9 @@ async def test_a_revocation_is_recorded_and_its_awards_are_found_for_clawback(
         "false_declaration",
         date(2026, 6, 9),
     )
-    assert [(e.policy_code, e.status) for e in caused] == [("GS-ZJTX-PROV-FIRST", "pending_approval")]
+    assert [(e.policy_code, e.status) for e in caused] == [
+        ("GS-ZJTX-PROV-FIRST", "pending_approval")
+    ]
 
 
 async def test_a_revocation_of_a_certificate_funding_never_saw_granted_is_kept(

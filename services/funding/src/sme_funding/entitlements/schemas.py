@@ -112,6 +112,25 @@ class EntitlementRead(BaseModel):
 
 
 class EntitlementDetail(EntitlementRead):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    **EXAMPLE_ENTITLEMENT,
+                    "history": [
+                        {
+                            "from_status": None,
+                            "to_status": "pending_approval",
+                            "actor": "consumer:funding.certificates",
+                            "at": EXAMPLE_AT,
+                            "remarks": "certificate_granted cert_0a1b2c3d4e5f6789",
+                        }
+                    ],
+                }
+            ]
+        }
+    )
+
     history: list[EntitlementStepRead]
     """Every status change, oldest first."""
 
