@@ -208,7 +208,7 @@ async def cancel(
     client: httpx.AsyncClient, entitlement_id: str, headers: dict[str, str], **body: Any
 ) -> httpx.Response:
     return await client.post(
-        f"{URL}/entitlements/{entitlement_id}/cancellation",
+        f"{URL}/entitlements/{entitlement_id}/cancel",
         headers=headers,
         json={"reason": "企业已注销", **body},
     )
@@ -228,7 +228,7 @@ async def test_an_officer_cancels_a_pending_entitlement_with_its_version_once(
     assert (stale.status_code, stale.json()["code"]) == (409, "version_conflict")
     assert stale.json()["current_version"] == 1
     mismatch = await client.post(
-        f"{URL}/entitlements/{entitlement.id}/cancellation",
+        f"{URL}/entitlements/{entitlement.id}/cancel",
         headers={**city, "If-Match": '"1"'},
         json={"reason": "x", "version": 2},
     )
@@ -237,7 +237,7 @@ async def test_an_officer_cancels_a_pending_entitlement_with_its_version_once(
     assert (unchanged.status, unchanged.version) == ("pending_approval", 1)
 
     done = await client.post(
-        f"{URL}/entitlements/{entitlement.id}/cancellation",
+        f"{URL}/entitlements/{entitlement.id}/cancel",
         headers={**city, "If-Match": '"1"'},
         json={"reason": "企业已注销"},
     )
@@ -307,7 +307,7 @@ async def test_bad_cancellations_are_problems_and_change_nothing(
     db = database_of(client)
     [entitlement] = await entitlements_of(db, lanzhou)
     response = await client.post(
-        f"{URL}/entitlements/{entitlement.id}/cancellation",
+        f"{URL}/entitlements/{entitlement.id}/cancel",
         headers=bearer("province_officer", region="620000"),
         json=body,
     )

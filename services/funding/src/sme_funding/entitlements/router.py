@@ -68,7 +68,7 @@ async def get_entitlement(
 
 
 @router.post(
-    "/entitlements/{entitlement_id}/cancellation",
+    "/entitlements/{entitlement_id}/cancel",
     response_model=EntitlementDetail,
     responses={
         200: {"headers": ETAG_HEADER},
