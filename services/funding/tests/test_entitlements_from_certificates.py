@@ -166,7 +166,7 @@ async def test_a_blocking_credit_flag_holds_the_entitlement_until_lifted(
     )
     await credit(db, flags(uscc, "flag_1", "serious_dishonesty", "lifted", ["major_accident"]))
     [entitlement] = await entitlements_of(db, uscc)
-    assert entitlement.status == "blocked"
+    assert (entitlement.status, entitlement.blocked_reason) == ("blocked", ["major_accident"])
 
     lifted = flags(uscc, "flag_2", "major_accident", "lifted", [], ended_on=date(2026, 6, 9))
     assert await credit(db, lifted) is Outcome.APPLIED

@@ -287,3 +287,18 @@ async def set_status(
         )
     )
     await session.refresh(entitlement)
+
+
+async def refresh_blocked_reason(
+    session: AsyncSession, uscc: str, kinds: list[str], *, at: datetime
+) -> None:
+    """The blocking kinds in force changed while an enterprise's entitlements stay blocked."""
+    await session.execute(
+        update(Entitlement)
+        .where(
+            Entitlement.uscc == uscc,
+            Entitlement.status == "blocked",
+            Entitlement.blocked_reason.is_distinct_from(kinds),
+        )
+        .values(blocked_reason=kinds, updated_at=at, version=Entitlement.version + 1)
+    )

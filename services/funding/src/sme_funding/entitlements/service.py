@@ -412,6 +412,7 @@ async def flags_changed(uow: UnitOfWork, changed: FlagsChangedV1) -> int:
     )
     kinds = domain.blocking(changed.active_flags)
     if kinds:
+        await repository.refresh_blocked_reason(uow.session, changed.uscc, kinds, at=at)
         moving = await repository.of_enterprise_in_status(
             uow.session, changed.uscc, EntitlementStatus.PENDING_APPROVAL.value
         )
