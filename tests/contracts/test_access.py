@@ -82,7 +82,9 @@ ENTERPRISE_OPERATIONS: dict[str, frozenset[str]] = {
         "list_enterprise_evaluations",
         "export_enterprise_evaluation",
     },
-    "funding": SHARED_ENTERPRISE_OPERATIONS,
+    # Its own entitlements (免申即享 awards) and their explanation; never a cancellation.
+    "funding": SHARED_ENTERPRISE_OPERATIONS
+    | {"list_entitlements", "get_entitlement", "list_enterprise_entitlements"},
     "finance-matching": SHARED_ENTERPRISE_OPERATIONS,
     "complaints": SHARED_ENTERPRISE_OPERATIONS,
 }

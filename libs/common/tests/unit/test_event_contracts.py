@@ -207,6 +207,15 @@ SAMPLES: dict[str, dict[str, Any]] = {
         "rejected_at": AT,
         "version": 9,
     },
+    "funding.entitlement.created.v1": {
+        "entitlement_id": "ent_5f2a9c01d3e4b677",
+        "uscc": USCC,
+        "policy_code": "GS-ZJTX-PROV-FIRST",
+        "amount_fen": 30_000_000,
+        "status": "pending_approval",
+        "certificate_id": "cert_0a1b2c3d4e5f6789",
+        "created_at": AT,
+    },
     "funding.entitlement.approved.v1": {
         "entitlement_id": "e1",
         "uscc": USCC,

@@ -10,14 +10,21 @@ from sme_common.settings import ServiceSettings
 from sme_funding.config import Settings
 from sme_funding.enterprises.consumers import enterprise_directory_consumer
 from sme_funding.enterprises.router import router as enterprises_router
+from sme_funding.entitlements.consumers import certificates_consumer, enterprise_credit_consumer
+from sme_funding.entitlements.events import ENTITLEMENT_TOPIC
+from sme_funding.entitlements.router import router as entitlements_router
+from sme_funding.entitlements.worker import evaluate_pending_command, evaluate_pending_task
 
 DEFINITION = ServiceDefinition(
     name="funding",
     package="sme_funding",
     title="SME platform — awards and subsidies",
-    routers=[enterprises_router],
+    routers=[enterprises_router, entitlements_router],
     settings_factory=Settings,
-    consumers=[enterprise_directory_consumer],
+    consumers=[enterprise_directory_consumer, certificates_consumer, enterprise_credit_consumer],
+    produced_topics=[ENTITLEMENT_TOPIC],
+    extra_commands={"evaluate-pending": evaluate_pending_command},
+    background_tasks=[evaluate_pending_task],
 )
 
 

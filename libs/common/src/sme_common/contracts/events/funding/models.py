@@ -4,11 +4,30 @@ support history on the profile); funding owns them from its first release."""
 from __future__ import annotations
 
 from datetime import date
-from typing import ClassVar
+from typing import ClassVar, Literal
 
 from pydantic import MISSING, ConfigDict, Field
 
 from sme_common.contracts.base import EventData, Timestamp, Uscc
+
+
+class EntitlementCreatedV1(EventData):
+    """An award policy gave an enterprise (or another payee) an entitlement without any
+    application (免申即享): status ``pending_approval``, ``blocked`` (a credit flag in force) or
+    ``not_payable`` (nothing left after the stacking rules)."""
+
+    model_config = ConfigDict(title="An entitlement was created")
+    event_type: ClassVar[str] = "funding.entitlement.created.v1"
+
+    entitlement_id: str
+    uscc: Uscc
+    policy_code: str
+    """The award policy the entitlement is under."""
+    amount_fen: int = Field(ge=0)
+    status: Literal["pending_approval", "blocked", "not_payable"]
+    certificate_id: str | None = None
+    """The certificate whose grant or renewal gave it (null for other triggers)."""
+    created_at: Timestamp
 
 
 class EntitlementApprovedV1(EventData):
@@ -53,4 +72,9 @@ class ClawbackRaisedV1(EventData):
     reason: str
 
 
-MODELS: tuple[type[EventData], ...] = (EntitlementApprovedV1, PaymentSettledV1, ClawbackRaisedV1)
+MODELS: tuple[type[EventData], ...] = (
+    EntitlementCreatedV1,
+    EntitlementApprovedV1,
+    PaymentSettledV1,
+    ClawbackRaisedV1,
+)

@@ -1,0 +1,20 @@
+"""Who may call the funding routes (role dependencies). Routers import these from here, never
+from another router; ``UsccPath``, ``IdPath`` and ``expected_version`` (``If-Match``) are the
+kernel's (``sme_common.api``)."""
+
+from __future__ import annotations
+
+from sme_common.auth import Role, require
+
+OFFICERS = (Role.PROVINCE_OFFICER, Role.CITY_OFFICER, Role.COUNTY_OFFICER, Role.PLATFORM_ADMIN)
+
+reader = require(roles=(*OFFICERS, Role.AGENCY_SYSTEM), scope="funding:read")
+"""Officers in their region, agency systems with the read scope (oversight reads)."""
+own_reader = require(roles=(*OFFICERS, Role.AGENCY_SYSTEM, Role.ENTERPRISE), scope="funding:read")
+"""As ``reader``, and an enterprise for what is its own (its entitlements): the scope's clause is
+its USCC."""
+officer_writer = require(
+    roles=(Role.PROVINCE_OFFICER, Role.CITY_OFFICER, Role.PLATFORM_ADMIN), scope="funding:write"
+)
+"""Changes to entitlements: the province and the 市州 that pays (the county attests projects but
+does not decide on awards), and the platform admin."""
