@@ -10,12 +10,13 @@ from sme_common.settings import ServiceSettings
 from sme_funding.config import Settings
 from sme_funding.enterprises.consumers import enterprise_directory_consumer
 from sme_funding.enterprises.router import router as enterprises_router
+from sme_funding.policies.router import router as policies_router
 
 DEFINITION = ServiceDefinition(
     name="funding",
     package="sme_funding",
     title="SME platform — awards and subsidies",
-    routers=[enterprises_router],
+    routers=[enterprises_router, policies_router],
     settings_factory=Settings,
     consumers=[enterprise_directory_consumer],
 )
