@@ -16,6 +16,7 @@ from sme_funding.policies.domain import (
     PolicyBook,
     SpendDeclaration,
     TriggerKind,
+    check_holder,
     subsidy_amount,
     unit_count_amount,
     up_to_amount,
@@ -243,3 +244,24 @@ def test_gansu_above_scale_award_refuses_negative_units(book: PolicyBook) -> Non
     with pytest.raises(RuleViolation) as refused:
         unit_count_amount(award, -2)
     assert (refused.value.code, refused.value.field) == ("amount_negative", "units")
+
+
+@pytest.mark.parametrize(
+    ("held", "allowed"),
+    [
+        ((), False),
+        (("innovative",), False),
+        (("specialised",), True),
+        (("innovative", "little_giant"), True),
+    ],
+)
+def test_hubei_project_support_is_for_specialised_enterprises(
+    book: PolicyBook, held: tuple[str, ...], allowed: bool
+) -> None:
+    for code in ("HB-RD-PLATFORM", "HB-TECH-UPGRADE", "HB-IIOT-NODE"):
+        if allowed:
+            check_holder(policy(book, code), held)
+        else:
+            with pytest.raises(RuleViolation) as refused:
+                check_holder(policy(book, code), held)
+            assert refused.value.code == "holder_tier_required"

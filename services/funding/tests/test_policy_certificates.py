@@ -354,3 +354,39 @@ def test_hubei_before_its_measures_took_effect(book: PolicyBook) -> None:
     assert amounts(proposals_for_certificate(book, on, AwardHistory())) == [
         ("HB-XJR-NATIONAL", 50 * WAN)
     ]
+
+
+def test_a_misspelt_tier_is_refused_not_ignored(book: PolicyBook) -> None:
+    with pytest.raises(ValueError, match="specialized"):
+        proposals_for_certificate(
+            book, grant("C", "specialized", "provincial", date(2024, 3, 1)), AwardHistory()
+        )
+
+
+@pytest.mark.parametrize(
+    ("province", "triggers", "total"),
+    [
+        (GANSU, [("specialised", "provincial"), ("little_giant", "national")], 80 * WAN),
+        (GUIZHOU, [("little_giant", "provincial"), ("little_giant", "national")], 50 * WAN),
+        (HUBEI, [("specialised", "provincial"), ("little_giant", "national")], 50 * WAN),
+    ],
+)
+def test_order_and_replays_never_change_the_total(
+    book: PolicyBook, province: str, triggers: list[tuple[str, str]], total: int
+) -> None:
+    """Every order of the grants, each delivered twice: the stored total (one entitlement per
+    trigger key, as the entitlements service keeps them) is the same."""
+    events = [
+        grant(f"C-{tier}-{level}", tier, level, date(2024, 5, 1), province=province)
+        for tier, level in triggers
+    ]
+    for ordered in (events, list(reversed(events))):
+        history = AwardHistory()
+        stored: dict[str, int] = {}
+        for trigger in [e for e in ordered for _ in range(2)]:
+            proposals = proposals_for_certificate(book, trigger, history)
+            fresh = [p for p in proposals if p.trigger_key not in stored]
+            stored.update({p.trigger_key: p.amount_fen for p in fresh})
+            if fresh:
+                history = remember(history, trigger, fresh)
+        assert sum(stored.values()) == total, ordered
