@@ -265,3 +265,12 @@ def test_hubei_project_support_is_for_specialised_enterprises(
             with pytest.raises(RuleViolation) as refused:
                 check_holder(policy(book, code), held)
             assert refused.value.code == "holder_tier_required"
+
+
+@pytest.mark.parametrize("rate", ["0.08", "0.10", "0.15", "0.2", "0.125"])
+def test_rounding_agrees_with_the_kernel_money_module(rate: str) -> None:
+    from sme_common import money
+    from sme_funding.policies.domain import share_of_fen
+
+    for amount_fen in (*range(0, 400), 1234567, 2000 * WAN + 5, 10**12 + 35):
+        assert share_of_fen(amount_fen, Decimal(rate)) == money.share_of_fen(amount_fen, rate)

@@ -20,10 +20,9 @@ import enum
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from typing import TypeAlias
 
-from sme_common.money import share_of_fen
 from sme_common.rules import RuleViolation
 
 
@@ -552,6 +551,12 @@ def _stacking(
 
 
 # --- Amounts from spend, units and officers ----------------------------------------------------
+
+
+def share_of_fen(amount_fen: int, rate: Decimal) -> int:
+    """``rate`` of an amount in whole fen, rounded half up (四舍五入), as ``sme_common.money`` does;
+    written out here so this pure module depends on nothing but ``sme_common.rules``."""
+    return int((Decimal(amount_fen) * rate).quantize(Decimal(1), rounding=ROUND_HALF_UP))
 
 
 def _require_nonnegative(value: int, field_name: str) -> None:
