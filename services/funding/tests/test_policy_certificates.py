@@ -232,3 +232,161 @@ def test_renewal_is_not_a_grant(book: PolicyBook) -> None:
         kind=TriggerKind.CERTIFICATE_RENEWED,
     )
     assert proposals_for_certificate(book, trigger, AwardHistory()) == []
+
+
+# --- Guizhou: 就高 (highest only) -------------------------------------------------------------
+
+
+def test_guizhou_provincial_then_national_tops_up_the_difference(book: PolicyBook) -> None:
+    provincial = book.get("GZ-XJR-PROV")
+    national = book.get("GZ-XJR-NATIONAL")
+    assert provincial is not None and national is not None
+    assert provincial.unverified and national.unverified  # amounts are configuration
+    proposals, _ = run(
+        book,
+        [
+            grant("C-PROV", "little_giant", "provincial", date(2024, 5, 1), province=GUIZHOU),
+            grant("C-NAT", "little_giant", "national", date(2025, 8, 1), province=GUIZHOU),
+        ],
+    )
+    assert amounts(proposals) == [("GZ-XJR-PROV", 20 * WAN), ("GZ-XJR-NATIONAL", 30 * WAN)]
+    assert proposals[1].full_amount_fen == 50 * WAN
+    assert "highest_only_top_up" in codes(proposals[1])
+    # paid once, at the higher amount
+    assert sum(p.amount_fen for p in proposals) == 50 * WAN
+
+
+def test_guizhou_national_then_provincial_gives_nothing_more(book: PolicyBook) -> None:
+    proposals, _ = run(
+        book,
+        [
+            grant("C-NAT", "little_giant", "national", date(2024, 5, 1), province=GUIZHOU),
+            grant("C-PROV", "little_giant", "provincial", date(2025, 8, 1), province=GUIZHOU),
+        ],
+    )
+    assert amounts(proposals) == [("GZ-XJR-NATIONAL", 50 * WAN), ("GZ-XJR-PROV", 0)]
+    assert proposals[1].full_amount_fen == 20 * WAN
+    assert "highest_only_nothing_more" in codes(proposals[1])
+    assert any("就高" in line.message_zh for line in proposals[1].explanation)
+
+
+def test_guizhou_cancelled_provincial_award_is_not_deducted(book: PolicyBook) -> None:
+    history = AwardHistory(
+        entitlements=(
+            PriorEntitlement(
+                "e1",
+                "GZ-XJR-PROV",
+                20 * WAN,
+                "GZ-XJR-PROV:C-PROV:certificate_granted",
+                cancelled=True,
+            ),
+        )
+    )
+    [proposal] = proposals_for_certificate(
+        book,
+        grant("C-NAT", "little_giant", "national", date(2025, 8, 1), province=GUIZHOU),
+        history,
+    )
+    assert proposal.amount_fen == 50 * WAN
+
+
+def test_guizhou_specialised_has_no_award(book: PolicyBook) -> None:
+    trigger = grant("C", "specialised", "provincial", date(2024, 5, 1), province=GUIZHOU)
+    assert proposals_for_certificate(book, trigger, AwardHistory()) == []
+
+
+# --- Hubei: the re-review award is not blocked by first-time-only ----------------------------
+
+
+def test_hubei_national_little_giant_50_wan_then_re_review_award(book: PolicyBook) -> None:
+    granted = grant("C-NAT", "little_giant", "national", date(2023, 7, 1), province=HUBEI)
+    renewed = grant(
+        "C-NAT",
+        "little_giant",
+        "national",
+        date(2026, 7, 1),
+        province=HUBEI,
+        kind=TriggerKind.CERTIFICATE_RENEWED,
+    )
+    proposals, history = run(book, [granted])
+    assert amounts(proposals) == [("HB-XJR-NATIONAL", 50 * WAN)]
+    # the renewed certificate is the same one: it is not among its own earlier certificates
+    history = AwardHistory(certificates=(), entitlements=history.entitlements)
+    [award] = proposals_for_certificate(book, renewed, history)
+    assert award.policy_code == "HB-XJR-RE-REVIEW"
+    assert award.amount_fen == 10 * WAN == award.full_amount_fen
+    assert award.trigger_key == "HB-XJR-RE-REVIEW:C-NAT:certificate_renewed"
+    assert award.fund_code == "local-sme-development-fund"
+    assert "amount_configurable" in codes(award)
+    assert not any(code.startswith("first") for code in codes(award))
+
+
+def test_hubei_re_review_paid_even_with_an_older_certificate_on_record(book: PolicyBook) -> None:
+    """Not first (an earlier national 小巨人 and its award exist): the re-review award is still paid,
+    a second grant is not."""
+    history = AwardHistory(
+        certificates=(PriorCertificate("C-OLD", "little_giant", "national", date(2020, 1, 1)),),
+        entitlements=(
+            PriorEntitlement(
+                "e1", "HB-XJR-NATIONAL", 50 * WAN, "HB-XJR-NATIONAL:C-OLD:certificate_granted"
+            ),
+        ),
+    )
+    renewed = grant(
+        "C-NAT",
+        "little_giant",
+        "national",
+        date(2026, 7, 1),
+        province=HUBEI,
+        kind=TriggerKind.CERTIFICATE_RENEWED,
+    )
+    regranted = grant("C-NEW", "little_giant", "national", date(2026, 7, 1), province=HUBEI)
+    assert amounts(proposals_for_certificate(book, renewed, history)) == [
+        ("HB-XJR-RE-REVIEW", 10 * WAN)
+    ]
+    assert amounts(proposals_for_certificate(book, regranted, history)) == [("HB-XJR-NATIONAL", 0)]
+
+
+def test_hubei_before_its_measures_took_effect(book: PolicyBook) -> None:
+    before = grant("C", "little_giant", "national", date(2023, 4, 26), province=HUBEI)
+    on = grant("C", "little_giant", "national", date(2023, 4, 27), province=HUBEI)
+    assert proposals_for_certificate(book, before, AwardHistory()) == []
+    assert amounts(proposals_for_certificate(book, on, AwardHistory())) == [
+        ("HB-XJR-NATIONAL", 50 * WAN)
+    ]
+
+
+def test_a_misspelt_tier_is_refused_not_ignored(book: PolicyBook) -> None:
+    with pytest.raises(ValueError, match="specialized"):
+        proposals_for_certificate(
+            book, grant("C", "specialized", "provincial", date(2024, 3, 1)), AwardHistory()
+        )
+
+
+@pytest.mark.parametrize(
+    ("province", "triggers", "total"),
+    [
+        (GANSU, [("specialised", "provincial"), ("little_giant", "national")], 80 * WAN),
+        (GUIZHOU, [("little_giant", "provincial"), ("little_giant", "national")], 50 * WAN),
+        (HUBEI, [("specialised", "provincial"), ("little_giant", "national")], 50 * WAN),
+    ],
+)
+def test_order_and_replays_never_change_the_total(
+    book: PolicyBook, province: str, triggers: list[tuple[str, str]], total: int
+) -> None:
+    """Every order of the grants, each delivered twice: the stored total (one entitlement per
+    trigger key, as the entitlements service keeps them) is the same."""
+    events = [
+        grant(f"C-{tier}-{level}", tier, level, date(2024, 5, 1), province=province)
+        for tier, level in triggers
+    ]
+    for ordered in (events, list(reversed(events))):
+        history = AwardHistory()
+        stored: dict[str, int] = {}
+        for trigger in [e for e in ordered for _ in range(2)]:
+            proposals = proposals_for_certificate(book, trigger, history)
+            fresh = [p for p in proposals if p.trigger_key not in stored]
+            stored.update({p.trigger_key: p.amount_fen for p in fresh})
+            if fresh:
+                history = remember(history, trigger, fresh)
+        assert sum(stored.values()) == total, ordered

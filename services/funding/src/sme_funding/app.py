@@ -14,12 +14,13 @@ from sme_funding.entitlements.consumers import certificates_consumer, enterprise
 from sme_funding.entitlements.events import ENTITLEMENT_TOPIC
 from sme_funding.entitlements.router import router as entitlements_router
 from sme_funding.entitlements.worker import evaluate_pending_command, evaluate_pending_task
+from sme_funding.policies.router import router as policies_router
 
 DEFINITION = ServiceDefinition(
     name="funding",
     package="sme_funding",
     title="SME platform — awards and subsidies",
-    routers=[enterprises_router, entitlements_router],
+    routers=[enterprises_router, policies_router, entitlements_router],
     settings_factory=Settings,
     consumers=[enterprise_directory_consumer, certificates_consumer, enterprise_credit_consumer],
     produced_topics=[ENTITLEMENT_TOPIC],

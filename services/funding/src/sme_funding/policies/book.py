@@ -12,7 +12,7 @@ import itertools
 import json
 from collections.abc import Iterable, Mapping
 from datetime import date
-from decimal import Decimal
+from decimal import Decimal, InvalidOperation
 from functools import cache
 from importlib import resources
 from typing import Annotated, Literal
@@ -44,11 +44,17 @@ PolicyCode = Annotated[str, Field(pattern=r"^[A-Z][A-Z0-9]*(-[A-Z0-9]+)*$", max_
 Fen = Annotated[int, Field(gt=0)]
 
 
-def _decimal_text(value: object) -> object:
+def _decimal_text(value: object) -> Decimal:
     """Rates are written as JSON strings ("0.10"): a binary float never becomes money."""
     if not isinstance(value, str):
         raise ValueError('a ratio is written as a string, e.g. "0.10"')
-    return value
+    try:
+        parsed = Decimal(value)
+    except InvalidOperation:
+        raise ValueError(f"{value!r} is not a decimal number") from None
+    if not parsed.is_finite():
+        raise ValueError(f"{value!r} is not a finite number")
+    return parsed
 
 
 Ratio = Annotated[Decimal, BeforeValidator(_decimal_text), Field(gt=0, le=1)]

@@ -17,12 +17,12 @@ awards, seed 003 就高), never to a province.
 from __future__ import annotations
 
 import enum
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from typing import TypeAlias
 
-from sme_common.money import share_of_fen
 from sme_common.rules import RuleViolation
 
 
@@ -119,7 +119,8 @@ class EntitlementProposal:
     policy_code: str
     policy_version: str
     trigger_key: str
-    """e.g. ``GS-ZJTX-PROV-FIRST:certificate:<certificate_id>``"""
+    """``{policy_code}:{certificate_id}:{trigger kind}``, e.g.
+    ``GS-ZJTX-PROV-FIRST:<certificate_id>:certificate_granted`` (``trigger_key``)."""
     payee_kind: PayeeKind
     payee_id: str
     """The USCC for an enterprise; the region code for a city government …"""
@@ -373,6 +374,11 @@ def proposals_for_certificate(
     Deterministic: the same trigger and history always give the same proposals and keys, so a
     replayed event (whose own entitlement is in ``history`` under the same key) changes nothing.
     """
+    if trigger.kind not in (TriggerKind.CERTIFICATE_GRANTED, TriggerKind.CERTIFICATE_RENEWED):
+        raise ValueError(f"{trigger.kind} is not a certificate trigger")
+    if trigger.tier not in TIERS or trigger.level not in LEVELS:
+        # a misspelt tier ("specialized") would otherwise match nothing, silently
+        raise ValueError(f"unknown tier or level {trigger.tier!r}/{trigger.level!r}")
     proposals: list[EntitlementProposal] = []
     matching = [
         p
@@ -547,6 +553,12 @@ def _stacking(
 # --- Amounts from spend, units and officers ----------------------------------------------------
 
 
+def share_of_fen(amount_fen: int, rate: Decimal) -> int:
+    """``rate`` of an amount in whole fen, rounded half up (四舍五入), as ``sme_common.money`` does;
+    written out here so this pure module depends on nothing but ``sme_common.rules``."""
+    return int((Decimal(amount_fen) * rate).quantize(Decimal(1), rounding=ROUND_HALF_UP))
+
+
 def _require_nonnegative(value: int, field_name: str) -> None:
     if value < 0:
         raise RuleViolation(
@@ -554,6 +566,19 @@ def _require_nonnegative(value: int, field_name: str) -> None:
             f"{field_name} cannot be negative.",
             f"{field_name}不能为负数。",
             field=field_name,
+        )
+
+
+def check_holder(policy: Policy, held_tiers: Iterable[str]) -> None:
+    """A subsidy project's enterprise must hold one of the policy's ``holder_tiers`` (Hubei's
+    技改 and R&D-platform support is for 专精特新 enterprises): a ``RuleViolation`` otherwise."""
+    required = policy.trigger.holder_tiers
+    if required and not set(required) & set(held_tiers):
+        raise RuleViolation(
+            "holder_tier_required",
+            f"Policy {policy.code} is for enterprises holding one of: {', '.join(required)}.",
+            f"政策{policy.code}仅适用于已认定为{'、'.join(required)}的企业。",
+            field="uscc",
         )
 
 
