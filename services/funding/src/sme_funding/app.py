@@ -7,17 +7,21 @@ from fastapi import FastAPI
 from sme_common.db.engine import Database
 from sme_common.runtime import ServiceDefinition, create_service_app
 from sme_common.settings import ServiceSettings
+from sme_funding.budgets.router import router as budgets_router
 from sme_funding.config import Settings
 from sme_funding.enterprises.consumers import enterprise_directory_consumer
 from sme_funding.enterprises.router import router as enterprises_router
+from sme_funding.ledger.cli import ledger_check_command
+from sme_funding.ledger.router import router as ledger_router
 
 DEFINITION = ServiceDefinition(
     name="funding",
     package="sme_funding",
     title="SME platform — awards and subsidies",
-    routers=[enterprises_router],
+    routers=[enterprises_router, budgets_router, ledger_router],
     settings_factory=Settings,
     consumers=[enterprise_directory_consumer],
+    extra_commands={"ledger-check": ledger_check_command},
 )
 
 

@@ -1,0 +1,4 @@
+"""Imports every model module so that ``Base.metadata`` knows all funding tables."""
+
+import sme_funding.budgets.models
+import sme_funding.ledger.models  # noqa: F401
