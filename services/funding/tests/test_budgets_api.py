@@ -107,14 +107,38 @@ async def test_bad_input_is_a_problem_and_writes_nothing(
 ) -> None:
     province = bearer("province_officer", region="620000")
     for body in (
-        {"code": "Bad Code", "name": "n", "source_kind": "central", "year": 2026,
-         "province_code": "620000", "total_fen": 1},
-        {"code": "ok-code", "name": "n", "source_kind": "bank", "year": 2026,
-         "province_code": "620000", "total_fen": 1},
-        {"code": "ok-code", "name": "n", "source_kind": "central", "year": 2026,
-         "province_code": "620000", "total_fen": -5},
-        {"code": "ok-code", "name": "n", "source_kind": "central", "year": 2026,
-         "province_code": "620000", "total_fen": 1.5},
+        {
+            "code": "Bad Code",
+            "name": "n",
+            "source_kind": "central",
+            "year": 2026,
+            "province_code": "620000",
+            "total_fen": 1,
+        },
+        {
+            "code": "ok-code",
+            "name": "n",
+            "source_kind": "bank",
+            "year": 2026,
+            "province_code": "620000",
+            "total_fen": 1,
+        },
+        {
+            "code": "ok-code",
+            "name": "n",
+            "source_kind": "central",
+            "year": 2026,
+            "province_code": "620000",
+            "total_fen": -5,
+        },
+        {
+            "code": "ok-code",
+            "name": "n",
+            "source_kind": "central",
+            "year": 2026,
+            "province_code": "620000",
+            "total_fen": 1.5,
+        },
     ):
         response = await client.post(FUNDS, headers=province, json=body)
         assert response.status_code == 422, body
@@ -127,3 +151,62 @@ async def test_bad_input_is_a_problem_and_writes_nothing(
     assert (await client.get(ALLOCATIONS, headers=province)).json()["items"] == []
     entries = (await client.get("/api/funding/v1/ledger/entries", headers=province)).json()
     assert [e["kind"] for e in entries["items"]] == ["fund_created"]
+
+
+async def test_a_fund_is_set_up_once_per_code_and_year(
+    client: httpx.AsyncClient, bearer: TokenFactory
+) -> None:
+    province = bearer("province_officer", region="620000")
+    fund = await create_fund(client, province)
+    body = {
+        "code": "sme-development-fund",
+        "name": "again",
+        "source_kind": "central",
+        "year": 2026,
+        "province_code": "620000",
+        "total_fen": 5,
+    }
+    duplicate = await client.post(FUNDS, headers=province, json=body)
+    assert duplicate.status_code == 409
+    assert duplicate.json()["code"] == "fund_exists"
+    assert duplicate.json()["fund_id"] == fund["id"]
+    keyed = {**province, "Idempotency-Key": "fund-2027-1"}
+    first = await client.post(FUNDS, headers=keyed, json={**body, "year": 2027})
+    replay = await client.post(FUNDS, headers=keyed, json={**body, "year": 2027})
+    assert first.status_code == replay.status_code == 201
+    assert replay.json()["id"] == first.json()["id"]
+    listed = (await client.get(f"{FUNDS}?limit=1", headers=province)).json()
+    assert len(listed["items"]) == 1
+    rest = (await client.get(f"{FUNDS}?cursor={listed['next_cursor']}", headers=province)).json()
+    assert {f["year"] for f in [*listed["items"], *rest["items"]]} == {2026, 2027}
+    assert rest["next_cursor"] is None
+
+
+async def test_ledger_entries_page_in_posting_order(
+    client: httpx.AsyncClient, bearer: TokenFactory
+) -> None:
+    province = bearer("province_officer", region="620000")
+    fund = await create_fund(client, province)
+    for amount, version in ((1_000, None), (2_000, 1), (500, 2)):
+        response = await allocate(client, province, fund["id"], LANZHOU, amount, version=version)
+        assert response.status_code in (200, 201), response.text
+    url = "/api/funding/v1/ledger/entries"
+    first = (await client.get(f"{url}?limit=2", headers=province)).json()
+    second = (
+        await client.get(f"{url}?limit=2&cursor={first['next_cursor']}", headers=province)
+    ).json()
+    kinds = [e["kind"] for e in [*first["items"], *second["items"]]]
+    assert kinds == [
+        "fund_created",
+        "allocation_changed",
+        "allocation_changed",
+        "allocation_changed",
+    ]
+    assert second["next_cursor"] is None
+    lowered = second["items"][-1]["lines"]
+    assert {(x["account"], x["credit_fen"]) for x in lowered if x["credit_fen"]} == {
+        ("budget:available", 1_500)
+    }
+    bad = await client.get(f"{url}?cursor=bm90LWpzb24", headers=province)
+    assert bad.status_code == 422
+    assert bad.json()["code"] == "cursor_invalid"

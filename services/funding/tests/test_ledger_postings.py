@@ -54,8 +54,15 @@ async def test_commit_pay_recover_and_release_post_balanced_entries_that_reconci
     province = bearer("province_officer", region="620000")
     api = (await client.get("/api/funding/v1/ledger/balances", headers=province)).json()
     assert api["debit_fen"] == api["credit_fen"] > 0
-    entries = (await client.get("/api/funding/v1/ledger/entries?subject_ref=ent_a", headers=province)).json()
-    assert [e["kind"] for e in entries["items"]] == ["committed", "paid", "recovery_raised", "recovered"]
+    entries = (
+        await client.get("/api/funding/v1/ledger/entries?subject_ref=ent_a", headers=province)
+    ).json()
+    assert [e["kind"] for e in entries["items"]] == [
+        "committed",
+        "paid",
+        "recovery_raised",
+        "recovered",
+    ]
     for entry in entries["items"]:
         lines = entry["lines"]
         assert sum(x["debit_fen"] for x in lines) == sum(x["credit_fen"] for x in lines) > 0
@@ -91,7 +98,9 @@ async def test_a_second_commit_of_the_same_subject_returns_the_first(
             await budgets.commit(uow, **kw, amount_fen=1, subject_ref="ent_a", actor="t")
         assert other.value.code == "commitment_subject_mismatch"
         report = await check_ledger(uow.session)
-    figures = {(b["account"]): b["balance_fen"] for b in report.balances if b["region_code"] == LANZHOU}
+    figures = {
+        (b["account"]): b["balance_fen"] for b in report.balances if b["region_code"] == LANZHOU
+    }
     assert figures["budget:committed"] == 300_000
     assert report.ok
 
@@ -103,15 +112,22 @@ async def test_an_allocation_is_never_reduced_below_what_is_committed(
     database = client.app.state.database  # type: ignore[attr-defined]
     async with UnitOfWork(database) as uow:
         await budgets.commit(
-            uow, fund_code="sme-development-fund", year=2026, region_code=LANZHOU,
-            amount_fen=300_000, subject_ref="ent_a", actor="t",
+            uow,
+            fund_code="sme-development-fund",
+            year=2026,
+            region_code=LANZHOU,
+            amount_fen=300_000,
+            subject_ref="ent_a",
+            actor="t",
         )
         await uow.commit()
     province = bearer("province_officer", region="620000")
     refused = await allocate(client, province, fund["id"], LANZHOU, 299_999, version=2)
     assert refused.status_code == 409, refused.text
     assert refused.json()["code"] == "allocation_below_committed"
-    assert (await allocate(client, province, fund["id"], LANZHOU, 300_000, version=2)).status_code == 200
+    assert (
+        await allocate(client, province, fund["id"], LANZHOU, 300_000, version=2)
+    ).status_code == 200
 
 
 async def test_the_check_finds_an_unbalanced_line_and_the_constraint_refuses_it(
@@ -160,4 +176,6 @@ async def test_the_ledger_is_the_province_s_to_read(
         for path in ("/api/funding/v1/ledger/balances", "/api/funding/v1/ledger/entries"):
             assert (await client.get(path, headers=headers)).status_code == status
     guizhou = bearer("province_officer", region="520000")
-    assert (await client.get("/api/funding/v1/ledger/balances", headers=guizhou)).json()["items"] == []
+    assert (await client.get("/api/funding/v1/ledger/balances", headers=guizhou)).json()[
+        "items"
+    ] == []

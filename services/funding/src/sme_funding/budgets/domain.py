@@ -83,6 +83,24 @@ def check_allocation_region(region_code: str, province_code: str, catalog: Regio
         )
 
 
+def budget_region(region_code: str, catalog: RegionCatalog) -> str:
+    """The region whose allocation pays for something in ``region_code``: the province itself,
+    or the 市州 (reporting unit) the region belongs to (a county is paid from its 市州's share)."""
+    region = catalog.get(region_code)
+    if region is not None and region.valid_to_year is None:
+        if region.level == "province":
+            return region_code
+        unit = catalog.reporting_unit_for(region_code)
+        if unit is not None:
+            return unit.code
+    raise RuleViolation(
+        "allocation_region_invalid",
+        f"{region_code} is not a province, 市州 or county in force",
+        f"{region_code} 不是现行有效的省、市州或县区代码",
+        field="region_code",
+    )
+
+
 def unallocated_fen(total_fen: int, other_allocations_fen: int, new_amount_fen: int) -> int:
     """What the fund would keep unallocated after the change (negative: over-allocated)."""
     return total_fen - other_allocations_fen - new_amount_fen

@@ -23,7 +23,11 @@ def allocation_scope(scope: RegionScope) -> ColumnElement[bool]:
 
 
 async def get_fund(
-    session: AsyncSession, fund_id: str, scope: RegionScope | None = None, *, for_update: bool = False
+    session: AsyncSession,
+    fund_id: str,
+    scope: RegionScope | None = None,
+    *,
+    for_update: bool = False,
 ) -> Fund | None:
     query = select(Fund).where(Fund.id == fund_id)
     if scope is not None:

@@ -60,9 +60,7 @@ async def create_fund(
     return outcome.response()
 
 
-@router.get(
-    "/funds", response_model=FundPage, responses=problems(codes={422: ("cursor_invalid",)})
-)
+@router.get("/funds", response_model=FundPage, responses=problems(codes={422: ("cursor_invalid",)}))
 async def list_funds(
     request: Request,
     filters: Annotated[FundFilters, Query()],

@@ -12,9 +12,7 @@ FUND_ID_PATTERN = r"^fund_[0-9a-f]{12}$"
 FundId = Annotated[str, StringConstraints(pattern=FUND_ID_PATTERN)]
 RegionCode = Annotated[str, StringConstraints(pattern=r"^[0-9]{6}$")]
 FundCode = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9-]{1,63}$")]
-Name = Annotated[
-    str, StringConstraints(min_length=1, max_length=200, strip_whitespace=True)
-]
+Name = Annotated[str, StringConstraints(min_length=1, max_length=200, strip_whitespace=True)]
 Fen = Annotated[int, Field(ge=0, le=10**14)]
 """Integer fen, at most 1万亿元."""
 

@@ -10,7 +10,7 @@ balanced ledger entry in the same transaction.
     commit(uow, *, fund_code, year, region_code, amount_fen, subject_ref, actor) -> Commitment
         Set aside ``amount_fen`` of the allocation of fund ``fund_code``/``year`` (of the province
         ``region_code`` lies in) to ``region_code`` (a 市州, or the province itself) for
-        ``subject_ref`` (e.g. the entitlement id). Concurrency-safe (one conditional UPDATE on
+        ``subject_ref`` (e.g. the entitlement id); a county code is read as its 市州. Concurrency-safe (one conditional UPDATE on
         the allocation row). Refused: 409 ``budget_exhausted`` (available < amount, nothing
         written), 404 ``fund_not_found``, 409 ``allocation_missing`` (no allocation to that
         region), 422 ``allocation_region_invalid``, 409 ``commitment_subject_mismatch`` (the
@@ -55,7 +55,6 @@ from sme_common.pagination import KeyCursor, split_page
 from sme_common.problems import Resource, ensure_in_region, expect_version, not_found
 from sme_common.problems import version_conflict as version_conflict_problem
 from sme_common.reference.regions import RegionCatalog
-from sme_common.rules import RuleViolation
 from sme_funding.budgets import domain, repository
 from sme_funding.budgets.domain import Commitment, CommitmentStatus, FundStatus
 from sme_funding.budgets.models import Allocation, BudgetCommitment, Fund
@@ -407,20 +406,13 @@ async def commit(
     """Commit budget for ``subject_ref`` (see the module docstring)."""
     _check_ref(subject_ref, "subject_ref")
     _check_amount(amount_fen)
+    region_code = domain.budget_region(region_code, RegionCatalog.load())
     existing = await repository.get_commitment(uow.session, subject_ref)
     if existing is not None:
         return _same_commitment(*existing, fund_code, year, region_code, amount_fen)
-    catalog = RegionCatalog.load()
-    province = catalog.province_of(region_code) if catalog.get(region_code) else None
-    if province is None:
-        raise RuleViolation(
-            "allocation_region_invalid",
-            f"{region_code} is not a region in force",
-            f"{region_code} 不是现行有效的行政区划代码",
-            field="region_code",
-        )
+    province = region_code[:2] + "0000"
     fund = await repository.find_fund(
-        uow.session, code=fund_code, year=year, province_code=province.code
+        uow.session, code=fund_code, year=year, province_code=province
     )
     if fund is None:
         raise not_found(FUND, f"{fund_code}/{year}", field="fund_code")
@@ -436,6 +428,9 @@ async def commit(
     if not await repository.take_available(
         uow.session, allocation.id, amount_fen, actor=actor, at=now
     ):
+        raced = await repository.get_commitment(uow.session, subject_ref)
+        if raced is not None:  # the same subject, committed meanwhile by another transaction
+            return _same_commitment(*raced, fund_code, year, region_code, amount_fen)
         current = await repository.get_allocation(uow.session, fund.id, region_code)
         available = 0 if current is None else current.amount_fen - current.committed_fen
         raise Conflict(

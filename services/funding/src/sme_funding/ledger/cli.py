@@ -21,5 +21,5 @@ def ledger_check_command(settings: ServiceSettings) -> int:
             await database.dispose()
 
     report = asyncio.run(once())
-    print(json.dumps(report, ensure_ascii=False, indent=1))  # noqa: T201
+    print(json.dumps(report, ensure_ascii=False, indent=1))
     return 0 if report["ok"] else 1

@@ -75,7 +75,11 @@ def check_balanced(lines: Sequence[Line]) -> None:
     if len(lines) < 2:
         raise UnbalancedEntry("an entry has at least two lines")
     for line in lines:
-        if line.debit_fen < 0 or line.credit_fen < 0 or (line.debit_fen > 0) == (line.credit_fen > 0):
+        if (
+            line.debit_fen < 0
+            or line.credit_fen < 0
+            or (line.debit_fen > 0) == (line.credit_fen > 0)
+        ):
             raise UnbalancedEntry(f"line {line} must be one-sided and positive")
     debit = sum(line.debit_fen for line in lines)
     credit = sum(line.credit_fen for line in lines)

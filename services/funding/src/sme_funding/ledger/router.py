@@ -20,9 +20,7 @@ async def get_ledger_balances(
     principal: Annotated[Principal, Depends(ledger_reader)],
 ) -> BalancesRead:
     """The balance of every ledger account (per fund, region and account) in your region."""
-    return await service.get_balances(
-        request.app.state.database, filters=filters, actor=principal
-    )
+    return await service.get_balances(request.app.state.database, filters=filters, actor=principal)
 
 
 @router.get(

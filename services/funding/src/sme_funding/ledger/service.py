@@ -129,7 +129,9 @@ async def list_entries(database: Database, *, filters: EntryFilters, actor: Prin
         return _entry_page(page, last, lines)
 
 
-def _entry_page(page: Sequence[JournalEntry], last: JournalEntry | None, lines: Sequence[JournalLine]) -> EntryPage:
+def _entry_page(
+    page: Sequence[JournalEntry], last: JournalEntry | None, lines: Sequence[JournalLine]
+) -> EntryPage:
     by_entry: dict[int, list[LineRead]] = {}
     for line in lines:
         by_entry.setdefault(line.entry_id, []).append(LineRead.model_validate(line))
@@ -222,7 +224,13 @@ async def check_ledger(session: AsyncSession) -> LedgerCheck:
             )
         )
     report.balances = [
-        {"fund_id": f, "region_code": r, "account": a, "balance_fen": v, "budget_fen": expected.get((f, r, a), 0)}
+        {
+            "fund_id": f,
+            "region_code": r,
+            "account": a,
+            "balance_fen": v,
+            "budget_fen": expected.get((f, r, a), 0),
+        }
         for (f, r, a), v in sorted(ledger.items())
     ]
     report.balance_differences = [
@@ -236,13 +244,18 @@ async def check_ledger(session: AsyncSession) -> LedgerCheck:
         for d in domain.differences(ledger, expected)
     ]
     sums = await budgets.commitment_sums(session)
-    for a in allocations:
-        held = (a.committed_fen, a.paid_fen, a.recovery_raised_fen, a.recovered_fen)
-        from_commitments = sums.get(a.id, (0, 0, 0, 0))
+    for allocation in allocations:
+        held = (
+            allocation.committed_fen,
+            allocation.paid_fen,
+            allocation.recovery_raised_fen,
+            allocation.recovered_fen,
+        )
+        from_commitments = sums.get(allocation.id, (0, 0, 0, 0))
         if held != from_commitments:
             report.budget_differences.append(
                 {
-                    "allocation_id": a.id,
+                    "allocation_id": allocation.id,
                     "allocation": list(held),
                     "commitments": list(from_commitments),
                 }

@@ -124,9 +124,7 @@ def _budgets() -> None:
             name="ck_budget_commitment_figures_in_order",
         ),
     )
-    op.create_index(
-        "ix_budget_commitment_allocation_id", "budget_commitment", ["allocation_id"]
-    )
+    op.create_index("ix_budget_commitment_allocation_id", "budget_commitment", ["allocation_id"])
 
 
 def _ledger() -> None:
