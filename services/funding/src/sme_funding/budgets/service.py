@@ -5,13 +5,17 @@ The API other modules call **inside their own unit of work** (each call takes th
 ``UnitOfWork``; nothing here commits, so the budget change, its ledger entry and the caller's own
 change are written together or not at all). ``actor`` is the subject (token ``sub``, or the
 consumer's name) that caused the change. Every call is idempotent; every money change posts one
-balanced ledger entry in the same transaction.
+balanced ledger entry in the same transaction. Every refusal is raised before anything is
+written, so a caller may catch it (e.g. ``budget_exhausted``: keep the entitlement waiting) and
+go on in the same unit of work. Bad arguments are 422s: ``amount_invalid`` (not a positive
+integer), ``subject_ref_invalid`` / ``batch_ref_invalid`` / ``recovery_ref_invalid`` /
+``receipt_ref_invalid`` (1–200 of ``[A-Za-z0-9_.:/-]``).
 
     commit(uow, *, fund_code, year, region_code, amount_fen, subject_ref, actor) -> Commitment
         Set aside ``amount_fen`` of the allocation of fund ``fund_code``/``year`` (of the province
         ``region_code`` lies in) to ``region_code`` (a 市州, or the province itself) for
-        ``subject_ref`` (e.g. the entitlement id); a county code is read as its 市州. Concurrency-safe (one conditional UPDATE on
-        the allocation row). Refused: 409 ``budget_exhausted`` (available < amount, nothing
+        ``subject_ref`` (e.g. the entitlement id); a county code is read as its 市州.
+        Concurrency-safe (one conditional UPDATE on the allocation row). Refused: 409 ``budget_exhausted`` (available < amount, nothing
         written), 404 ``fund_not_found``, 409 ``allocation_missing`` (no allocation to that
         region), 422 ``allocation_region_invalid``, 409 ``commitment_subject_mismatch`` (the
         subject was committed with another fund, region or amount), 409 ``commitment_released``.
