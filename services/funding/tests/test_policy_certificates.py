@@ -315,10 +315,26 @@ def test_hubei_national_little_giant_50_wan_then_re_review_award(book: PolicyBoo
     [award] = proposals_for_certificate(book, renewed, history)
     assert award.policy_code == "HB-XJR-RE-REVIEW"
     assert award.amount_fen == 10 * WAN == award.full_amount_fen
-    assert award.trigger_key == "HB-XJR-RE-REVIEW:C-NAT:certificate_renewed"
+    assert award.trigger_key == "HB-XJR-RE-REVIEW:C-NAT:certificate_renewed:2026-07-01"
     assert award.fund_code == "local-sme-development-fund"
     assert "amount_configurable" in codes(award)
     assert not any(code.startswith("first") for code in codes(award))
+    # Three years on the same certificate passes its next re-review: its own trigger, paid again.
+    again = grant(
+        "C-NAT",
+        "little_giant",
+        "national",
+        date(2029, 7, 1),
+        province=HUBEI,
+        kind=TriggerKind.CERTIFICATE_RENEWED,
+    )
+    earlier = PriorEntitlement(
+        award.trigger_key, award.policy_code, award.amount_fen, award.trigger_key
+    )
+    history = AwardHistory(certificates=(), entitlements=(*history.entitlements, earlier))
+    [second] = proposals_for_certificate(book, again, history)
+    assert second.trigger_key == "HB-XJR-RE-REVIEW:C-NAT:certificate_renewed:2029-07-01"
+    assert second.amount_fen == 10 * WAN
 
 
 def test_hubei_re_review_paid_even_with_an_older_certificate_on_record(book: PolicyBook) -> None:

@@ -7,6 +7,7 @@ from fastapi import FastAPI
 from sme_common.db.engine import Database
 from sme_common.runtime import ServiceDefinition, create_service_app
 from sme_common.settings import ServiceSettings
+from sme_funding.budgets.router import router as budgets_router
 from sme_funding.config import Settings
 from sme_funding.enterprises.consumers import enterprise_directory_consumer
 from sme_funding.enterprises.router import router as enterprises_router
@@ -14,17 +15,28 @@ from sme_funding.entitlements.consumers import certificates_consumer, enterprise
 from sme_funding.entitlements.events import ENTITLEMENT_TOPIC
 from sme_funding.entitlements.router import router as entitlements_router
 from sme_funding.entitlements.worker import evaluate_pending_command, evaluate_pending_task
+from sme_funding.ledger.cli import ledger_check_command
+from sme_funding.ledger.router import router as ledger_router
 from sme_funding.policies.router import router as policies_router
 
 DEFINITION = ServiceDefinition(
     name="funding",
     package="sme_funding",
     title="SME platform — awards and subsidies",
-    routers=[enterprises_router, policies_router, entitlements_router],
+    routers=[
+        enterprises_router,
+        policies_router,
+        entitlements_router,
+        budgets_router,
+        ledger_router,
+    ],
     settings_factory=Settings,
     consumers=[enterprise_directory_consumer, certificates_consumer, enterprise_credit_consumer],
     produced_topics=[ENTITLEMENT_TOPIC],
-    extra_commands={"evaluate-pending": evaluate_pending_command},
+    extra_commands={
+        "evaluate-pending": evaluate_pending_command,
+        "ledger-check": ledger_check_command,
+    },
     background_tasks=[evaluate_pending_task],
 )
 

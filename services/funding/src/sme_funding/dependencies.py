@@ -18,3 +18,12 @@ officer_writer = require(
 )
 """Changes to entitlements: the province and the 市州 that pays (the county attests projects but
 does not decide on awards), and the platform admin."""
+budget_reader = require(
+    roles=(Role.PROVINCE_OFFICER, Role.CITY_OFFICER, Role.PLATFORM_ADMIN), scope="funding:read"
+)
+"""Funds and allocations: the province's officers, a 市州's officers for their own allocations,
+the platform admin."""
+budget_manager = require(roles=(Role.PROVINCE_OFFICER,), scope="funding:write")
+"""Funds are set up and allocated by the province (省级财政/主管部门)."""
+ledger_reader = require(roles=(Role.PROVINCE_OFFICER, Role.PLATFORM_ADMIN), scope="funding:read")
+"""The ledger is the province's oversight (and the platform admin's)."""

@@ -1,3 +1,5 @@
 """Imports every model module so that ``Base.metadata`` knows all funding tables."""
 
-import sme_funding.entitlements.models  # noqa: F401
+import sme_funding.budgets.models
+import sme_funding.entitlements.models
+import sme_funding.ledger.models  # noqa: F401

@@ -347,9 +347,14 @@ def _cite_zh(citation: Citation) -> str:
     return f"{citation.document}{citation.article}{mark}"
 
 
-def trigger_key(policy_code: str, certificate_id: str, kind: TriggerKind) -> str:
-    """The key an entitlement is stored under once: ``{policy_code}:{certificate_id}:{kind}``."""
-    return f"{policy_code}:{certificate_id}:{kind.value}"
+def trigger_key(policy_code: str, trigger: CertificateTrigger) -> str:
+    """The key an entitlement is stored under once: ``{policy_code}:{certificate_id}:{kind}``; a
+    renewal adds its date, since the same certificate passes a re-review every 3 years and each
+    pass is its own trigger (Hubei's award for a 小巨人 passing its re-review)."""
+    key = f"{policy_code}:{trigger.certificate_id}:{trigger.kind.value}"
+    if trigger.kind is TriggerKind.CERTIFICATE_RENEWED:
+        key += f":{trigger.occurred_on.isoformat()}"
+    return key
 
 
 def _paid(history: AwardHistory, code: str, own_key: str) -> list[PriorEntitlement]:
@@ -388,7 +393,7 @@ def proposals_for_certificate(
     for policy in matching:
         if not isinstance(policy.amount, FixedAmount):
             raise ValueError(f"{policy.code}: a certificate policy needs a fixed amount")
-        key = trigger_key(policy.code, trigger.certificate_id, trigger.kind)
+        key = trigger_key(policy.code, trigger)
         full = policy.amount.amount_fen
         lines = [
             ExplanationLine(
