@@ -3,6 +3,7 @@ from pathlib import Path
 from pydantic import Field
 
 from sme_common.settings import ServiceSettings, platform_state_dir, service_config
+from sme_common.storage import StorageSettings
 
 # Debian's fonts-wqy-zenhei (TrueType outlines in a collection; `make test` and `make run` install
 # it). Any TrueType/OpenType CJK font may be named instead with SME_CERTIFICATION_CJK_FONT_PATH.
@@ -25,11 +26,13 @@ class Settings(ServiceSettings):
     # The CJK font the PDF certificate is set in, and which font of a collection (.ttc) to use.
     cjk_font_path: Path = DEFAULT_CJK_FONT
     cjk_font_index: int = Field(default=0, ge=0)
-    # Where evidence documents are kept by the local-disk storage (storage.py). Every process
-    # serving the API must see this directory (a shared volume when they are separate).
+    # Where evidence documents are kept by the local-disk storage (sme_common.storage). Every
+    # process serving the API must see this directory (a shared volume when they are separate),
+    # or the documents go to an S3-compatible bucket: STORAGE__KIND=s3 and the storage's settings.
     evidence_dir: Path = Field(
         default_factory=lambda: platform_state_dir() / "certification" / "evidence"
     )
+    storage: StorageSettings = Field(default_factory=StorageSettings)
     # How many experts are drawn for an application when the province does not say (3 to 5 is
     # usual; each is drawn at random from the eligible pool).
     expert_panel_size: int = Field(default=3, ge=1, le=9)

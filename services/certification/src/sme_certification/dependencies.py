@@ -11,10 +11,10 @@ from typing import Annotated, Any
 from fastapi import Path, Request
 
 from sme_certification.certificates.domain import CODE_PATTERN
-from sme_certification.storage import EvidenceStorage, LocalDiskStorage
 from sme_common.api import ETAG_HEADER
 from sme_common.auth import Role, require
 from sme_common.errors import problems
+from sme_common.storage import DocumentStorage, document_storage
 
 OFFICERS = (Role.PROVINCE_OFFICER, Role.CITY_OFFICER, Role.COUNTY_OFFICER, Role.PLATFORM_ADMIN)
 REVIEWERS = (Role.PROVINCE_OFFICER, Role.CITY_OFFICER, Role.COUNTY_OFFICER)
@@ -45,10 +45,16 @@ province_writer = require(
 CodePath = Annotated[str, Path(pattern=CODE_PATTERN, description="the code printed on it")]
 
 
-def evidence_storage(request: Request) -> EvidenceStorage:
-    """The evidence storage of this app: the local disk under its settings' ``evidence_dir`` (an
-    S3-compatible implementation of ``EvidenceStorage`` is for production, not written yet)."""
-    return LocalDiskStorage(request.app.state.settings.evidence_dir)
+def evidence_storage(request: Request) -> DocumentStorage:
+    """The evidence storage of this app, made once from its settings: the local disk under
+    ``evidence_dir`` by default, an S3-compatible bucket with ``storage.kind=s3``."""
+    state = request.app.state
+    storage: DocumentStorage | None = getattr(state, "evidence_storage", None)
+    if storage is None:
+        settings = state.settings
+        storage = document_storage(settings.storage, settings.evidence_dir)
+        state.evidence_storage = storage
+    return storage
 
 
 province_officer = require(roles=(Role.PROVINCE_OFFICER,), scope="certification:write")

@@ -47,7 +47,6 @@ from sme_certification.rules.explanation import Explanation
 from sme_certification.rules.facts import Application as RuleApplication
 from sme_certification.rules.facts import ApplicationKind, Level, Tier
 from sme_certification.rules.ruleset import NoRuleSet
-from sme_certification.storage import EvidenceNotStored, EvidenceStorage
 from sme_common import clock
 from sme_common.auth.principal import Principal, Role
 from sme_common.contracts.events.certification.models import (
@@ -62,6 +61,7 @@ from sme_common.idempotency import IdempotencyKey, Outcome, run_once
 from sme_common.pagination import KeyCursor, split_page
 from sme_common.problems import Resource, enterprise_in_scope, expect_version, not_found
 from sme_common.rules import RuleViolation
+from sme_common.storage import DocumentNotStored, DocumentStorage
 
 APPLICATION = Resource("application", "application {key}", "申请 {key}")
 DOCUMENT = Resource("document", "evidence document {key}", "证明材料 {key}")
@@ -605,7 +605,7 @@ async def add_document(
     query: DocumentQuery,
     content_type: str | None,
     content: bytes,
-    storage: EvidenceStorage,
+    storage: DocumentStorage,
     actor: Principal,
 ) -> DocumentRead:
     """Keep an evidence document (content in the storage, metadata here), before filing or while
@@ -667,7 +667,7 @@ async def document_content(
     *,
     application_id: str,
     document_id: str,
-    storage: EvidenceStorage,
+    storage: DocumentStorage,
     actor: Principal,
 ) -> tuple[DocumentRead, bytes]:
     async with UnitOfWork(database) as uow:
@@ -678,7 +678,7 @@ async def document_content(
         read, key = DocumentRead.model_validate(document), document.storage_key
     try:
         return read, await storage.get(key)
-    except EvidenceNotStored:
+    except DocumentNotStored:
         raise not_found(DOCUMENT, document_id, field="document_id") from None
 
 
