@@ -644,3 +644,46 @@ async def test_public_objections_are_checked_and_limited(
     assert past.status_code == 422 and past.json()["code"] == "notice_start_in_past"
     listed = (await client.get(f"{URL}/notices/{notice['id']}/objections", headers=province)).json()
     assert listed["items"] == []
+
+
+async def test_one_client_may_file_only_a_few_public_objections_a_day(
+    client: httpx.AsyncClient,
+    bearer: TokenFactory,
+    business_clock: FixedClock,
+    province: Headers,
+    lanzhou: Headers,
+    chengguan: Headers,
+) -> None:
+    """The public endpoint has no token: a client's sixth objection within a rolling day is a 429
+    with Retry-After and changes nothing; a day after its first, it may file again; an officer
+    filing on someone's behalf is not counted."""
+    application = await scored(
+        client,
+        bearer,
+        province,
+        await reviewed(client, province, lanzhou, chengguan, "RW000013"),
+        ["80"],
+    )
+    notice = (await start_notice(client, province, application)).json()
+    path = f"{URL}/public/notices/{notice['id']}/objections"
+    body = {"application_id": application["id"], **OBJECTION}
+    allowance = client.app.state.settings.public_objections_per_client_per_day  # type: ignore[attr-defined]
+    for _ in range(allowance):
+        assert (await client.post(path, json=body)).status_code == 201
+        business_clock.advance(timedelta(hours=1))
+    refused = await client.post(path, json=body)
+    assert refused.status_code == 429, refused.text
+    assert refused.headers["content-type"].startswith("application/problem+json")
+    assert refused.json()["code"] == "objection_rate_limited"
+    assert refused.json()["detail_zh"]
+    # The first one leaves the rolling day 24 h after it was filed: 24 - 5 = 19 hours from now.
+    assert int(refused.headers["Retry-After"]) == 19 * 3600
+    officer_path = f"{URL}/notices/{notice['id']}/objections"
+    on_behalf = await client.post(
+        officer_path, headers=chengguan, json={**body, "objector_name": "李四"}
+    )
+    assert on_behalf.status_code == 201
+    listed = (await client.get(officer_path, headers=province)).json()["items"]
+    assert len(listed) == allowance + 1
+    business_clock.advance(timedelta(hours=19))
+    assert (await client.post(path, json=body)).status_code == 201

@@ -93,6 +93,25 @@ class Forbidden(DomainError):
     title = "Forbidden"
 
 
+class TooManyRequests(DomainError):
+    """A caller over its allowance; ``retry_after_s`` becomes the ``Retry-After`` header."""
+
+    status = 429
+    title = "Too many requests"
+
+    def __init__(
+        self,
+        code: str,
+        detail: str,
+        detail_zh: str,
+        *,
+        retry_after_s: int,
+        field: str | None = None,
+    ) -> None:
+        super().__init__(code, detail, detail_zh, field=field)
+        self.retry_after_s = retry_after_s
+
+
 def problem(
     *,
     status: int,
@@ -121,6 +140,8 @@ def problem(
 
 def problem_from(error: DomainError) -> JSONResponse:
     headers = {"WWW-Authenticate": "Bearer"} if error.status == 401 else None
+    if isinstance(error, TooManyRequests):
+        headers = {"Retry-After": str(error.retry_after_s)}
     return problem(
         status=error.status,
         code=error.code,

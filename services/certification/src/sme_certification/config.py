@@ -1,6 +1,7 @@
+import secrets
 from pathlib import Path
 
-from pydantic import Field
+from pydantic import Field, SecretStr
 
 from sme_common.settings import ServiceSettings, platform_state_dir, service_config
 from sme_common.storage import StorageSettings
@@ -33,6 +34,14 @@ class Settings(ServiceSettings):
         default_factory=lambda: platform_state_dir() / "certification" / "evidence"
     )
     storage: StorageSettings = Field(default_factory=StorageSettings)
+    # The public objection endpoint has no token: one client (by address, behind the gateway the
+    # X-Forwarded-For uvicorn trusts) may file this many objections in a rolling day.
+    public_objections_per_client_per_day: int = Field(default=5, ge=1, le=1000)
+    # The key of the clients' fingerprints (HMAC-SHA256 of the address; the address is not kept).
+    # Set it in production so every process counts alike; by default each process draws its own.
+    client_fingerprint_key: SecretStr = Field(
+        default_factory=lambda: SecretStr(secrets.token_hex(32))
+    )
     # How many experts are drawn for an application when the province does not say (3 to 5 is
     # usual; each is drawn at random from the eligible pool).
     expert_panel_size: int = Field(default=3, ge=1, le=9)

@@ -40,7 +40,10 @@ class Objection(Base):
     officer on someone's behalf; resolved by the province (upheld → rejected; dismissed)."""
 
     __tablename__ = "objection"
-    __table_args__ = (Index("ix_objection_application_status", "application_id", "status"),)
+    __table_args__ = (
+        Index("ix_objection_application_status", "application_id", "status"),
+        Index("ix_objection_filer_fingerprint_filed_at", "filer_fingerprint", "filed_at"),
+    )
 
     id: Mapped[str] = mapped_column(Text, primary_key=True)
     notice_id: Mapped[str] = mapped_column(Text, ForeignKey("notice.id"), index=True)
@@ -52,6 +55,9 @@ class Objection(Base):
     filed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     filed_by: Mapped[str] = mapped_column(Text)
     """``public`` or the officer's subject."""
+    filer_fingerprint: Mapped[str | None] = mapped_column(Text)
+    """A public filer's client, keyed-hashed (HMAC-SHA256 of its address): what the daily
+    allowance counts; the address itself is not kept."""
     resolution: Mapped[str | None] = mapped_column(Text)
     resolved_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     resolved_by: Mapped[str | None] = mapped_column(Text)

@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import select
@@ -81,3 +81,16 @@ async def objection(
 async def objections(session: AsyncSession, notice_id: str) -> Sequence[Objection]:
     query = select(Objection).where(Objection.notice_id == notice_id).order_by(Objection.filed_at)
     return (await session.scalars(query)).all()
+
+
+async def objections_by_filer_after(
+    session: AsyncSession, fingerprint: str, after: datetime
+) -> list[datetime]:
+    """When the client with ``fingerprint`` filed public objections after ``after``, oldest
+    first."""
+    query = (
+        select(Objection.filed_at)
+        .where(Objection.filer_fingerprint == fingerprint, Objection.filed_at > after)
+        .order_by(Objection.filed_at)
+    )
+    return list((await session.execute(query)).scalars().all())

@@ -158,14 +158,23 @@ async def public_notices(
     status_code=201,
     response_model=ObjectionReceipt,
     openapi_extra=PUBLIC,
-    responses=problems(404, codes=OBJECTION_CODES, generic=False),
+    responses=problems(
+        404, 429, codes={**OBJECTION_CODES, 429: ("objection_rate_limited",)}, generic=False
+    ),
 )
 async def file_public_objection(
     request: Request, notice_id: IdPath, body: ObjectionCreate
 ) -> ObjectionReceipt:
     """Public, no token: an objection under real name with a contact, while the notice runs.
     Sizes are limited and text is cleaned (``CleanText``); the service's request guard limits the
-    body. Only the receipt comes back."""
+    body. Only the receipt comes back. One client may file a few a day (429 with
+    ``Retry-After`` beyond that)."""
+    settings = request.app.state.settings
+    filer = service.PublicFiler.of(
+        request.client.host if request.client else "unknown",
+        key=settings.client_fingerprint_key.get_secret_value().encode(),
+        per_day=settings.public_objections_per_client_per_day,
+    )
     return await service.file_objection(
-        request.app.state.database, notice_id=notice_id, command=body, actor=None
+        request.app.state.database, notice_id=notice_id, command=body, actor=None, filer=filer
     )

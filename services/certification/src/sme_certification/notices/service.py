@@ -8,7 +8,12 @@ upheld → the application is rejected; dismissed → it continues."""
 
 from __future__ import annotations
 
+import hashlib
+import hmac
+import math
 import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 
 from sme_certification.applications import domain as application_domain
 from sme_certification.applications import service as applications
@@ -39,7 +44,7 @@ from sme_common.auth.principal import Principal
 from sme_common.calendar import CalendarYearUnknown, WorkdayCalendar
 from sme_common.contracts.events.certification.models import ApplicationNoticeStartedV1
 from sme_common.db import Database, UnitOfWork
-from sme_common.errors import Conflict, InvalidInput
+from sme_common.errors import Conflict, InvalidInput, TooManyRequests
 from sme_common.problems import Resource, not_found
 from sme_common.rules import RuleViolation
 
@@ -231,14 +236,51 @@ async def _running_notice(uow: UnitOfWork, notice_id: str, actor: Principal | No
     return notice
 
 
+@dataclass(frozen=True)
+class PublicFiler:
+    """Who files a public objection, as far as the allowance goes: a keyed fingerprint of the
+    client's address and how many that client may file in a rolling day."""
+
+    fingerprint: str
+    per_day: int
+
+    @classmethod
+    def of(cls, address: str, *, key: bytes, per_day: int) -> PublicFiler:
+        digest = hmac.new(key, address.encode(), hashlib.sha256).hexdigest()
+        return cls(fingerprint=digest, per_day=per_day)
+
+
+async def _within_allowance(uow: UnitOfWork, filer: PublicFiler, now: datetime) -> None:
+    """A public endpoint without a token must not let one client flood a notice (and the
+    officers who must resolve every objection before deciding)."""
+    filed = await repository.objections_by_filer_after(
+        uow.session, filer.fingerprint, now - timedelta(days=1)
+    )
+    if len(filed) >= filer.per_day:
+        free_at = filed[len(filed) - filer.per_day] + timedelta(days=1)
+        raise TooManyRequests(
+            "objection_rate_limited",
+            f"At most {filer.per_day} objections a day may be filed from one client",
+            f"同一来源每日最多提交{filer.per_day}条异议",
+            retry_after_s=max(1, math.ceil((free_at - now).total_seconds())),
+        )
+
+
 async def file_objection(
-    database: Database, *, notice_id: str, command: ObjectionCreate, actor: Principal | None
+    database: Database,
+    *,
+    notice_id: str,
+    command: ObjectionCreate,
+    actor: Principal | None,
+    filer: PublicFiler | None = None,
 ) -> ObjectionReceipt:
-    """An objection during the notice, by the public (``actor`` None) or an officer on someone's
-    behalf (within their region)."""
+    """An objection during the notice, by the public (``actor`` None, counted against the
+    ``filer``'s daily allowance) or an officer on someone's behalf (within their region)."""
     now = clock.now()
     async with UnitOfWork(database) as uow:
         notice = await _running_notice(uow, notice_id, None)
+        if filer is not None:
+            await _within_allowance(uow, filer, now)
         if not await repository.in_notice(uow.session, notice.id, command.application_id):
             raise not_found(
                 applications.APPLICATION, command.application_id, field="application_id"
@@ -255,6 +297,7 @@ async def file_objection(
             status=ObjectionStatus.OPEN.value,
             filed_at=now,
             filed_by=PUBLIC_FILER if actor is None else actor.subject,
+            filer_fingerprint=filer.fingerprint if filer is not None else None,
             resolution=None,
             resolved_at=None,
             resolved_by=None,
