@@ -83,7 +83,8 @@ ENTERPRISE_OPERATIONS: dict[str, frozenset[str]] = {
         "export_enterprise_evaluation",
     },
     "funding": SHARED_ENTERPRISE_OPERATIONS,
-    "finance-matching": SHARED_ENTERPRISE_OPERATIONS,
+    # The credit-product catalogue is shared with enterprises (seed 000 (十三)).
+    "finance-matching": SHARED_ENTERPRISE_OPERATIONS | {"list_products", "get_product"},
     "complaints": SHARED_ENTERPRISE_OPERATIONS,
 }
 

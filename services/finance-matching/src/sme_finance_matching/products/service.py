@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 import secrets
+from decimal import Decimal
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -36,6 +37,9 @@ from sme_finance_matching.products.schemas import (
 PRODUCT = Resource("product", "credit product {key}", "信贷产品 {key}")
 CURSOR = KeyCursor(re.compile(r"prod_[0-9a-f]{12}"), member="p")
 _ENUM_LISTS = ("eligible_tiers", "eligible_size_classes")
+_RATIOS = ("min_rate_ratio", "max_rate_ratio", "guarantee_fee_ratio")
+RATIO_PLACES = Decimal("0.000001")
+"""Ratios are kept to six decimals (the column's scale), and answered so whatever was sent."""
 
 
 def _visible(viewer: Viewer) -> Any:
@@ -87,6 +91,9 @@ def _check_terms(values: dict[str, Any], province_code: str) -> dict[str, Any]:
         RegionCatalog.load(),
         field="eligible_region_codes",
     )
+    for name in _RATIOS:
+        if values.get(name) is not None:
+            values[name] = Decimal(values[name]).quantize(RATIO_PLACES)
     for name in _ENUM_LISTS:
         values[name] = sorted({getattr(v, "value", v) for v in values[name]})
     return values
@@ -112,7 +119,8 @@ async def create_product(
         viewer = await viewer_of(uow.session, actor)
         institution = await _writable_institution(uow.session, viewer, command.institution_id)
         terms = _check_terms(
-            command.model_dump(exclude={"institution_id", "status"}), institution.province_code
+            command.model_dump(exclude={"institution_id", "status", "product_type"}),
+            institution.province_code,
         )
         product = CreditProduct(
             id=f"prod_{secrets.token_hex(6)}",
@@ -174,8 +182,11 @@ async def update_product(
                 "eligible_size_classes",
             )
         }
-        checked = _check_terms({**current, **changes}, institution.province_code)
-        changes.update({k: checked[k] for k in current if k in changes})
+        checked = _check_terms(
+            {"guarantee_fee_ratio": product.guarantee_fee_ratio, **current, **changes},
+            institution.province_code,
+        )
+        changes.update({k: checked[k] for k in (*current, "guarantee_fee_ratio") if k in changes})
         changed = {k: v for k, v in changes.items() if getattr(product, k) != v}
         if changed:
             for key, value in changed.items():
