@@ -84,3 +84,40 @@ async def audit_count(client: httpx.AsyncClient, resource: str) -> int:
             text("SELECT count(*) FROM audit_record WHERE resource_type = :r"), {"r": resource}
         )
         return int(result.scalar_one())
+
+
+async def register_enterprise(
+    client: httpx.AsyncClient,
+    uscc: str,
+    *,
+    region_code: str = "620102",
+    reporting_unit_code: str = "620100",
+    industry_code: str | None = "C3484",
+) -> None:
+    """``uscc`` in the service's enterprise directory, as the registry's event puts it there."""
+    from sme_common.db import UnitOfWork
+    from sme_common.directory.consumers import record_registered_enterprise
+    from sme_common.events.envelope import CloudEvent
+
+    data: dict[str, Any] = {
+        "uscc": uscc,
+        "name": f"融资测试企业{uscc[-3:]}",
+        "region_code": region_code,
+        "reporting_unit_code": reporting_unit_code,
+        "operating_status": "operating",
+        "registered_at": "2026-11-24T08:00:00+00:00",
+        "version": 1,
+    }
+    if industry_code is not None:
+        data["industry_code"] = industry_code
+    async with UnitOfWork(client.app.state.database) as uow:  # type: ignore[attr-defined]
+        await record_registered_enterprise(
+            uow,
+            CloudEvent(
+                type="registry.enterprise.registered.v1",
+                source="/sme/registry",
+                subject=uscc,
+                data=data,
+            ),
+        )
+        await uow.commit()

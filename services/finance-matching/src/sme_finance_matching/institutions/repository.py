@@ -109,3 +109,11 @@ async def serving(
         Institution.tiers.contains([tier]),
     )
     return (await session.scalars(query.order_by(Institution.id))).all()
+
+
+async def active_ids(session: AsyncSession, institution_ids: Sequence[str]) -> set[str]:
+    """Those of ``institution_ids`` that are registered and active."""
+    query = select(Institution.id).where(
+        Institution.id.in_(institution_ids), Institution.status == "active"
+    )
+    return set((await session.scalars(query)).all())
