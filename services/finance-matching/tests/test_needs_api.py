@@ -3,6 +3,7 @@ addressed or matched and by no other."""
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import httpx
@@ -239,3 +240,45 @@ async def test_a_guarantee_agency_client_sees_the_needs_addressed_to_its_agency(
     )
     as_agency = institution_client(bearer, "agency-c", role="guarantor")
     assert (await client.get(f"{API}/needs/{need['id']}", headers=as_agency)).status_code == 200
+
+
+async def _outbox(client: httpx.AsyncClient) -> list[dict[str, Any]]:
+    from sqlalchemy import text
+
+    from sme_common.db import UnitOfWork
+
+    async with UnitOfWork(client.app.state.database) as uow:  # type: ignore[attr-defined]
+        rows = await uow.session.execute(
+            text(
+                "SELECT topic, key, event_type, payload FROM outbox_message "
+                "WHERE event_type LIKE 'finance-matching.%' ORDER BY id"
+            )
+        )
+        return [dict(r._mapping) for r in rows]
+
+
+async def test_a_need_matched_to_new_products_is_announced_once_through_its_contract(
+    client: httpx.AsyncClient, bearer: TokenFactory
+) -> None:
+    ids = await _setup(client, bearer)
+    enterprise = bearer("enterprise", uscc=OWN)
+    need = await _file(client, enterprise)
+    events = await _outbox(client)
+    assert [(e["topic"], e["key"], e["event_type"]) for e in events] == [
+        ("finance-matching.need", OWN, "finance-matching.need.matched.v1")
+    ]
+    from sme_common.contracts.events.finance_matching.models import NeedMatchedV1
+
+    data = NeedMatchedV1.parse(json.loads(events[0]["payload"]))
+    assert data.need_id == need["id"]
+    assert [(m.product_id, m.score) for m in data.matches] == [(ids["fits"], 100)]
+    # The same products again: nothing new to announce; none at all: nothing either.
+    same = await client.patch(
+        f"{API}/needs/{need['id']}", json={"purpose": "扩大产能", "version": 1}, headers=enterprise
+    )
+    assert same.status_code == 200
+    none = await client.patch(
+        f"{API}/needs/{need['id']}", json={"term_months": 60, "version": 2}, headers=enterprise
+    )
+    assert none.json()["status"] == "open"
+    assert len(await _outbox(client)) == 1

@@ -11,6 +11,7 @@ from sme_finance_matching.config import Settings
 from sme_finance_matching.enterprises.consumers import enterprise_directory_consumer
 from sme_finance_matching.enterprises.router import router as enterprises_router
 from sme_finance_matching.institutions.router import router as institutions_router
+from sme_finance_matching.needs.events import NEED_TOPIC
 from sme_finance_matching.needs.router import router as needs_router
 from sme_finance_matching.products.router import router as products_router
 
@@ -21,6 +22,7 @@ DEFINITION = ServiceDefinition(
     routers=[enterprises_router, institutions_router, products_router, needs_router],
     settings_factory=Settings,
     consumers=[enterprise_directory_consumer],
+    produced_topics=[NEED_TOPIC],
 )
 
 

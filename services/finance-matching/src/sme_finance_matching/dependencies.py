@@ -16,7 +16,7 @@ INSTITUTIONS = (Role.BANK, Role.GUARANTOR)
 READ_SCOPE = "finance:read"
 WRITE_SCOPE = "finance:write"
 
-institution_manager = require(roles=(Role.PROVINCE_OFFICER, Role.PLATFORM_ADMIN), scope=None)
+institution_manager = require(roles=(Role.PROVINCE_OFFICER, Role.PLATFORM_ADMIN), scope=WRITE_SCOPE)
 """Institutions are registered, linked to their clients and suspended by the province."""
 institution_reader = require(roles=(*OFFICERS, *INSTITUTIONS), scope=READ_SCOPE)
 """Officers (institutions serving their region) and an institution's own clients (itself only)."""

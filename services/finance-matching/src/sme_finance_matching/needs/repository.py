@@ -73,6 +73,11 @@ async def replace_matches(
     await session.flush()
 
 
+async def matched_products(session: AsyncSession, need_id: str) -> set[str]:
+    query = select(NeedMatch.product_id).where(NeedMatch.need_id == need_id)
+    return set((await session.scalars(query)).all())
+
+
 async def matches_of_institution(
     session: AsyncSession, institution_id: str, *, after: tuple[str, str] | None, limit: int
 ) -> Sequence[NeedMatch]:

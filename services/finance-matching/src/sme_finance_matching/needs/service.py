@@ -27,8 +27,9 @@ from sme_common.reference.industries import IndustryCatalog, IndustryCodeError
 from sme_common.rules import RuleViolation
 from sme_finance_matching.institutions import repository as institutions
 from sme_finance_matching.institutions.service import Viewer, viewer_of
-from sme_finance_matching.needs import domain, repository
+from sme_finance_matching.needs import domain, events, repository
 from sme_finance_matching.needs.domain import NeedStatus, Weights
+from sme_finance_matching.needs.events import NEED_TOPIC, need_event
 from sme_finance_matching.needs.models import FinancingNeed
 from sme_finance_matching.needs.schemas import (
     CriterionRead,
@@ -97,11 +98,14 @@ def terms(product: CreditProduct) -> domain.ProductTerms:
     )
 
 
-async def rematch(session: AsyncSession, need: FinancingNeed, now: datetime) -> list[domain.Match]:
-    """Score the catalogue against the need, keep its eligible products, move open ⇄ matched.
-    The caller's unit of work commits (a list or feedback helper may call it after a product
-    changes)."""
+async def rematch(uow: UnitOfWork, need: FinancingNeed, now: datetime) -> list[domain.Match]:
+    """Score the catalogue against the need, keep its eligible products, move open ⇄ matched,
+    and announce ``finance-matching.need.matched.v1`` when the eligible products are not none and
+    not the same as before. The caller's unit of work commits (a list or feedback helper may call
+    it after a product changes)."""
+    session = uow.session
     weights = Weights.load()
+    before = await repository.matched_products(session, need.id)
     catalogue = await products.catalogue(session)
     ranked = domain.rank(
         profile(need),
@@ -118,6 +122,21 @@ async def rematch(session: AsyncSession, need: FinancingNeed, now: datetime) -> 
         matched_at=now,
     )
     need.status = domain.status_after_matching(NeedStatus(need.status), len(eligible)).value
+    if eligible and {m.product_id for m in eligible} != before:
+        uow.publish(
+            NEED_TOPIC,
+            need_event(
+                events.matched(
+                    need_id=need.id,
+                    uscc=need.uscc,
+                    amount_fen=need.amount_fen,
+                    term_months=need.term_months,
+                    matches=eligible,
+                    weights_version=weights.version,
+                    matched_at=now,
+                )
+            ),
+        )
     return ranked
 
 
@@ -179,7 +198,7 @@ async def create_need(
         )
         uow.session.add(need)
         await uow.flush()
-        await rematch(uow.session, need, now)
+        await rematch(uow, need, now)
         await uow.flush()
         return 201, need_read(need, viewer).model_dump(mode="json")
 
@@ -258,7 +277,7 @@ async def update_need(
             if withdrawn:
                 need.status = NeedStatus.WITHDRAWN.value
             elif changed:
-                await rematch(uow.session, need, now)
+                await rematch(uow, need, now)
             need.version += 1
             need.updated_at, need.updated_by = now, actor.subject
             await uow.flush()
