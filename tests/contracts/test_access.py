@@ -85,7 +85,18 @@ ENTERPRISE_OPERATIONS: dict[str, frozenset[str]] = {
     # Its own entitlements (免申即享 awards) and their explanation; never a cancellation.
     "funding": SHARED_ENTERPRISE_OPERATIONS
     | {"list_entitlements", "get_entitlement", "list_enterprise_entitlements"},
-    "finance-matching": SHARED_ENTERPRISE_OPERATIONS,
+    # The credit-product catalogue is shared with enterprises (seed 000 (十三)); an enterprise
+    # files, follows and withdraws its own financing needs (融资需求库) and reads their matches.
+    "finance-matching": SHARED_ENTERPRISE_OPERATIONS
+    | {
+        "list_products",
+        "get_product",
+        "create_need",
+        "list_needs",
+        "get_need",
+        "update_need",
+        "list_need_matches",
+    },
     "complaints": SHARED_ENTERPRISE_OPERATIONS,
 }
 

@@ -246,6 +246,17 @@ SAMPLES: dict[str, dict[str, Any]] = {
         "term_months": 12,
         "reported_at": AT,
     },
+    "finance-matching.need.matched.v1": {
+        "need_id": "need_0123456789ab",
+        "uscc": USCC,
+        "amount_fen": 300_000_000,
+        "term_months": 24,
+        "matches": [
+            {"institution_id": "inst_0123456789ab", "product_id": "prod_0123456789ab", "score": 100}
+        ],
+        "weights_version": "2026-11-26",
+        "matched_at": AT,
+    },
     **{
         f"complaints.case.{verb}.v1": {
             "case_id": "k1",

@@ -1,12 +1,12 @@
-"""The event finance-matching publishes on ``finance-matching.loan`` (keyed by USCC). Proposed by
-registry, its first consumer (the financing history on the profile); finance-matching owns it from
-its first release."""
+"""The events finance-matching publishes: ``finance-matching.loan`` (keyed by USCC; proposed by
+registry, its first consumer, for the financing history on the profile; finance-matching owns it
+from its first release) and ``finance-matching.need`` (keyed by USCC)."""
 
 from __future__ import annotations
 
 from typing import ClassVar, Literal
 
-from pydantic import ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from sme_common.contracts.base import EventData, Timestamp, Uscc
 
@@ -29,4 +29,32 @@ class LoanReportedV1(EventData):
     reported_at: Timestamp
 
 
-MODELS: tuple[type[EventData], ...] = (LoanReportedV1,)
+class MatchedProductV1(BaseModel):
+    """One eligible product of a need."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    institution_id: str
+    product_id: str
+    score: int = Field(ge=0, le=100)
+
+
+class NeedMatchedV1(EventData):
+    """A financing need (融资需求) now has eligible credit products: published when a need is
+    filed or changed and the set of its eligible products is not empty and differs from before."""
+
+    model_config = ConfigDict(title="A financing need was matched to credit products")
+    event_type: ClassVar[str] = "finance-matching.need.matched.v1"
+
+    need_id: str
+    uscc: Uscc
+    amount_fen: int = Field(ge=1)
+    term_months: int = Field(ge=1)
+    matches: list[MatchedProductV1] = Field(min_length=1)
+    """The eligible products, best score first."""
+    weights_version: str
+    """The version of the matching weights the scores were computed with."""
+    matched_at: Timestamp
+
+
+MODELS: tuple[type[EventData], ...] = (LoanReportedV1, NeedMatchedV1)

@@ -1,0 +1,36 @@
+"""Who may call the finance-matching routes (role dependencies) and the service's own request
+types. Routers import these from here, never from another router; ``IdPath`` and
+``expected_version`` (``If-Match``) are the kernel's (``sme_common.api``).
+
+Institutions call as machine clients (OAuth2 client credentials, roles ``bank`` or ``guarantor``)
+holding ``finance:read`` to read and ``finance:write`` to write; each client is linked to exactly
+one institution (``institution_client``) and sees only what concerns it.
+"""
+
+from __future__ import annotations
+
+from sme_common.auth import Role, require
+
+OFFICERS = (Role.PROVINCE_OFFICER, Role.CITY_OFFICER, Role.COUNTY_OFFICER, Role.PLATFORM_ADMIN)
+INSTITUTIONS = (Role.BANK, Role.GUARANTOR)
+READ_SCOPE = "finance:read"
+WRITE_SCOPE = "finance:write"
+
+institution_manager = require(roles=(Role.PROVINCE_OFFICER, Role.PLATFORM_ADMIN), scope=WRITE_SCOPE)
+"""Institutions are registered, linked to their clients and suspended by the province."""
+institution_reader = require(roles=(*OFFICERS, *INSTITUTIONS), scope=READ_SCOPE)
+"""Officers (institutions serving their region) and an institution's own clients (itself only)."""
+institution_editor = require(
+    roles=(Role.PROVINCE_OFFICER, Role.PLATFORM_ADMIN, *INSTITUTIONS), scope=WRITE_SCOPE
+)
+"""The province, or the institution itself (its name, the 市州 and tiers it serves)."""
+catalogue_reader = require(roles=(*OFFICERS, *INSTITUTIONS, Role.ENTERPRISE), scope=READ_SCOPE)
+"""The credit-product catalogue (信贷产品目录) is shared with institutions and enterprises alike
+(seed 000 (十三)); drafts and withdrawn products only with their own institution and officers."""
+product_writer = institution_editor
+"""Products are maintained by their institution or by the province."""
+need_reader = require(roles=(*OFFICERS, *INSTITUTIONS, Role.ENTERPRISE), scope=READ_SCOPE)
+"""Officers in their region, the enterprise its own needs, an institution those addressed or
+matched to it."""
+need_writer = require(roles=(*OFFICERS, Role.ENTERPRISE), scope=WRITE_SCOPE)
+"""A financing need is filed by the enterprise itself or by an officer of its region."""

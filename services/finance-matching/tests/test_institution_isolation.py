@@ -1,0 +1,106 @@
+"""A bank can never read another bank's institution, product drafts or needs: every operation of
+the service, enumerated from its own OpenAPI document (a new endpoint is covered the day it is
+added), called by bank B about bank A's things."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import httpx
+from finance_support import (
+    API,
+    BANK_A_USCC,
+    BANK_B_USCC,
+    create_institution,
+    create_product,
+    institution_client,
+    officer,
+    register_enterprise,
+)
+
+from sme_common.ids import make_uscc
+from sme_common.testing.plugin import TokenFactory
+
+ENTERPRISE = make_uscc(region="620102", body="MQ000201")
+SHARED = ("/enterprises", "/event-schemas", "/audit-records")
+"""The directory and event schemas (every caller's) and the audit (officers'): not bank A's."""
+
+BODIES: dict[tuple[str, str], dict[str, Any]] = {
+    ("PATCH", "/institutions/{institution_id}"): {"name": "冒名银行", "version": 1},
+    ("POST", "/institutions/{institution_id}/clients"): {"client_id": "bank-b-2"},
+    ("PATCH", "/products/{product_id}"): {"status": "active", "version": 1},
+    ("PATCH", "/needs/{need_id}"): {"status": "withdrawn", "version": 1},
+}
+
+
+async def test_bank_b_reaches_nothing_of_bank_a_through_any_operation(
+    client: httpx.AsyncClient, bearer: TokenFactory
+) -> None:
+    await register_enterprise(client, ENTERPRISE)
+    a = await create_institution(client, officer(bearer), BANK_A_USCC, "bank-a")
+    await create_institution(client, officer(bearer), BANK_B_USCC, "bank-b")
+    bank_a, bank_b = institution_client(bearer, "bank-a"), institution_client(bearer, "bank-b")
+    draft = await create_product(client, bank_a, eligible_tiers=[])
+    filed = await client.post(
+        f"{API}/needs",
+        json={
+            "amount_fen": 100_000_000,
+            "purpose": "流动资金",
+            "term_months": 12,
+            "addressed_institution_ids": [a["id"]],
+        },
+        headers=bearer("enterprise", uscc=ENTERPRISE),
+    )
+    assert filed.status_code == 201, filed.text
+    need = filed.json()
+    assert (await client.get(f"{API}/needs/{need['id']}", headers=bank_a)).status_code == 200
+    secrets = {a["id"], draft["id"], need["id"], BANK_A_USCC}
+    values = {
+        "{institution_id}": a["id"],
+        "{product_id}": draft["id"],
+        "{need_id}": need["id"],
+        "{client_id}": "bank-a",
+    }
+    document = client.app.openapi()  # type: ignore[attr-defined]
+    checked = 0
+    for template, operations in sorted(document["paths"].items()):
+        relative = template.removeprefix(API)
+        if not template.startswith(API) or relative.startswith(SHARED):
+            continue
+        path = template
+        for placeholder, value in values.items():
+            path = path.replace(placeholder, value)
+        assert "{" not in path, template
+        for method in operations:
+            body = BODIES.get((method.upper(), relative), {})
+            if (method.upper(), relative) == ("POST", "/products"):
+                body = {**draft, "institution_id": a["id"]}
+                body = {k: v for k, v in body.items() if k in _PRODUCT_FIELDS}
+            response = await client.request(method.upper(), path, headers=bank_b, json=body)
+            label = f"{method.upper()} {template}"
+            if response.status_code < 300:
+                assert not any(s in response.text for s in secrets), (label, response.text)
+            else:
+                assert response.status_code in (403, 404, 422), (label, response.text)
+            checked += 1
+    assert checked >= 14
+    # And nothing of A's changed in the attempts.
+    assert (await client.get(f"{API}/products/{draft['id']}", headers=bank_a)).json()[
+        "version"
+    ] == 1
+    assert (await client.get(f"{API}/needs/{need['id']}", headers=bank_a)).json()["version"] == 1
+    own = await client.get(f"{API}/institutions/{a['id']}", headers=bank_a)
+    assert own.json()["version"] == 1 and own.json()["client_ids"] == ["bank-a"]
+
+
+_PRODUCT_FIELDS = {
+    "institution_id",
+    "name",
+    "product_type",
+    "min_amount_fen",
+    "max_amount_fen",
+    "min_rate_ratio",
+    "max_rate_ratio",
+    "min_term_months",
+    "max_term_months",
+}
