@@ -7,6 +7,7 @@ from fastapi import FastAPI
 from sme_common.db.engine import Database
 from sme_common.runtime import ServiceDefinition, create_service_app
 from sme_common.settings import ServiceSettings
+from sme_funding.approvals.router import router as approvals_router
 from sme_funding.budgets.router import router as budgets_router
 from sme_funding.config import Settings
 from sme_funding.enterprises.consumers import enterprise_directory_consumer
@@ -29,6 +30,7 @@ DEFINITION = ServiceDefinition(
         entitlements_router,
         budgets_router,
         ledger_router,
+        approvals_router,
     ],
     settings_factory=Settings,
     consumers=[enterprise_directory_consumer, certificates_consumer, enterprise_credit_consumer],

@@ -27,3 +27,8 @@ budget_manager = require(roles=(Role.PROVINCE_OFFICER,), scope="funding:write")
 """Funds are set up and allocated by the province (省级财政/主管部门)."""
 ledger_reader = require(roles=(Role.PROVINCE_OFFICER, Role.PLATFORM_ADMIN), scope="funding:read")
 """The ledger is the province's oversight (and the platform admin's)."""
+approver = require(roles=(Role.PROVINCE_OFFICER, Role.CITY_OFFICER), scope="funding:write")
+"""Approval steps (审批): the 市州's and the province's officers, as each step of the chain names
+(``approvals/data/approval-chains.json``); the platform admin takes no step."""
+approval_withdrawer = require(roles=(Role.PROVINCE_OFFICER,), scope="funding:write")
+"""Withdrawing an approval (撤销, which releases the budget): the province, which approves last."""
