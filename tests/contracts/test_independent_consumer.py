@@ -1,4 +1,5 @@
-"""A consumer written with nothing of ours reads what the registry and certification publish:
+"""A consumer written with nothing of ours reads what the registry and certification publish
+(enterprises, certificates, applications):
 kafka-python (with ``assign()``, no consumer group, and a pinned ``api_version``: Tansu answers
 kafka-python that way, while Debian's kcat fails its ApiVersionRequest) and the CloudEvents SDK's
 Kafka binding. Each event
@@ -10,6 +11,7 @@ is checked against the JSON Schema its ``dataschema`` names, fetched from the pr
 from __future__ import annotations
 
 import asyncio
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 from urllib.parse import urljoin
@@ -21,6 +23,7 @@ from jsonschema import Draft202012Validator
 from kafka import KafkaConsumer, TopicPartition
 from sqlalchemy import func, select
 
+from sme_common.clock import FixedClock, use_clock
 from sme_common.db import Database, UnitOfWork
 from sme_common.directory.consumers import record_registered_enterprise
 from sme_common.events.envelope import CloudEvent
@@ -122,6 +125,24 @@ async def read_and_validate(
     return seen
 
 
+def registered_in_chengguan() -> CloudEvent:
+    """The enterprise in certification's directory, as registry's event puts it there."""
+    return CloudEvent(
+        type="registry.enterprise.registered.v1",
+        source="/sme/registry",
+        subject=USCC,
+        data={
+            "uscc": USCC,
+            "name": "独立消费者测试有限公司",
+            "region_code": "620102",
+            "reporting_unit_code": "620100",
+            "operating_status": "operating",
+            "registered_at": "2025-01-02T08:00:00+00:00",
+            "version": 1,
+        },
+    )
+
+
 def service_app(
     name: str, url: str, kafka: KafkaSettings, auth_dir: Path
 ) -> tuple[Database, FastAPI]:
@@ -186,23 +207,7 @@ async def test_an_independent_consumer_validates_every_certificate_event_against
     try:
         async with UnitOfWork(database) as uow:
             # In the directory as registry's event puts it there.
-            await record_registered_enterprise(
-                uow,
-                CloudEvent(
-                    type="registry.enterprise.registered.v1",
-                    source="/sme/registry",
-                    subject=USCC,
-                    data={
-                        "uscc": USCC,
-                        "name": "独立消费者测试有限公司",
-                        "region_code": "620102",
-                        "reporting_unit_code": "620100",
-                        "operating_status": "operating",
-                        "registered_at": "2025-01-02T08:00:00+00:00",
-                        "version": 1,
-                    },
-                ),
-            )
+            await record_registered_enterprise(uow, registered_in_chengguan())
             await uow.commit()
         async with httpx.AsyncClient(
             transport=httpx.ASGITransport(app=app), base_url=PUBLIC_BASE_URL
@@ -242,4 +247,85 @@ async def test_an_independent_consumer_validates_every_certificate_event_against
     assert seen == [
         "certification.certificate.granted.v1",
         "certification.certificate.revoked.v1",
+    ]
+
+
+async def test_an_independent_consumer_validates_every_application_event_against_its_dataschema(
+    database_factory: DatabaseFactory,
+    kafka_bootstrap: str,
+    auth_dir: Path,
+    bearer: TokenFactory,
+) -> None:
+    """The application topic too: filed, recommended by the 市州, returned by the province."""
+    url = database_factory.create("independent_applications", "sme_certification")
+    kafka = kafka_settings_for_tests(kafka_bootstrap)
+    database, app = service_app("certification", url, kafka, auth_dir)
+    province = bearer("province_officer", region="620000")
+    try:
+        async with UnitOfWork(database) as uow:
+            await record_registered_enterprise(uow, registered_in_chengguan())
+            await uow.commit()
+        with use_clock(FixedClock(datetime(2026, 6, 10, 2, 0, tzinfo=UTC))):
+            async with httpx.AsyncClient(
+                transport=httpx.ASGITransport(app=app), base_url=PUBLIC_BASE_URL
+            ) as client:
+                batch = await client.post(
+                    "/api/certification/v1/batches",
+                    headers=province,
+                    json={
+                        "tier": "specialised",
+                        "level": "provincial",
+                        "year": 2026,
+                        "title": "2026年度省级专精特新中小企业（第一批）",
+                        "province_code": "620000",
+                        "opens_on": "2026-06-01",
+                        "closes_on": "2026-06-30",
+                    },
+                )
+                assert batch.status_code == 201, batch.text
+                opened = await client.patch(
+                    f"/api/certification/v1/batches/{batch.json()['id']}",
+                    headers=province,
+                    json={"status": "open", "version": batch.json()["version"]},
+                )
+                assert opened.status_code == 200, opened.text
+                enterprise = bearer("enterprise", uscc=USCC)
+                application = await client.post(
+                    "/api/certification/v1/applications",
+                    headers=enterprise,
+                    json={"batch_id": batch.json()["id"], "uscc": USCC},
+                )
+                assert application.status_code == 201, application.text
+                current = await client.post(
+                    f"/api/certification/v1/applications/{application.json()['id']}/submit",
+                    headers=enterprise,
+                    json={"version": application.json()["version"]},
+                )
+                assert current.status_code == 200, current.text
+                for headers, decision in (
+                    (bearer("county_officer", region="620102"), {"action": "approve_county_check"}),
+                    (bearer("city_officer", region="620100"), {"action": "recommend"}),
+                    (province, {"action": "return", "remarks": {"year_values": "请补充证明"}}),
+                ):
+                    current = await client.post(
+                        f"/api/certification/v1/applications/{current.json()['id']}/decisions",
+                        headers=headers,
+                        json={**decision, "version": current.json()["version"]},
+                    )
+                    assert current.status_code == 200, current.text
+                seen = await read_and_validate(
+                    "certification",
+                    "certification.application",
+                    database,
+                    kafka,
+                    kafka_bootstrap,
+                    client,
+                    province,
+                )
+    finally:
+        await database.dispose()
+    assert seen == [
+        "certification.application.submitted.v1",
+        "certification.application.recommended.v1",
+        "certification.application.returned.v1",
     ]
