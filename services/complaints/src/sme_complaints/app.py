@@ -7,6 +7,7 @@ from fastapi import FastAPI
 from sme_common.db.engine import Database
 from sme_common.runtime import ServiceDefinition, create_service_app
 from sme_common.settings import ServiceSettings
+from sme_complaints.categories.router import router as categories_router
 from sme_complaints.config import Settings
 from sme_complaints.enterprises.consumers import enterprise_directory_consumer
 from sme_complaints.enterprises.router import router as enterprises_router
@@ -15,7 +16,7 @@ DEFINITION = ServiceDefinition(
     name="complaints",
     package="sme_complaints",
     title="SME platform — overdue-payment complaints",
-    routers=[enterprises_router],
+    routers=[enterprises_router, categories_router],
     settings_factory=Settings,
     consumers=[enterprise_directory_consumer],
 )
