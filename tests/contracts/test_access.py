@@ -90,7 +90,7 @@ ENTERPRISE_OPERATIONS: dict[str, frozenset[str]] = {
     "finance-matching": SHARED_ENTERPRISE_OPERATIONS,
     # The web channel: an enterprise files a complaint for itself and follows the cases it filed.
     "complaints": SHARED_ENTERPRISE_OPERATIONS
-    | {"list_categories", "create_case", "list_cases", "get_case"},
+    | {"list_categories", "create_case", "list_cases", "get_case", "list_case_steps"},
 }
 
 

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
@@ -61,7 +62,7 @@ def catalogue() -> Catalogue:
     )
 
 
-def missing_fields(category: Category, present: dict[str, object]) -> list[str]:
+def missing_fields(category: Category, present: Mapping[str, object]) -> list[str]:
     """The category's required fields (``a|b``: one of them) that ``present`` lacks (None)."""
     missing = []
     for requirement in category.required:
