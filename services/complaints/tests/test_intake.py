@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import httpx
 
-from sme_common.testing.plugin import TokenFactory
 from services.complaints.tests.support import (
     API,
     COMPLAINANT,
@@ -14,6 +13,7 @@ from services.complaints.tests.support import (
     complaint,
     register,
 )
+from sme_common.testing.plugin import TokenFactory
 
 
 def hotline(bearer: TokenFactory, client_id: str = "hotline-12345") -> dict[str, str]:

@@ -38,6 +38,8 @@ class CaseStatus(enum.StrEnum):
 
 
 class CaseAction(enum.StrEnum):
+    FILE = "file"
+    """Intake (the case is received); never a step of an existing case."""
     ACCEPT = "accept"
     NOT_ACCEPT = "not_accept"
     TRANSFER = "transfer"

@@ -480,7 +480,7 @@ async def create_case(
         _start_clock(case, "accept", today)
         session.add(case)
         await uow.flush()
-        step = Step(CaseAction.ACCEPT, CaseStatus.RECEIVED, CaseStatus.RECEIVED)
+        step = Step(CaseAction.FILE, CaseStatus.RECEIVED, CaseStatus.RECEIVED)
         _record(session, case, "file", step, {"channel": channel.value}, actor, now, today)
         status_changed(uow, case, "file", {}, now)
         await uow.commit()
