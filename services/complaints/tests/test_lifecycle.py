@@ -8,6 +8,7 @@ from datetime import date
 from typing import Any
 
 import httpx
+from sqlalchemy import text
 
 from services.complaints.tests.support import (
     API,
@@ -19,7 +20,7 @@ from services.complaints.tests.support import (
 )
 from sme_common.clock import FixedClock
 from sme_common.testing.plugin import TokenFactory
-from sme_complaints.cases.service import mark_overdue
+from sme_complaints.cases.service import mark_overdue, remind_due_soon
 
 
 def officers(bearer: TokenFactory) -> dict[str, dict[str, str]]:
@@ -307,3 +308,21 @@ async def test_breaches_are_marked_once_escalated_and_queued_for_the_department(
     assert lanzhou_queue.status_code == 404
     unknown = await client.get(f"{API}/departments/nowhere/overdue", headers=who["province"])
     assert unknown.status_code == 404 and unknown.json()["code"] == "department_not_found"
+
+
+async def test_departments_are_reminded_once_two_working_days_before_a_deadline(
+    client: httpx.AsyncClient, bearer: TokenFactory, business_clock: FixedClock
+) -> None:
+    who = officers(bearer)
+    case = await file(client, who)  # acceptance due Wed 14 Oct
+    database = client.app.state.database  # type: ignore[attr-defined]
+    move_to(business_clock, date(2026, 10, 9))  # Fri: 10 (Sat, worked) and 12 Oct come first
+    assert await remind_due_soon(database) == 0
+    move_to(business_clock, date(2026, 10, 12))
+    assert await remind_due_soon(database) == 1
+    assert await remind_due_soon(database) == 0
+    async with database.sessionmaker() as session:
+        rows = await session.execute(
+            text("SELECT resource_id FROM audit_record WHERE action = 'remind'")
+        )
+        assert [r[0] for r in rows] == [case["id"]]

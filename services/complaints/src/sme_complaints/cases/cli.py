@@ -1,6 +1,7 @@
-"""``python -m sme_complaints mark-overdue [--as-of 2026-10-12]``: mark every open case past its
-statutory deadline, escalate it (督办) and publish ``complaints.case.overdue.v1``; prints how many
-as JSON. Run it daily (after midnight, Beijing time)."""
+"""``python -m sme_complaints mark-overdue [--as-of 2026-10-12]``: remind the departments of the
+deadlines falling within the reminder window (催办), mark every open case past its statutory
+deadline, escalate it (督办) and publish ``complaints.case.overdue.v1``; prints the counts as JSON.
+Run it daily (after midnight, Beijing time)."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ from datetime import date
 from sme_common.db import Database
 from sme_common.runtime import ExtraCommand
 from sme_common.settings import ServiceSettings
-from sme_complaints.cases.service import mark_overdue
+from sme_complaints.cases.service import mark_overdue, remind_due_soon
 
 COMMAND = "mark-overdue"
 
@@ -22,16 +23,18 @@ def add_arguments(parse: argparse.ArgumentParser) -> None:
 
 
 def run_command(settings: ServiceSettings, args: argparse.Namespace) -> int:
-    async def run() -> int:
+    async def run() -> dict[str, int]:
         database = Database.from_url(
             settings.database_url.get_secret_value(), pool_size=2, role=settings.database_role
         )
         try:
-            return await mark_overdue(database, today=args.as_of)
+            reminded = await remind_due_soon(database, today=args.as_of)
+            marked = await mark_overdue(database, today=args.as_of)
+            return {"reminded": reminded, "marked": marked}
         finally:
             await database.dispose()
 
-    print(json.dumps({"marked": asyncio.run(run())}))
+    print(json.dumps(asyncio.run(run())))
     return 0
 
 

@@ -77,6 +77,7 @@ class ComplaintCase(Base):
     deadline_unknown: Mapped[str | None] = mapped_column(Text)
     paused_since: Mapped[date | None] = mapped_column(Date)
     breached_on: Mapped[date | None] = mapped_column(Date)
+    reminded_on: Mapped[date | None] = mapped_column(Date)
     outcome: Mapped[dict[str, Any] | None] = mapped_column(JSONB)
     version: Mapped[int] = mapped_column(Integer)
     created_at: Mapped[datetime] = mapped_column(TS)

@@ -154,6 +154,27 @@ async def newly_breached(session: AsyncSession, today: date, limit: int) -> Sequ
     return (await session.execute(query)).scalars().all()
 
 
+async def due_soon(
+    session: AsyncSession, today: date, until: date, limit: int
+) -> Sequence[ComplaintCase]:
+    """Open, running cases whose deadline falls between today and ``until`` and that were not
+    reminded of it yet (locked, skipping the ones another run holds)."""
+    query = (
+        select(ComplaintCase)
+        .where(
+            ComplaintCase.status.in_([s.value for s in OPEN_STATUSES]),
+            ComplaintCase.due_on >= today,
+            ComplaintCase.due_on <= until,
+            ComplaintCase.reminded_on.is_(None),
+            ComplaintCase.paused_since.is_(None),
+        )
+        .order_by(ComplaintCase.due_on, ComplaintCase.id)
+        .limit(limit)
+        .with_for_update(skip_locked=True)
+    )
+    return (await session.execute(query)).scalars().all()
+
+
 async def open_pause(session: AsyncSession, case_id: str) -> CasePause | None:
     query = select(CasePause).where(CasePause.case_id == case_id, CasePause.ended_on.is_(None))
     return (await session.execute(query)).scalar_one_or_none()

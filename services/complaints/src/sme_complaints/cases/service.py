@@ -518,14 +518,14 @@ def _recompute_due(case: ComplaintCase) -> None:
 def _start_clock(case: ComplaintCase, name: str, start: date) -> None:
     case.clock, case.clock_started_on = name, start
     case.clock_paused_workdays = case.clock_paused_days = 0
-    case.breached_on = None
+    case.breached_on = case.reminded_on = None
     _recompute_due(case)
 
 
 def _stop_clock(case: ComplaintCase) -> None:
     case.clock = case.clock_started_on = case.due_on = case.deadline_unknown = None
     case.clock_paused_workdays = case.clock_paused_days = 0
-    case.breached_on = None
+    case.breached_on = case.reminded_on = None
 
 
 # --- steps ------------------------------------------------------------------------------------
@@ -911,4 +911,38 @@ async def mark_overdue(database: Database, *, today: date | None = None, batch: 
                     )
                     uow.publish(CASE_TOPIC, case_event(payload))
             marked += len(cases)
+            await uow.commit()
+
+
+async def remind_due_soon(
+    database: Database, *, today: date | None = None, batch: int = 200
+) -> int:
+    """催办: marks the open, running cases whose deadline falls within the rules' reminder window
+    (``reminder_working_days_before`` working days) and records the reminder in the audit for the
+    department holding each; returns how many. Once per clock."""
+    day = today or clock.business_today()
+    window = domain.deadline_rules().reminder_working_days_before
+    try:
+        until = workday_calendar().add_workdays(day, window)
+    except CalendarYearUnknown:
+        return 0
+    reminded = 0
+    while True:
+        async with UnitOfWork(database) as uow:
+            cases = await repository.due_soon(uow.session, day, until, batch)
+            if not cases:
+                return reminded
+            for case in cases:
+                case.reminded_on = day
+                uow.audit(
+                    "remind",
+                    "complaint_case",
+                    case.id,
+                    detail={
+                        "clock": case.clock,
+                        "due_on": case.due_on.isoformat() if case.due_on else None,
+                        "department_id": _holder(case),
+                    },
+                )
+            reminded += len(cases)
             await uow.commit()

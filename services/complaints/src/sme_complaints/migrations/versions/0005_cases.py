@@ -65,6 +65,7 @@ def upgrade() -> None:
         sa.Column("deadline_unknown", sa.Text),
         sa.Column("paused_since", sa.Date),
         sa.Column("breached_on", sa.Date),
+        sa.Column("reminded_on", sa.Date),
         sa.Column("outcome", postgresql.JSONB),
         sa.Column("version", sa.Integer, nullable=False),
         sa.Column("created_at", TS, nullable=False),
