@@ -12,10 +12,13 @@ from sqlalchemy import text
 
 from services.complaints.tests.support import (
     API,
+    COMPLAINANT,
     HOTLINE_SCOPES,
+    RESPONDENT,
     complaint,
     event_types,
     move_to,
+    register,
     step,
 )
 from sme_common.clock import FixedClock
@@ -326,3 +329,33 @@ async def test_departments_are_reminded_once_two_working_days_before_a_deadline(
             text("SELECT resource_id FROM audit_record WHERE action = 'remind'")
         )
         assert [r[0] for r in rows] == [case["id"]]
+
+
+async def test_events_name_the_respondent_only_when_it_is_in_the_register(
+    client: httpx.AsyncClient, bearer: TokenFactory
+) -> None:
+    who = officers(bearer)
+    await file(
+        client,
+        who,
+        **{
+            "respondent.uscc": RESPONDENT,
+            "respondent.type": "large_enterprise",
+            "work_order_no": "GS-unknown",
+        },
+    )
+    await register(client, RESPONDENT)
+    await file(
+        client,
+        who,
+        **{
+            "respondent.uscc": RESPONDENT,
+            "respondent.type": "large_enterprise",
+            "work_order_no": "GS-known",
+        },
+    )
+    async with client.app.state.database.sessionmaker() as session:  # type: ignore[attr-defined]
+        rows = await session.execute(
+            text("SELECT key FROM outbox_message WHERE event_type = 'complaints.case.received.v1'")
+        )
+        assert sorted(r[0] for r in rows) == sorted([COMPLAINANT, COMPLAINANT, RESPONDENT])

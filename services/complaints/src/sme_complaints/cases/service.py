@@ -792,8 +792,11 @@ _EVENTS: dict[str, type[EventData]] = {
 
 
 def _parties(case: ComplaintCase) -> list[tuple[str, str]]:
+    """Whom a case's events are about: the complainant, and the respondent when it is in the
+    register (the directory knew its USCC at intake); registry shows them on their profiles."""
     parties = [(case.complainant_uscc, "complainant")]
-    if case.respondent_uscc is not None:
+    respondent_known = (case.registry_facts.get("respondent") or {}).get("registered") is True
+    if case.respondent_uscc is not None and respondent_known:
         parties.append((case.respondent_uscc, "respondent"))
     return parties
 
