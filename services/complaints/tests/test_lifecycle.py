@@ -161,7 +161,7 @@ async def test_not_accepted_with_a_reason_and_closed(
             other["id"],
             "close",
             1,
-            reason_code="withdrawn",
+            close_reason_code="withdrawn",
             remarks="撤回",
         )
     )
@@ -359,3 +359,24 @@ async def test_events_name_the_respondent_only_when_it_is_in_the_register(
             text("SELECT key FROM outbox_message WHERE event_type = 'complaints.case.received.v1'")
         )
         assert sorted(r[0] for r in rows) == sorted([COMPLAINANT, COMPLAINANT, RESPONDENT])
+
+
+async def test_each_step_takes_its_own_fields(
+    client: httpx.AsyncClient, bearer: TokenFactory
+) -> None:
+    who = officers(bearer)
+    case = await file(client, who)
+    missing = await step(client, who["province"], case["id"], "not_accept", 1, remarks="x")
+    assert missing.status_code == 422, missing.text
+    assert (missing.json()["code"], missing.json()["field"]) == (
+        "step_field_missing",
+        "reason_code",
+    )
+    stray = await step(client, who["province"], case["id"], "accept", 1, satisfaction="satisfied")
+    assert stray.status_code == 422, stray.text
+    assert (stray.json()["code"], stray.json()["field"]) == (
+        "step_field_not_allowed",
+        "satisfaction",
+    )
+    unchanged = await ok(await client.get(f"{API}/cases/{case['id']}", headers=who["province"]))
+    assert unchanged["version"] == 1

@@ -14,8 +14,9 @@ from sme_common.auth import Role, require
 
 OFFICERS = (Role.PROVINCE_OFFICER, Role.CITY_OFFICER, Role.COUNTY_OFFICER)
 
-any_caller = require(roles=tuple(Role), scope=None)
-"""Every authenticated caller (the category catalogue is public knowledge to channels)."""
+any_caller = require(roles=tuple(Role), scope="complaints:read")
+"""Every authenticated caller (the category catalogue is public knowledge to channels); machine
+clients with the read scope."""
 filer = require(
     roles=(Role.HOTLINE, Role.AGENCY_SYSTEM, Role.ENTERPRISE, *OFFICERS),
     scope="complaints:write",

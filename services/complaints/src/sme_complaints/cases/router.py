@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Body, Depends, Header, Query, Request, Response
+from fastapi import APIRouter, Depends, Header, Query, Request, Response
 from fastapi.responses import JSONResponse
 
 from sme_common.api import ETAG_HEADER, NOT_MODIFIED, IdPath, expected_version, versioned_response
@@ -46,6 +46,8 @@ INTAKE_CODES = (
     "work_order_required",
 )
 STEP_CODES = (
+    "step_field_missing",
+    "step_field_not_allowed",
     "received_on_out_of_range",
     "department_unknown",
     "department_required_after_return",
@@ -162,7 +164,7 @@ async def list_case_steps(
 async def take_case_step(
     request: Request,
     case_id: IdPath,
-    body: Annotated[CaseStepCommand, Body()],
+    body: CaseStepCommand,
     principal: Annotated[Principal, Depends(handling_officer)],
     if_match: Annotated[str | None, Header()] = None,
 ) -> Response:

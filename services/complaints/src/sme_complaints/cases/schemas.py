@@ -131,7 +131,7 @@ class CaseCreate(BaseModel):
                     "category_code": "overdue_goods",
                     "work_order_no": "GS12345-20261126-0001",
                     "complainant": {
-                        "uscc": "91620102MA00000000",
+                        "uscc": "91620102MA0000015R",
                         "name": "兰州某某机械有限公司",
                         "size_class": "small",
                         "contact": {"name": "张三", "phone": "13800000000"},
@@ -168,6 +168,65 @@ class CaseCreate(BaseModel):
     description: Annotated[str, StringConstraints(max_length=4000)] | None = None
 
 
+CASE_EXAMPLE: dict[str, Any] = {
+    "id": "case_0123456789abcdef",
+    "channel": "hotline",
+    "work_order_no": "GS12345-20261126-0001",
+    "category_code": "overdue_goods",
+    "complainant_uscc": "91620102MA0000015R",
+    "complainant_name": "兰州某某机械有限公司",
+    "complainant_size_class": "small",
+    "respondent_name": "某某区住房和城乡建设局",
+    "respondent_uscc": None,
+    "respondent_type": "government_body",
+    "region_code": "620102",
+    "reporting_unit_code": "620100",
+    "contract": {
+        "signed_on": "2025-07-01",
+        "subject": "goods",
+        "amount_fen": 120000000,
+        "delivered_on": "2025-08-01",
+        "accepted_on": None,
+        "agreed_payment_days": None,
+        "agreed_rate": None,
+    },
+    "amount_owed_fen": 60000000,
+    "other_proceedings": {"seized": False, "bodies": []},
+    "evidence": [{"kind": "contract", "title": "采购合同", "sha256": None, "pages": None}],
+    "description": None,
+    "registry_facts": {
+        "checked_at": "2026-09-23T02:00:00+00:00",
+        "complainant": {"registered": True, "sme_at_contract_date": "unknown"},
+        "respondent": {"declared_type": "government_body", "large": "not_applicable"},
+    },
+    "possible_duplicate_of": None,
+    "status": "received",
+    "department_id": None,
+    "received_on": "2026-09-23",
+    "accepted_on": None,
+    "transferred_on": None,
+    "department_received_on": None,
+    "extended": False,
+    "paused_since": None,
+    "deadline": {
+        "clock": "accept",
+        "started_on": "2026-09-23",
+        "due_on": "2026-10-14",
+        "unit": "working_days",
+        "days": 10,
+        "paused_workdays": 0,
+        "paused_days": 0,
+        "source": "保障中小企业款项支付投诉处理暂行办法（工信部企业〔2021〕224号）",
+        "unknown": None,
+    },
+    "breached_on": None,
+    "outcome": None,
+    "version": 1,
+    "created_at": "2026-09-23T02:00:00Z",
+    "updated_at": "2026-09-23T02:00:00Z",
+}
+
+
 class Deadline(BaseModel):
     clock: Literal["accept", "transfer", "handle"]
     started_on: date
@@ -184,6 +243,8 @@ class Deadline(BaseModel):
 class CaseRead(BaseModel):
     """A case as every reader in scope sees it: the complainant's contact is not in it (保密,
     第二十五条); accepting and handling officers read it at ``/complainant-contact`` (audited)."""
+
+    model_config = ConfigDict(json_schema_extra={"examples": [CASE_EXAMPLE]})
 
     id: str
     channel: Channel
@@ -241,13 +302,6 @@ class ContactRead(BaseModel):
     phone: str
 
 
-class _Step(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    version: Version
-    """The version you read (or send it as If-Match)."""
-
-
 class NotAcceptReason(enum.StrEnum):
     NOT_SME = "not_sme"
     NO_CONTRACT = "no_contract"
@@ -281,87 +335,88 @@ class Satisfaction(enum.StrEnum):
     UNREACHABLE = "unreachable"
 
 
-class AcceptStep(_Step):
-    action: Literal[CaseAction.ACCEPT]
+class StepAction(enum.StrEnum):
+    """The steps a caller takes (intake, ``file``, is ``POST /cases``)."""
+
+    ACCEPT = "accept"
+    NOT_ACCEPT = "not_accept"
+    TRANSFER = "transfer"
+    RECEIVE = "receive"
+    RETURN = "return"
+    EXTEND = "extend"
+    PAUSE = "pause"
+    RESUME = "resume"
+    RESOLVE = "resolve"
+    CLOSE = "close"
+    VISIT = "visit"
 
 
-class NotAcceptStep(_Step):
-    action: Literal[CaseAction.NOT_ACCEPT]
-    reason_code: NotAcceptReason
-    remarks: Remark
+class CaseStepCommand(BaseModel):
+    """One step of the lifecycle. ``action`` says which; each action takes its own fields (a
+    field another action takes is refused, 422 ``step_field_not_allowed``; one it needs and
+    lacks, 422 ``step_field_missing``):
 
+    - ``accept``; ``not_accept``: ``reason_code``, ``remarks``;
+    - ``transfer``: ``department_id`` (default: the routing table's), ``remarks``;
+    - ``receive``: ``received_on`` (default today); ``return`` (退单): ``reason``;
+    - ``extend``: ``approved_by``, ``reason``; ``pause``: ``reason``; ``resume``;
+    - ``resolve``: ``outcome``, ``amount_paid_fen``, ``written_result``, ``agreement_due_on``;
+    - ``close``: ``close_reason_code``, ``remarks``; ``visit`` (回访): ``satisfaction``, ``remarks``.
+    """
 
-class TransferStep(_Step):
-    action: Literal[CaseAction.TRANSFER]
-    department_id: Annotated[str, StringConstraints(pattern=r"^[a-z0-9_-]{1,64}$")] | None = None
-    """Another department than the routing table's choice (after a return); default: the route."""
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {"action": "accept", "version": 1},
+                {"action": "return", "version": 3, "reason": "被投诉单位不属本部门主管"},
+                {
+                    "action": "resolve",
+                    "version": 5,
+                    "outcome": "paid_in_full",
+                    "amount_paid_fen": 60000000,
+                    "written_result": "被投诉人已全额支付",
+                },
+            ]
+        },
+    )
+
+    action: StepAction
+    version: Version
+    """The version you read (or send it as If-Match)."""
+    reason_code: NotAcceptReason | None = None
+    close_reason_code: CloseReason | None = None
     remarks: Remark | None = None
-
-
-class ReceiveStep(_Step):
-    action: Literal[CaseAction.RECEIVE]
+    department_id: Annotated[str, StringConstraints(pattern=r"^[a-z0-9_-]{1,64}$")] | None = None
+    """For ``transfer``: another department than the routing table's choice (after a return)."""
     received_on: date | None = None
-    """The day the department received the materials (default today); its 30 days start then."""
-
-
-class ReturnStep(_Step):
-    action: Literal[CaseAction.RETURN]
-    reason: Remark
-
-
-class ExtendStep(_Step):
-    action: Literal[CaseAction.EXTEND]
-    approved_by: Text200
-    """The department head who approved the extension (经部门负责人批准)."""
-    reason: Remark
-
-
-class PauseStep(_Step):
-    action: Literal[CaseAction.PAUSE]
-    reason: Remark
-    """What material the complainant was asked for."""
-
-
-class ResumeStep(_Step):
-    action: Literal[CaseAction.RESUME]
-
-
-class ResolveStep(_Step):
-    action: Literal[CaseAction.RESOLVE]
-    outcome: Outcome
-    amount_paid_fen: Fen
-    written_result: Remark
-    """The written result sent to the complainant (书面答复)."""
+    """For ``receive``: the day the department received the materials; its 30 days start then."""
+    reason: Remark | None = None
+    approved_by: Text200 | None = None
+    """For ``extend``: the department head who approved it (经部门负责人批准)."""
+    outcome: Outcome | None = None
+    amount_paid_fen: Fen | None = None
+    written_result: Remark | None = None
+    """For ``resolve``: the written result sent to the complainant (书面答复)."""
     agreement_due_on: date | None = None
     """For a repayment agreement: the last day it sets."""
+    satisfaction: Satisfaction | None = None
 
 
-class CloseStep(_Step):
-    action: Literal[CaseAction.CLOSE]
-    reason_code: CloseReason
-    remarks: Remark
-
-
-class VisitStep(_Step):
-    action: Literal[CaseAction.VISIT]
-    satisfaction: Satisfaction
-    remarks: Remark | None = None
-
-
-CaseStepCommand = Annotated[
-    AcceptStep
-    | NotAcceptStep
-    | TransferStep
-    | ReceiveStep
-    | ReturnStep
-    | ExtendStep
-    | PauseStep
-    | ResumeStep
-    | ResolveStep
-    | CloseStep
-    | VisitStep,
-    Field(discriminator="action"),
-]
+STEP_FIELDS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
+    "accept": ((), ()),
+    "not_accept": (("reason_code", "remarks"), ()),
+    "transfer": ((), ("department_id", "remarks")),
+    "receive": ((), ("received_on",)),
+    "return": (("reason",), ()),
+    "extend": (("approved_by", "reason"), ()),
+    "pause": (("reason",), ()),
+    "resume": ((), ()),
+    "resolve": (("outcome", "amount_paid_fen", "written_result"), ("agreement_due_on",)),
+    "close": (("close_reason_code", "remarks"), ()),
+    "visit": (("satisfaction",), ("remarks",)),
+}
+"""Per action: the fields it needs, and the ones it may take besides."""
 
 
 class StepRead(BaseModel):

@@ -49,6 +49,7 @@ from sme_complaints.cases.domain import (
 from sme_complaints.cases.events import CASE_TOPIC, case_event
 from sme_complaints.cases.models import CasePause, CaseStep, ComplaintCase
 from sme_complaints.cases.schemas import (
+    STEP_FIELDS,
     CaseCreate,
     CaseFilters,
     CasePage,
@@ -587,6 +588,7 @@ async def take_step(
     """One step of the lifecycle at the version the caller read; refused steps change nothing."""
     now = clock.now()
     today = clock.business_day(now)
+    _check_step_fields(command)
     async with UnitOfWork(database) as uow:
         session = uow.session
         case = await case_in_scope(session, case_id, actor, for_update=True)
@@ -609,6 +611,30 @@ async def take_step(
         status_changed(uow, case, step.action.value, details, now)
         await uow.commit()
         return case_read(case)
+
+
+def _check_step_fields(command: CaseStepCommand) -> None:
+    """Each action takes its own fields: one it needs and lacks, or one it does not take, is a
+    422 naming the field."""
+    needed, optional = STEP_FIELDS[command.action.value]
+    sent = {
+        name for name, value in command if value is not None and name not in ("action", "version")
+    }
+    for name in needed:
+        if name not in sent:
+            raise InvalidInput(
+                "step_field_missing",
+                f"The step {command.action} needs {name}",
+                f"{command.action} 须填写 {name}",
+                field=name,
+            )
+    for name in sorted(sent - set(needed) - set(optional)):
+        raise InvalidInput(
+            "step_field_not_allowed",
+            f"The step {command.action} does not take {name}",
+            f"{command.action} 不接受字段 {name}",
+            field=name,
+        )
 
 
 async def _apply(
@@ -693,8 +719,9 @@ async def _apply(
         if case.paused_since is not None:
             await _resume(session, case, today)
         _stop_clock(case)
-        case.outcome = {"closed": command.reason_code.value, "remarks": command.remarks}
-        return {"reason_code": command.reason_code.value, "remarks": command.remarks}
+        reason_code = command.close_reason_code.value
+        case.outcome = {"closed": reason_code, "remarks": command.remarks}
+        return {"reason_code": reason_code, "remarks": command.remarks}
     # VISIT: the satisfaction visit (回访) after the result.
     case.outcome = {
         **(case.outcome or {}),
