@@ -483,7 +483,7 @@ async def create_case(
         await uow.flush()
         step = Step(CaseAction.FILE, CaseStatus.RECEIVED, CaseStatus.RECEIVED)
         _record(session, case, "file", step, {"channel": channel.value}, actor, now, today)
-        status_changed(uow, case, "file", {}, now)
+        await status_changed(uow, case, "file", {}, now)
         await uow.commit()
         return 201, case_read(case)
 
@@ -608,7 +608,7 @@ async def take_step(
         case.version += 1
         case.updated_at, case.updated_by = now, actor.subject
         _record(session, case, step.action.value, step, details, actor, now, today)
-        status_changed(uow, case, step.action.value, details, now)
+        await status_changed(uow, case, step.action.value, details, now)
         await uow.commit()
         return case_read(case)
 
@@ -815,6 +815,7 @@ _EVENTS: dict[str, type[EventData]] = {
     "return": CaseReturnedV1,
     "resolve": CaseResolvedV1,
     "close": CaseClosedV1,
+    "overdue": CaseOverdueV1,
 }
 
 
@@ -828,12 +829,15 @@ def _parties(case: ComplaintCase) -> list[tuple[str, str]]:
     return parties
 
 
-def status_changed(
+async def status_changed(
     uow: UnitOfWork, case: ComplaintCase, action: str, details: dict[str, Any], at: datetime
 ) -> None:
-    """Called on every change of a case (intake ``file`` and every step), inside the unit of work
-    that makes it, after the case holds its new state and version: publishes the case's events
-    (one per party with a USCC, keyed by it). The hotline's status callbacks hook in here."""
+    """Called on every change of a case, inside the unit of work that makes it, after the case
+    holds its new state and version (and before the commit): intake (``file``), every step of
+    ``take_step`` (``accept`` … ``visit``, ``pause`` and ``resume`` included) and a breached
+    deadline (``overdue``, from ``mark_overdue``; ``details`` then has ``clock``, ``due_on``,
+    ``department_id``, ``escalated_to``). Publishes the case's events (one per party with a USCC
+    the register knows, keyed by it). The hotline's status callbacks hook in here."""
     model = _EVENTS.get(action)
     if model is None:
         return
@@ -842,6 +846,13 @@ def status_changed(
         extra["department_id"] = details["department_id"]
     if action in ("not_accept", "close"):
         extra["reason_code"] = details["reason_code"]
+    if action == "overdue":
+        extra = {
+            "deadline": details["clock"],
+            "due_on": details["due_on"],
+            "department_id": details["department_id"],
+            "escalated_to": details["escalated_to"],
+        }
     for uscc, role in _parties(case):
         payload = model(
             case_id=case.id,
@@ -915,31 +926,19 @@ async def mark_overdue(database: Database, *, today: date | None = None, batch: 
                 case.breached_on = day
                 holder = _holder(case)
                 escalated_to = routing.escalation_of(holder)
+                details = {
+                    "clock": case.clock,
+                    "due_on": case.due_on,
+                    "department_id": holder,
+                    "escalated_to": escalated_to,
+                }
                 uow.audit(
                     "escalate",
                     "complaint_case",
                     case.id,
-                    detail={
-                        "clock": case.clock,
-                        "due_on": case.due_on.isoformat() if case.due_on else None,
-                        "department_id": holder,
-                        "escalated_to": escalated_to,
-                    },
+                    detail={**details, "due_on": case.due_on.isoformat() if case.due_on else None},
                 )
-                for uscc, role in _parties(case):
-                    payload = CaseOverdueV1(
-                        case_id=case.id,
-                        uscc=uscc,
-                        party_role=role,
-                        amount_owed_fen=case.amount_owed_fen,
-                        status=case.status,
-                        occurred_at=now,
-                        deadline=case.clock,
-                        due_on=case.due_on,
-                        department_id=holder,
-                        escalated_to=escalated_to,
-                    )
-                    uow.publish(CASE_TOPIC, case_event(payload))
+                await status_changed(uow, case, "overdue", details, now)
             marked += len(cases)
             await uow.commit()
 
