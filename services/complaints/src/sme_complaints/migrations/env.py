@@ -1,5 +1,6 @@
 import sme_common.directory.models  # noqa: F401  (registers the directory table)
 from sme_common.db.migrations import run_env
-from sme_common.events.tables import platform_metadata
+from sme_complaints.metadata import Base
+from sme_complaints.migrations import env_models  # noqa: F401  (registers the tables)
 
-run_env(platform_metadata)
+run_env(Base.metadata)

@@ -1,0 +1,176 @@
+"""Intake: the hotline's work order makes it idempotent; bad input is a problem+json and files
+nothing; registry facts are recorded, known or not."""
+
+from __future__ import annotations
+
+import httpx
+
+from services.complaints.tests.support import (
+    API,
+    COMPLAINANT,
+    HOTLINE_SCOPES,
+    RESPONDENT,
+    complaint,
+    register,
+)
+from sme_common.testing.plugin import TokenFactory
+
+
+def hotline(bearer: TokenFactory, client_id: str = "hotline-12345") -> dict[str, str]:
+    return bearer("hotline", scopes=HOTLINE_SCOPES, client_id=client_id)
+
+
+async def count_cases(client: httpx.AsyncClient, headers: dict[str, str]) -> int:
+    listed = await client.get(f"{API}/cases", headers=headers)
+    assert listed.status_code == 200, listed.text
+    return len(listed.json()["items"])
+
+
+async def test_every_caller_reads_the_category_catalogue(
+    client: httpx.AsyncClient, bearer: TokenFactory
+) -> None:
+    answer = await client.get(f"{API}/categories", headers=hotline(bearer))
+    assert answer.status_code == 200, answer.text
+    catalogue = answer.json()
+    assert catalogue["version"] == "2026-1"
+    assert any("802" in source for source in catalogue["sources"])
+    codes = {c["code"] for c in catalogue["items"]}
+    assert {"overdue_goods", "overdue_works", "overdue_services"} <= codes
+    assert any(
+        f["field"] == "complainant.uscc" and f["required"] for f in catalogue["common_fields"]
+    )
+
+
+async def test_the_same_work_order_twice_is_one_case(
+    client: httpx.AsyncClient, bearer: TokenFactory
+) -> None:
+    first = await client.post(f"{API}/cases", headers=hotline(bearer), json=complaint())
+    assert first.status_code == 201, first.text
+    again = await client.post(f"{API}/cases", headers=hotline(bearer), json=complaint())
+    assert again.status_code == 200, again.text
+    assert again.json()["id"] == first.json()["id"]
+    assert first.json()["status"] == "received"
+    assert first.json()["channel"] == "hotline"
+    assert await count_cases(client, hotline(bearer)) == 1
+
+
+async def test_the_same_work_order_with_other_content_is_a_conflict(
+    client: httpx.AsyncClient, bearer: TokenFactory
+) -> None:
+    first = await client.post(f"{API}/cases", headers=hotline(bearer), json=complaint())
+    assert first.status_code == 201, first.text
+    other = await client.post(
+        f"{API}/cases", headers=hotline(bearer), json=complaint(amount_owed_fen=50_000_000)
+    )
+    assert other.status_code == 409, other.text
+    assert other.headers["content-type"] == "application/problem+json"
+    assert other.json()["code"] == "work_order_conflict"
+    assert other.json()["field"] == "work_order_no"
+    assert await count_cases(client, hotline(bearer)) == 1
+
+
+async def test_another_hotline_channel_may_reuse_the_number(
+    client: httpx.AsyncClient, bearer: TokenFactory
+) -> None:
+    first = await client.post(f"{API}/cases", headers=hotline(bearer, "a"), json=complaint())
+    second = await client.post(f"{API}/cases", headers=hotline(bearer, "b"), json=complaint())
+    assert (first.status_code, second.status_code) == (201, 201)
+    assert first.json()["id"] != second.json()["id"]
+    assert second.json()["possible_duplicate_of"] == first.json()["id"]
+
+
+async def test_the_hotline_files_with_its_work_order_number(
+    client: httpx.AsyncClient, bearer: TokenFactory
+) -> None:
+    answer = await client.post(
+        f"{API}/cases", headers=hotline(bearer), json=complaint(work_order_no=...)
+    )
+    assert answer.status_code == 422, answer.text
+    assert answer.json()["code"] == "work_order_required"
+
+
+async def test_bad_input_is_a_problem_in_both_languages_and_files_nothing(
+    client: httpx.AsyncClient, bearer: TokenFactory
+) -> None:
+    cases = [
+        (complaint(amount_owed_fen=200_000_000), "amount_owed_exceeds_contract", "amount_owed_fen"),
+        (complaint(category_code="parking"), "category_unknown", "category_code"),
+        (
+            complaint(**{"contract.subject": "works"}),
+            "category_subject_mismatch",
+            "contract.subject",
+        ),
+        (
+            complaint(**{"contract.delivered_on": ...}),
+            "category_field_missing",
+            "contract.delivered_on",
+        ),
+        (
+            complaint(**{"contract.delivered_on": "2025-06-01"}),
+            "contract_date_out_of_range",
+            "contract.delivered_on",
+        ),
+        (
+            complaint(**{"other_proceedings": {"seized": True}}),
+            "other_proceedings_inconsistent",
+            "other_proceedings.bodies",
+        ),
+        (
+            complaint(**{"respondent.region_code": "629999"}),
+            "region_unknown",
+            "respondent.region_code",
+        ),
+        (
+            complaint(
+                **{"complainant.uscc": COMPLAINANT[:-1] + ("0" if COMPLAINANT[-1] != "0" else "1")}
+            ),
+            "uscc_invalid",
+            "complainant.uscc",
+        ),
+    ]
+    for body, code, field in cases:
+        answer = await client.post(f"{API}/cases", headers=hotline(bearer), json=body)
+        assert answer.status_code == 422, (code, answer.text)
+        assert answer.headers["content-type"] == "application/problem+json"
+        problem = answer.json()
+        assert (problem["code"], problem["field"]) == (code, field), problem
+        assert problem["detail"] and problem["detail_zh"] != problem["detail"]
+    schema_refused = await client.post(
+        f"{API}/cases",
+        headers=hotline(bearer),
+        json=complaint(**{"complainant.size_class": "large"}),
+    )
+    assert schema_refused.status_code == 422
+    assert await count_cases(client, hotline(bearer)) == 0
+
+
+async def test_the_web_channel_files_for_its_own_enterprise_only(
+    client: httpx.AsyncClient, bearer: TokenFactory
+) -> None:
+    own = bearer("enterprise", uscc=COMPLAINANT)
+    other = bearer("enterprise", uscc=RESPONDENT)
+    refused = await client.post(f"{API}/cases", headers=other, json=complaint(work_order_no=...))
+    assert refused.status_code == 403, refused.text
+    assert refused.json()["code"] == "complainant_not_self"
+    filed = await client.post(f"{API}/cases", headers=own, json=complaint(work_order_no=...))
+    assert filed.status_code == 201, filed.text
+    assert filed.json()["channel"] == "web"
+    assert await count_cases(client, own) == 1
+    assert await count_cases(client, other) == 0
+
+
+async def test_registry_facts_are_recorded_and_unknowns_said(
+    client: httpx.AsyncClient, bearer: TokenFactory
+) -> None:
+    unknown = await client.post(f"{API}/cases", headers=hotline(bearer), json=complaint())
+    facts = unknown.json()["registry_facts"]
+    assert facts["complainant"]["registered"] is False
+    assert facts["complainant"]["sme_at_contract_date"] == "unknown"
+    await register(client, COMPLAINANT, founded="2025-09-01")
+    known = await client.post(
+        f"{API}/cases", headers=hotline(bearer), json=complaint(work_order_no="GS-2")
+    )
+    facts = known.json()["registry_facts"]
+    assert facts["complainant"]["registered"] is True
+    assert facts["complainant"]["founded_after_contract"] is True
+    assert facts["respondent"]["large"] == "not_applicable"
