@@ -7,17 +7,21 @@ from fastapi import FastAPI
 from sme_common.db.engine import Database
 from sme_common.runtime import ServiceDefinition, create_service_app
 from sme_common.settings import ServiceSettings
+from sme_complaints.callbacks.router import router as callbacks_router
+from sme_complaints.callbacks.worker import callback_delivery
 from sme_complaints.config import Settings
 from sme_complaints.enterprises.consumers import enterprise_directory_consumer
 from sme_complaints.enterprises.router import router as enterprises_router
+from sme_complaints.terms.router import router as terms_router
 
 DEFINITION = ServiceDefinition(
     name="complaints",
     package="sme_complaints",
     title="SME platform — overdue-payment complaints",
-    routers=[enterprises_router],
+    routers=[enterprises_router, terms_router, callbacks_router],
     settings_factory=Settings,
     consumers=[enterprise_directory_consumer],
+    background_tasks=[callback_delivery],
 )
 
 

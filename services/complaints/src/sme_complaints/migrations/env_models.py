@@ -1,0 +1,3 @@
+"""Imports every model module so that ``Base.metadata`` knows all complaints tables."""
+
+import sme_complaints.callbacks.models  # noqa: F401
