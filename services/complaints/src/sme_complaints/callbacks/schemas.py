@@ -41,14 +41,15 @@ class ChannelCreate(BaseModel):
 
 class ChannelUpdate(BaseModel):
     model_config = ConfigDict(
-        extra="forbid", json_schema_extra={"examples": [{"status": "suspended", "version": 1}]}
+        extra="forbid",
+        json_schema_extra={"examples": [{"status": "suspended", "version": 1}]}
     )
 
     name: Name | None = None
     callback_url: Url | None = None
     secret: Secret | None = None
     status: ChannelStatus | None = None
-    version: int = Field(ge=1, le=999_999_999)
+    version: int = Field(strict=True, ge=1, le=999_999_999)
 
 
 class ChannelRead(BaseModel):

@@ -9,7 +9,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from sme_complaints.terms.domain import InterestBasis, PaymentBasis, RespondentType
 
 Day = Annotated[date, Field(ge=date(1990, 1, 1), le=date(2100, 12, 31))]
-Days = Annotated[int, Field(ge=0, le=3650)]
+Days = Annotated[int, Field(strict=True, ge=0, le=3650)]
 
 
 class ContractFactsIn(BaseModel):
@@ -47,9 +47,9 @@ class ContractFactsIn(BaseModel):
         Decimal, Field(ge=0, le=100, max_digits=7, decimal_places=4)
     ] | None = None
     """The agreed late-interest rate, percent a year; none agreed → 0.05% a day."""
-    back_to_back_clause: bool = False
+    back_to_back_clause: Annotated[bool, Field(strict=True)] = False
     """The contract makes payment wait on, or follow, a third party's payment (背靠背条款)."""
-    amount_owed_fen: Annotated[int, Field(ge=0, le=10**15)]
+    amount_owed_fen: Annotated[int, Field(strict=True, ge=0, le=10**15)]
     as_of: Day
     """The day to compute days overdue and interest to (inclusive)."""
 
