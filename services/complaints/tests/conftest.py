@@ -31,7 +31,7 @@ def business_clock() -> Iterator[FixedClock]:
 @pytest.fixture
 def complaints_settings(complaints_database_url: str, auth_dir: Path) -> Settings:
     return Settings(
-        database_url=complaints_database_url,  # type: ignore[arg-type]
+        database_url=complaints_database_url,
         kafka=KafkaSettings(bootstrap_servers="127.0.0.1:1"),
         auth=AuthSettings(jwks_file=auth_dir / "jwks.json"),
         run_workers=False,

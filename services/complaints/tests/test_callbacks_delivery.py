@@ -33,7 +33,7 @@ class Receiver:
         receiver = self
 
         class Handler(BaseHTTPRequestHandler):
-            def do_POST(self) -> None:  # noqa: N802
+            def do_POST(self) -> None:
                 body = self.rfile.read(int(self.headers["Content-Length"])).decode()
                 receiver.received.append({"headers": dict(self.headers), "body": body})
                 failing = receiver.failures > 0
@@ -72,14 +72,21 @@ async def register(
     response = await client.post(
         f"{API}/channels",
         headers=officer(bearer),
-        json={"name": "甘肃12345热线", "client_id": client_id, "callback_url": url, "secret": SECRET},
+        json={
+            "name": "甘肃12345热线",
+            "client_id": client_id,
+            "callback_url": url,
+            "secret": SECRET,
+        },
     )
     assert response.status_code == 201, response.text
     assert "secret" not in response.json()
     return str(response.json()["id"])
 
 
-async def queue(client: httpx.AsyncClient, channel_id: str, case_id: str, status: str, minute: int) -> str:
+async def queue(
+    client: httpx.AsyncClient, channel_id: str, case_id: str, status: str, minute: int
+) -> str:
     async with UnitOfWork(client.app.state.database) as uow:  # type: ignore[attr-defined]
         delivery_id = await queue_status_change(
             uow,
@@ -126,12 +133,22 @@ async def test_retries_with_backoff_until_acknowledged_in_case_order(
     for request in receiver.received:
         headers = request["headers"]
         assert verify(SECRET, headers["X-Timestamp"], request["body"], headers["X-Signature"])
-        assert not verify("another-secret-0123456789abcdefgh", headers["X-Timestamp"], request["body"], headers["X-Signature"])
+        assert not verify(
+            "another-secret-0123456789abcdefgh",
+            headers["X-Timestamp"],
+            request["body"],
+            headers["X-Signature"],
+        )
     assert [json.loads(r["body"])["status"] for r in receiver.received] == [
-        "received", "received", "received", "accepted",
+        "received",
+        "received",
+        "received",
+        "accepted",
     ]
 
-    log = await client.get(f"{API}/channels/{channel}/deliveries", headers=hotline(bearer, "gansu-12345"))
+    log = await client.get(
+        f"{API}/channels/{channel}/deliveries", headers=hotline(bearer, "gansu-12345")
+    )
     assert log.status_code == 200, log.text
     items = log.json()["items"]
     assert [i["id"] for i in items] == [first, second]
@@ -155,7 +172,9 @@ async def test_a_receiver_that_is_down_is_logged_and_retried_on_request(
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
-    channel = await register(client, bearer, client_id="agency-x", url=f"http://127.0.0.1:{port}/cb")
+    channel = await register(
+        client, bearer, client_id="agency-x", url=f"http://127.0.0.1:{port}/cb"
+    )
     delivery = await queue(client, channel, "case_b", "received", 1)
     assert await run(client, complaints_settings) == 1
     assert await run(client, complaints_settings) == 0
@@ -196,7 +215,9 @@ async def test_a_channel_reads_its_own_log_and_changes_and_no_other(
         assert response.status_code == 404, response.text
         assert response.json()["code"] == "channel_not_found"
     no_client = bearer("hotline", region="620000", scopes=("complaints:read",))
-    assert (await client.get(f"{API}/channels/{mine}/deliveries", headers=no_client)).status_code == 404
+    assert (
+        await client.get(f"{API}/channels/{mine}/deliveries", headers=no_client)
+    ).status_code == 404
     theirs = await client.get(f"{API}/channels/{other}/changes", headers=stranger)
     assert [c["case_id"] for c in theirs.json()["items"]] == ["case_d"]
     bad = await client.get(f"{API}/channels/{mine}/changes", params={"cursor": "!!"}, headers=own)
@@ -224,6 +245,11 @@ async def test_callback_urls_are_https_outside_the_allowlist(
     dup = await client.post(
         f"{API}/channels",
         headers=officer(bearer),
-        json={"name": "x", "client_id": "dup", "callback_url": "https://a.example/cb", "secret": SECRET},
+        json={
+            "name": "x",
+            "client_id": "dup",
+            "callback_url": "https://a.example/cb",
+            "secret": SECRET,
+        },
     )
     assert dup.status_code == 409

@@ -31,89 +31,188 @@ CASES = [
     (
         "government, 30 days from delivery, 0.05% a day: 1,000,000 yuan × 30 days = 15,000 yuan",
         ContractFacts(GOV, D("2025-06-15"), PaymentBasis.DELIVERY, 100_000_000, D("2025-07-01")),
-        D("2025-08-30"), "sc_802_2025", 30, D("2025-07-01"), D("2025-07-31"), 30,
-        InterestBasis.STATUTORY_DAILY, 1_500_000,
+        D("2025-08-30"),
+        "sc_802_2025",
+        30,
+        D("2025-07-01"),
+        D("2025-07-31"),
+        30,
+        InterestBasis.STATUTORY_DAILY,
+        1_500_000,
     ),
     (
         "public institution, agreed 90 days capped at 60; 12,345,678 fen × 0.0005 × 10 = 61,728.39",
         ContractFacts(
-            INST, D("2025-07-01"), PaymentBasis.DELIVERY, 12_345_678, D("2025-07-10"),
+            INST,
+            D("2025-07-01"),
+            PaymentBasis.DELIVERY,
+            12_345_678,
+            D("2025-07-10"),
             agreed_term_days=90,
         ),
-        D("2025-09-18"), "sc_802_2025", 60, D("2025-07-10"), D("2025-09-08"), 10,
-        InterestBasis.STATUTORY_DAILY, 61_728,
+        D("2025-09-18"),
+        "sc_802_2025",
+        60,
+        D("2025-07-10"),
+        D("2025-09-08"),
+        10,
+        InterestBasis.STATUTORY_DAILY,
+        61_728,
     ),
     (
         "public institution, agreed 45 days (within 60) under the 2020 regulation",
         ContractFacts(
-            INST, D("2021-03-01"), PaymentBasis.DELIVERY, 2_000_000, D("2021-03-10"),
+            INST,
+            D("2021-03-01"),
+            PaymentBasis.DELIVERY,
+            2_000_000,
+            D("2021-03-10"),
             agreed_term_days=45,
         ),
-        D("2021-05-04"), "sc_728_2020", 45, D("2021-03-10"), D("2021-04-24"), 10,
-        InterestBasis.STATUTORY_DAILY, 10_000,
+        D("2021-05-04"),
+        "sc_728_2020",
+        45,
+        D("2021-03-10"),
+        D("2021-04-24"),
+        10,
+        InterestBasis.STATUTORY_DAILY,
+        10_000,
     ),
     (
         "large enterprise 2025, 60 days; agreed 2.00% below the LPR 3.00%: 1e8 × 3% × 10 / 360",
         ContractFacts(
-            LARGE, D("2025-06-01"), PaymentBasis.DELIVERY, 100_000_000, D("2025-06-10"),
+            LARGE,
+            D("2025-06-01"),
+            PaymentBasis.DELIVERY,
+            100_000_000,
+            D("2025-06-10"),
             agreed_annual_rate_percent=Decimal("2.00"),
         ),
-        D("2025-08-19"), "sc_802_2025", 60, D("2025-06-10"), D("2025-08-09"), 10,
-        InterestBasis.LPR_FLOOR, 83_333,
+        D("2025-08-19"),
+        "sc_802_2025",
+        60,
+        D("2025-06-10"),
+        D("2025-08-09"),
+        10,
+        InterestBasis.LPR_FLOOR,
+        83_333,
     ),
     (
         "large enterprise 2020, agreed 90 days and 6% (above the LPR 3.45%): 5e7 × 6% × 30 / 360",
         ContractFacts(
-            LARGE, D("2023-09-01"), PaymentBasis.DELIVERY, 50_000_000, D("2023-10-01"),
-            agreed_term_days=90, agreed_annual_rate_percent=Decimal("6"),
+            LARGE,
+            D("2023-09-01"),
+            PaymentBasis.DELIVERY,
+            50_000_000,
+            D("2023-10-01"),
+            agreed_term_days=90,
+            agreed_annual_rate_percent=Decimal("6"),
         ),
-        D("2024-01-29"), "sc_728_2020", 90, D("2023-10-01"), D("2023-12-30"), 30,
-        InterestBasis.AGREED, 250_000,
+        D("2024-01-29"),
+        "sc_728_2020",
+        90,
+        D("2023-10-01"),
+        D("2023-12-30"),
+        30,
+        InterestBasis.AGREED,
+        250_000,
     ),
     (
         "acceptance not done within the agreed 15 days: the term runs from the period's end",
         ContractFacts(
-            GOV, D("2025-07-01"), PaymentBasis.ACCEPTANCE, 100_000_000, D("2025-08-01"),
+            GOV,
+            D("2025-07-01"),
+            PaymentBasis.ACCEPTANCE,
+            100_000_000,
+            D("2025-08-01"),
             inspection_period_days=15,
         ),
-        D("2025-10-15"), "sc_802_2025", 30, D("2025-08-16"), D("2025-09-15"), 30,
-        InterestBasis.STATUTORY_DAILY, 1_500_000,
+        D("2025-10-15"),
+        "sc_802_2025",
+        30,
+        D("2025-08-16"),
+        D("2025-09-15"),
+        30,
+        InterestBasis.STATUTORY_DAILY,
+        1_500_000,
     ),
     (
         "acceptance after the agreed period counts from the period's end, not the late acceptance",
         ContractFacts(
-            GOV, D("2025-07-01"), PaymentBasis.ACCEPTANCE, 100_000_000, D("2025-08-01"),
-            inspection_period_days=15, accepted_on=D("2025-09-01"),
+            GOV,
+            D("2025-07-01"),
+            PaymentBasis.ACCEPTANCE,
+            100_000_000,
+            D("2025-08-01"),
+            inspection_period_days=15,
+            accepted_on=D("2025-09-01"),
         ),
-        D("2025-10-15"), "sc_802_2025", 30, D("2025-08-16"), D("2025-09-15"), 30,
-        InterestBasis.STATUTORY_DAILY, 1_500_000,
+        D("2025-10-15"),
+        "sc_802_2025",
+        30,
+        D("2025-08-16"),
+        D("2025-09-15"),
+        30,
+        InterestBasis.STATUTORY_DAILY,
+        1_500_000,
     ),
     (
         "acceptance within the agreed period: the term runs from acceptance",
         ContractFacts(
-            GOV, D("2025-07-01"), PaymentBasis.ACCEPTANCE, 100_000_000, D("2025-08-01"),
-            inspection_period_days=15, accepted_on=D("2025-08-10"),
+            GOV,
+            D("2025-07-01"),
+            PaymentBasis.ACCEPTANCE,
+            100_000_000,
+            D("2025-08-01"),
+            inspection_period_days=15,
+            accepted_on=D("2025-08-10"),
         ),
-        D("2025-10-15"), "sc_802_2025", 30, D("2025-08-10"), D("2025-09-09"), 36,
-        InterestBasis.STATUTORY_DAILY, 1_800_000,
+        D("2025-10-15"),
+        "sc_802_2025",
+        30,
+        D("2025-08-10"),
+        D("2025-09-09"),
+        36,
+        InterestBasis.STATUTORY_DAILY,
+        1_800_000,
     ),
     (
         "settlement: from the confirmed amount; 1,000 fen × 0.0005 = 0.5 fen rounds half up to 1",
         ContractFacts(
-            LARGE, D("2025-07-01"), PaymentBasis.SETTLEMENT, 1_000,
-            settlement_confirmed_on=D("2025-07-20"), agreed_term_days=30,
+            LARGE,
+            D("2025-07-01"),
+            PaymentBasis.SETTLEMENT,
+            1_000,
+            settlement_confirmed_on=D("2025-07-20"),
+            agreed_term_days=30,
         ),
-        D("2025-08-20"), "sc_802_2025", 30, D("2025-07-20"), D("2025-08-19"), 1,
-        InterestBasis.STATUTORY_DAILY, 1,
+        D("2025-08-20"),
+        "sc_802_2025",
+        30,
+        D("2025-07-20"),
+        D("2025-08-19"),
+        1,
+        InterestBasis.STATUTORY_DAILY,
+        1,
     ),
     (
         "999 fen × 0.0005 = 0.4995 fen rounds down to 0",
         ContractFacts(
-            LARGE, D("2025-07-01"), PaymentBasis.SETTLEMENT, 999,
-            settlement_confirmed_on=D("2025-07-20"), agreed_term_days=30,
+            LARGE,
+            D("2025-07-01"),
+            PaymentBasis.SETTLEMENT,
+            999,
+            settlement_confirmed_on=D("2025-07-20"),
+            agreed_term_days=30,
         ),
-        D("2025-08-20"), "sc_802_2025", 30, D("2025-07-20"), D("2025-08-19"), 1,
-        InterestBasis.STATUTORY_DAILY, 0,
+        D("2025-08-20"),
+        "sc_802_2025",
+        30,
+        D("2025-07-20"),
+        D("2025-08-19"),
+        1,
+        InterestBasis.STATUTORY_DAILY,
+        0,
     ),
 ]
 
@@ -142,7 +241,12 @@ def test_not_overdue_on_the_last_day_and_no_interest() -> None:
 
 def test_acceptance_still_in_time_has_no_due_date_yet() -> None:
     facts = ContractFacts(
-        GOV, D("2025-07-01"), PaymentBasis.ACCEPTANCE, 100, D("2025-08-01"), inspection_period_days=15
+        GOV,
+        D("2025-07-01"),
+        PaymentBasis.ACCEPTANCE,
+        100,
+        D("2025-08-01"),
+        inspection_period_days=15,
     )
     result = evaluate(facts, D("2025-08-16"))
     assert (result.due_on, result.days_overdue, result.interest) == (None, 0, None)
@@ -152,7 +256,12 @@ def test_acceptance_still_in_time_has_no_due_date_yet() -> None:
 
 def test_large_enterprise_agreed_term_prevails_under_2025_and_is_flagged_when_longer() -> None:
     facts = ContractFacts(
-        LARGE, D("2025-07-01"), PaymentBasis.DELIVERY, 100, D("2025-07-01"), agreed_term_days=90,
+        LARGE,
+        D("2025-07-01"),
+        PaymentBasis.DELIVERY,
+        100,
+        D("2025-07-01"),
+        agreed_term_days=90,
         back_to_back_clause=True,
     )
     result = evaluate(facts, D("2025-09-29"))
@@ -162,8 +271,8 @@ def test_large_enterprise_agreed_term_prevails_under_2025_and_is_flagged_when_lo
 
 
 @pytest.mark.parametrize(
-    ("signed", "code"), [("2025-05-31", "sc_728_2020"), ("2025-06-01", "sc_802_2025"),
-                         ("2020-09-01", "sc_728_2020")]
+    ("signed", "code"),
+    [("2025-05-31", "sc_728_2020"), ("2025-06-01", "sc_802_2025"), ("2020-09-01", "sc_728_2020")],
 )
 def test_the_version_follows_the_signing_date(signed: str, code: str) -> None:
     assert regulation_on(D(signed)).code == code
@@ -172,27 +281,59 @@ def test_the_version_follows_the_signing_date(signed: str, code: str) -> None:
 @pytest.mark.parametrize(
     ("facts", "as_of", "code"),
     [
-        (ContractFacts(GOV, D("2020-08-31"), PaymentBasis.DELIVERY, 1, D("2020-09-10")),
-         D("2021-01-01"), "regulation_not_in_force"),
-        (ContractFacts(LARGE, D("2025-05-31"), PaymentBasis.DELIVERY, 1, D("2025-06-10")),
-         D("2025-12-01"), "agreed_term_required"),
-        (ContractFacts(GOV, D("2025-07-01"), PaymentBasis.DELIVERY, 1), D("2025-12-01"),
-         "delivered_on_required"),
-        (ContractFacts(GOV, D("2025-07-01"), PaymentBasis.SETTLEMENT, 1), D("2025-12-01"),
-         "settlement_confirmed_on_required"),
-        (ContractFacts(GOV, D("2025-07-01"), PaymentBasis.ACCEPTANCE, 1, D("2025-07-02")),
-         D("2025-12-01"), "inspection_period_required"),
-        (ContractFacts(GOV, D("2025-07-01"), PaymentBasis.ACCEPTANCE, 1, D("2025-07-02"),
-                       inspection_period_days=5, accepted_on=D("2025-07-01")),
-         D("2025-12-01"), "accepted_before_delivery"),
-        (ContractFacts(LARGE, D("2026-01-10"), PaymentBasis.DELIVERY, 1, D("2026-01-10"),
-                       agreed_annual_rate_percent=Decimal("5")),
-         D("2026-06-01"), "lpr_not_known"),
+        (
+            ContractFacts(GOV, D("2020-08-31"), PaymentBasis.DELIVERY, 1, D("2020-09-10")),
+            D("2021-01-01"),
+            "regulation_not_in_force",
+        ),
+        (
+            ContractFacts(LARGE, D("2025-05-31"), PaymentBasis.DELIVERY, 1, D("2025-06-10")),
+            D("2025-12-01"),
+            "agreed_term_required",
+        ),
+        (
+            ContractFacts(GOV, D("2025-07-01"), PaymentBasis.DELIVERY, 1),
+            D("2025-12-01"),
+            "delivered_on_required",
+        ),
+        (
+            ContractFacts(GOV, D("2025-07-01"), PaymentBasis.SETTLEMENT, 1),
+            D("2025-12-01"),
+            "settlement_confirmed_on_required",
+        ),
+        (
+            ContractFacts(GOV, D("2025-07-01"), PaymentBasis.ACCEPTANCE, 1, D("2025-07-02")),
+            D("2025-12-01"),
+            "inspection_period_required",
+        ),
+        (
+            ContractFacts(
+                GOV,
+                D("2025-07-01"),
+                PaymentBasis.ACCEPTANCE,
+                1,
+                D("2025-07-02"),
+                inspection_period_days=5,
+                accepted_on=D("2025-07-01"),
+            ),
+            D("2025-12-01"),
+            "accepted_before_delivery",
+        ),
+        (
+            ContractFacts(
+                LARGE,
+                D("2026-01-10"),
+                PaymentBasis.DELIVERY,
+                1,
+                D("2026-01-10"),
+                agreed_annual_rate_percent=Decimal("5"),
+            ),
+            D("2026-06-01"),
+            "lpr_not_known",
+        ),
     ],
 )
-def test_what_cannot_be_determined_is_refused(
-    facts: ContractFacts, as_of: date, code: str
-) -> None:
+def test_what_cannot_be_determined_is_refused(facts: ContractFacts, as_of: date, code: str) -> None:
     with pytest.raises(InvalidInput) as raised:
         evaluate(facts, as_of)
     assert raised.value.code == code
@@ -200,8 +341,14 @@ def test_what_cannot_be_determined_is_refused(
 
 @pytest.mark.parametrize(
     ("day", "rate"),
-    [("2019-08-20", "4.25"), ("2020-04-19", "4.05"), ("2020-04-20", "3.85"),
-     ("2021-12-19", "3.85"), ("2021-12-20", "3.80"), ("2025-06-01", "3.00")],
+    [
+        ("2019-08-20", "4.25"),
+        ("2020-04-19", "4.05"),
+        ("2020-04-20", "3.85"),
+        ("2021-12-19", "3.85"),
+        ("2021-12-20", "3.80"),
+        ("2025-06-01", "3.00"),
+    ],
 )
 def test_the_lpr_in_force_on_a_day(day: str, rate: str) -> None:
     assert lpr_table().on(D(day)).rate_percent == Decimal(rate)

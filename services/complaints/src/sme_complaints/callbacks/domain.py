@@ -28,11 +28,13 @@ def verify(secret: str, timestamp: str, body: str, signature: str) -> bool:
     return hmac.compare_digest(sign(secret, timestamp, body), signature)
 
 
-def backoff_s(attempts: int, *, initial_s: float, max_s: float, rng: random.Random | None = None) -> float:
+def backoff_s(
+    attempts: int, *, initial_s: float, max_s: float, rng: random.Random | None = None
+) -> float:
     """The wait after the ``attempts``-th failed attempt: ``initial_s`` × 2^(attempts−1), capped at
     ``max_s``, plus up to 10 % jitter (still within the cap)."""
-    base = min(max_s, initial_s * 2 ** min(max(attempts - 1, 0), 30))
-    jitter = (rng or random).uniform(0, base * 0.1)
+    base = min(max_s, initial_s * float(2 ** min(max(attempts - 1, 0), 30)))
+    jitter: float = (rng or random.Random()).uniform(0, base * 0.1)  # noqa: S311  (jitter, not a secret)
     return min(max_s, base + jitter)
 
 

@@ -77,9 +77,7 @@ class CallbackAttempt(Base):
     __tablename__ = "callback_attempt"
 
     id: Mapped[int] = mapped_column(BigInteger, Identity(always=True), primary_key=True)
-    delivery_id: Mapped[str] = mapped_column(
-        Text, ForeignKey("callback_delivery.id"), index=True
-    )
+    delivery_id: Mapped[str] = mapped_column(Text, ForeignKey("callback_delivery.id"), index=True)
     attempted_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     status_code: Mapped[int | None] = mapped_column(Integer)
     error: Mapped[str | None] = mapped_column(Text)

@@ -58,7 +58,7 @@ async def register_channel(
 
 @router.get("/channels", response_model=ChannelPage)
 async def list_channels(
-    request: Request, principal: Annotated[Principal, Depends(channel_manager)]
+    request: Request, _principal: Annotated[Principal, Depends(channel_manager)]
 ) -> ChannelPage:
     """Every channel."""
     return await service.list_channels(request.app.state.database)

@@ -41,8 +41,7 @@ class ChannelCreate(BaseModel):
 
 class ChannelUpdate(BaseModel):
     model_config = ConfigDict(
-        extra="forbid",
-        json_schema_extra={"examples": [{"status": "suspended", "version": 1}]}
+        extra="forbid", json_schema_extra={"examples": [{"status": "suspended", "version": 1}]}
     )
 
     name: Name | None = None

@@ -172,7 +172,9 @@ async def update_channel(
             assert secret is not None  # written with the channel
             secret.secret = command.secret
             secret.set_at = now
-            uow.audit("channel.secret_set", "channel", channel.id, detail={"set_at": now.isoformat()})
+            uow.audit(
+                "channel.secret_set", "channel", channel.id, detail={"set_at": now.isoformat()}
+            )
         channel.version += 1
         channel.updated_at = now
         channel.updated_by = actor.subject
@@ -426,7 +428,13 @@ async def _claim(
 
 
 async def _send(
-    client: httpx.AsyncClient, *, delivery_id: str, url: str, secret: str, body: str, timeout_s: float
+    client: httpx.AsyncClient,
+    *,
+    delivery_id: str,
+    url: str,
+    secret: str,
+    body: str,
+    timeout_s: float,
 ) -> tuple[int | None, str | None, int]:
     timestamp = str(int(clock.now().timestamp()))
     headers = {
@@ -508,5 +516,3 @@ async def deliver_due(
             settings=settings,
         )
     return len(claimed)
-
-

@@ -312,9 +312,7 @@ def _term(facts: ContractFacts, reg: Regulation, lines: list[Line]) -> int:
     return default
 
 
-def _start(
-    facts: ContractFacts, reg: Regulation, as_of: date, lines: list[Line]
-) -> date | None:
+def _start(facts: ContractFacts, reg: Regulation, as_of: date, lines: list[Line]) -> date | None:
     if facts.payment_basis is PaymentBasis.SETTLEMENT:
         art = reg.articles["settlement"]
         confirmed = _require(
@@ -406,9 +404,7 @@ def _fen(value: Decimal) -> int:
     return int(value.quantize(Decimal(1), rounding=ROUND_HALF_UP))
 
 
-def _interest(
-    facts: ContractFacts, reg: Regulation, days: int, lines: list[Line]
-) -> Interest:
+def _interest(facts: ContractFacts, reg: Regulation, days: int, lines: list[Line]) -> Interest:
     art = reg.articles["interest"]
     amount = Decimal(facts.amount_owed_fen)
     agreed = facts.agreed_annual_rate_percent

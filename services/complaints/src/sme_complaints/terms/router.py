@@ -94,7 +94,7 @@ def to_read(result: domain.Evaluation, body: ContractFactsIn) -> PaymentTermsEva
     responses=problems(codes={422: CODES}),
 )
 async def evaluate_payment_terms(
-    body: ContractFactsIn, principal: Annotated[Principal, Depends(terms_reader)]
+    body: ContractFactsIn, _principal: Annotated[Principal, Depends(terms_reader)]
 ) -> PaymentTermsEvaluation:
     """When payment fell due under the payment regulation in force at signing (国务院令第728号 or
     第802号), the days overdue on ``as_of`` and the late interest to that day (integer fen), with

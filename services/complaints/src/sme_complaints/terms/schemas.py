@@ -43,9 +43,9 @@ class ContractFactsIn(BaseModel):
     accepted_on: Day | None = None
     settlement_confirmed_on: Day | None = None
     agreed_term_days: Days | None = None
-    agreed_annual_rate_percent: Annotated[
-        Decimal, Field(ge=0, le=100, max_digits=7, decimal_places=4)
-    ] | None = None
+    agreed_annual_rate_percent: (
+        Annotated[Decimal, Field(ge=0, le=100, max_digits=7, decimal_places=4)] | None
+    ) = None
     """The agreed late-interest rate, percent a year; none agreed → 0.05% a day."""
     back_to_back_clause: Annotated[bool, Field(strict=True)] = False
     """The contract makes payment wait on, or follow, a third party's payment (背靠背条款)."""

@@ -69,9 +69,7 @@ def upgrade() -> None:
     op.create_table(
         "callback_attempt",
         sa.Column("id", sa.BigInteger, sa.Identity(always=True), primary_key=True),
-        sa.Column(
-            "delivery_id", sa.Text, sa.ForeignKey("callback_delivery.id"), nullable=False
-        ),
+        sa.Column("delivery_id", sa.Text, sa.ForeignKey("callback_delivery.id"), nullable=False),
         sa.Column("attempted_at", TS, nullable=False),
         sa.Column("status_code", sa.Integer),
         sa.Column("error", sa.Text),
