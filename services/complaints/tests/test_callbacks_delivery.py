@@ -4,6 +4,7 @@ read them."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 import socket
 import threading
@@ -20,6 +21,7 @@ from sme_common.db import UnitOfWork
 from sme_common.testing.plugin import TokenFactory
 from sme_complaints.callbacks.domain import verify
 from sme_complaints.callbacks.service import deliver_due, queue_status_change
+from sme_complaints.callbacks.worker import callback_delivery
 from sme_complaints.config import Settings
 
 SECRET = "s3cret-for-tests-0123456789abcdef"
@@ -253,3 +255,46 @@ async def test_callback_urls_are_https_outside_the_allowlist(
         },
     )
     assert dup.status_code == 409
+
+
+async def test_a_change_queued_in_a_unit_of_work_that_rolls_back_is_not_sent(
+    client: httpx.AsyncClient, bearer: TokenFactory, complaints_settings: Settings
+) -> None:
+    channel = await register(client, bearer, client_id="gansu-12345", url="https://h.example/cb")
+    async with UnitOfWork(client.app.state.database) as uow:  # type: ignore[attr-defined]
+        await queue_status_change(
+            uow,
+            channel_id=channel,
+            case_id="case_e",
+            work_order_no=None,
+            status="received",
+            occurred_at=datetime(2026, 11, 26, 1, 0, tzinfo=UTC),
+            payload={},
+        )
+        # no commit: the case's own change failed, so its callback goes too
+    log = await client.get(f"{API}/channels/{channel}/deliveries", headers=officer(bearer))
+    assert log.json()["items"] == []
+    assert await run(client, complaints_settings) == 0
+
+
+async def test_the_background_worker_delivers(
+    client: httpx.AsyncClient,
+    bearer: TokenFactory,
+    receiver: Receiver,
+    complaints_settings: Settings,
+) -> None:
+    receiver.failures = 0
+    channel = await register(client, bearer, client_id="gansu-12345", url=receiver.url)
+    delivery = await queue(client, channel, "case_f", "received", 1)
+    stop = asyncio.Event()
+    settings = complaints_settings.model_copy(update={"callback_interval_s": 0.05})
+    task = asyncio.create_task(
+        callback_delivery(settings, client.app.state.database, stop)  # type: ignore[attr-defined]
+    )
+    for _ in range(100):
+        if receiver.received:
+            break
+        await asyncio.sleep(0.05)
+    stop.set()
+    await asyncio.wait_for(task, timeout=5)
+    assert [r["headers"]["X-Delivery-Id"] for r in receiver.received] == [delivery]

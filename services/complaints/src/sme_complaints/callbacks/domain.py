@@ -18,7 +18,8 @@ SIGNATURE_PREFIX = "sha256="
 
 def sign(secret: str, timestamp: str, body: str) -> str:
     """``sha256=`` + hex HMAC-SHA256 with the channel's secret over ``timestamp + "." + body``
-    (the body exactly as sent, UTF-8). The receiver recomputes it, compares in constant time and
+    (the body exactly as sent, UTF-8; ``timestamp`` is Unix seconds, sent as ``X-Timestamp``).
+    The receiver recomputes it, compares in constant time and
     refuses a timestamp too far from its clock (replays)."""
     mac = hmac.new(secret.encode(), f"{timestamp}.{body}".encode(), hashlib.sha256)
     return SIGNATURE_PREFIX + mac.hexdigest()

@@ -18,6 +18,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import httpx
+import structlog
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
@@ -55,6 +56,7 @@ CURSOR = PositionCursor()
 PENDING = "pending"
 DELIVERED = "delivered"
 ERROR_MAX = 500
+log = structlog.get_logger(__name__)
 
 
 def _read(channel: Channel) -> ChannelRead:
@@ -514,5 +516,13 @@ async def deliver_due(
             attempted_at=attempted_at,
             outcome=outcome,
             settings=settings,
+        )
+        status_code, error, duration_ms = outcome
+        log.info(
+            "callback_attempt",
+            delivery_id=delivery_id,
+            status_code=status_code,
+            error=error,
+            duration_ms=duration_ms,
         )
     return len(claimed)
