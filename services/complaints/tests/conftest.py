@@ -29,19 +29,27 @@ def business_clock() -> Iterator[FixedClock]:
         yield fixed
 
 
-@pytest_asyncio.fixture
-async def client(
-    complaints_database_url: str, auth_dir: Path, business_clock: FixedClock
-) -> AsyncIterator[httpx.AsyncClient]:
-    """The complaints API on an isolated transaction (rolled back after the test); no workers."""
-    settings = Settings(
-        database_url=complaints_database_url,  # type: ignore[arg-type]
+@pytest.fixture
+def complaints_settings(complaints_database_url: str, auth_dir: Path) -> Settings:
+    return Settings(
+        database_url=complaints_database_url,
         kafka=KafkaSettings(bootstrap_servers="127.0.0.1:1"),
         auth=AuthSettings(jwks_file=auth_dir / "jwks.json"),
         run_workers=False,
+        callback_http_hosts=["127.0.0.1"],
+        callback_backoff_initial_s=10.0,
+        callback_backoff_max_s=600.0,
+        callback_timeout_s=5.0,
     )
+
+
+@pytest_asyncio.fixture
+async def client(
+    complaints_database_url: str, complaints_settings: Settings, business_clock: FixedClock
+) -> AsyncIterator[httpx.AsyncClient]:
+    """The complaints API on an isolated transaction (rolled back after the test); no workers."""
     async for database in isolated_database(complaints_database_url):
-        app = create_app(settings, database=database)
+        app = create_app(complaints_settings, database=database)
         transport = httpx.ASGITransport(app=app)
         async with httpx.AsyncClient(transport=transport, base_url="http://complaints") as c:
             c.app = app  # type: ignore[attr-defined]

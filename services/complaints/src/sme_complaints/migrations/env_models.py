@@ -1,3 +1,4 @@
 """Imports every model module so that ``Base.metadata`` knows all complaints tables."""
 
+import sme_complaints.callbacks.models
 import sme_complaints.cases.models  # noqa: F401
