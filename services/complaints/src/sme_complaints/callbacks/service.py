@@ -213,6 +213,35 @@ def status_body(
     )
 
 
+async def notify_channel_of(
+    uow: UnitOfWork,
+    *,
+    client_id: str,
+    case_id: str,
+    work_order_no: str | None,
+    status: str,
+    occurred_at: datetime,
+    payload: dict[str, Any],
+) -> str | None:
+    """Queue a case's change for the channel registered for the client that filed it (the
+    hotline's ``client_id``); a client with no registered channel gets no callback (it may still
+    poll its cases). Returns the delivery id, or None."""
+    channel_id = (
+        await uow.session.execute(select(Channel.id).where(Channel.client_id == client_id))
+    ).scalar_one_or_none()
+    if channel_id is None:
+        return None
+    return await queue_status_change(
+        uow,
+        channel_id=channel_id,
+        case_id=case_id,
+        work_order_no=work_order_no,
+        status=status,
+        occurred_at=occurred_at,
+        payload=payload,
+    )
+
+
 async def queue_status_change(
     uow: UnitOfWork,
     *,

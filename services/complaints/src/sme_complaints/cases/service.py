@@ -37,6 +37,7 @@ from sme_common.ids import UsccError, validate_uscc
 from sme_common.pagination import KeyCursor, split_page
 from sme_common.problems import Resource, expect_version, not_found
 from sme_common.reference.regions import RegionCatalog
+from sme_complaints.callbacks import service as callbacks
 from sme_complaints.cases import domain, repository
 from sme_complaints.cases.domain import (
     ACCEPTING_DEPARTMENT,
@@ -836,8 +837,18 @@ async def status_changed(
     holds its new state and version (and before the commit): intake (``file``), every step of
     ``take_step`` (``accept`` … ``visit``, ``pause`` and ``resume`` included) and a breached
     deadline (``overdue``, from ``mark_overdue``; ``details`` then has ``clock``, ``due_on``,
-    ``department_id``, ``escalated_to``). Publishes the case's events (one per party with a USCC
-    the register knows, keyed by it). The hotline's status callbacks hook in here."""
+    ``department_id``, ``escalated_to``). Queues the signed status callback to the channel that
+    filed the case (the hotline must see every status change) and publishes the case's events
+    (one per party with a USCC the register knows, keyed by it)."""
+    await callbacks.notify_channel_of(
+        uow,
+        client_id=case.channel_id,
+        case_id=case.id,
+        work_order_no=case.work_order_no,
+        status=case.status,
+        occurred_at=at,
+        payload={"action": action, "version": case.version, **_callback_details(details)},
+    )
     model = _EVENTS.get(action)
     if model is None:
         return
@@ -864,6 +875,16 @@ async def status_changed(
             **extra,
         )
         uow.publish(CASE_TOPIC, case_event(payload))
+
+
+def _callback_details(details: dict[str, Any]) -> dict[str, Any]:
+    """What of a step's details the filing channel is told: its reasons, deadlines and routing,
+    as JSON (dates as ISO text); never the complainant's contact (it is not in the details)."""
+    return {
+        key: value.isoformat() if isinstance(value, date | datetime) else value
+        for key, value in details.items()
+        if isinstance(value, str | int | bool | date | datetime) or value is None
+    }
 
 
 # --- overdue ----------------------------------------------------------------------------------
