@@ -27,3 +27,20 @@ budget_manager = require(roles=(Role.PROVINCE_OFFICER,), scope="funding:write")
 """Funds are set up and allocated by the province (省级财政/主管部门)."""
 ledger_reader = require(roles=(Role.PROVINCE_OFFICER, Role.PLATFORM_ADMIN), scope="funding:read")
 """The ledger is the province's oversight (and the platform admin's)."""
+payment_reader = require(
+    roles=(Role.PROVINCE_OFFICER, Role.CITY_OFFICER, Role.PLATFORM_ADMIN, Role.AGENCY_SYSTEM),
+    scope="funding:read",
+)
+"""Payment batches (支付批次): the province's officers, a 市州's officers for their own 市州's
+batches, the platform admin, and the paying bank's or treasury's system (``agency_system`` with
+``funding:read``) that fetches the export."""
+payment_maker = require(
+    roles=(Role.PROVINCE_OFFICER, Role.CITY_OFFICER, Role.PLATFORM_ADMIN), scope="funding:write"
+)
+"""Making, sealing and withdrawing a batch: officers who pay (province, 市州), the platform admin."""
+payment_results = require(
+    roles=(Role.PROVINCE_OFFICER, Role.CITY_OFFICER, Role.PLATFORM_ADMIN, Role.AGENCY_SYSTEM),
+    scope="funding:write",
+)
+"""Posting the bank's results: the officers as ``payment_maker``, and the treasury's system
+(``agency_system`` with ``funding:write``, 国库集中支付) posting them directly, within its region."""
