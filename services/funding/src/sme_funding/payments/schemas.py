@@ -7,6 +7,7 @@ from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
+from sme_common.ids import make_uscc
 from sme_common.pagination import CursorParameter
 from sme_common.text import CLEAN_TEXT
 from sme_funding.payments.domain import BatchStatus, LineStatus, Outcome
@@ -21,6 +22,43 @@ BankReference = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_.:/-]{1,6
 FailureReason = Annotated[str, Field(min_length=1, max_length=500), CLEAN_TEXT]
 
 EXAMPLE_AT = "2026-06-15T02:00:00+00:00"
+EXAMPLE_USCC = make_uscc(region="620102", body="MA000001")
+EXAMPLE_LINE: dict[str, Any] = {
+    "id": "pl_0a1b2c3d4e5f6789",
+    "position": 1,
+    "entitlement_id": "ent_5f2a9c01d3e4b677",
+    "policy_code": "GS-ZJTX-PROV-FIRST",
+    "payee_kind": "enterprise",
+    "payee_id": EXAMPLE_USCC,
+    "uscc": EXAMPLE_USCC,
+    "payee_account_ref": None,
+    "region_code": "620100",
+    "amount_fen": 30_000_000,
+    "status": "pending",
+    "result_on": None,
+    "bank_reference": None,
+    "failure_reason": None,
+    "result_at": None,
+}
+EXAMPLE_BATCH_READ: dict[str, Any] = {
+    "id": "pay_0a1b2c3d4e5f",
+    "province_code": "620000",
+    "region_code": "620100",
+    "fund_code": "sme-development-fund",
+    "year": 2026,
+    "payee_kind": "enterprise",
+    "status": "draft",
+    "control": {"count": 1, "sum_fen": 30_000_000},
+    "lines_total": {"count": 1, "sum_fen": 30_000_000},
+    "control_totals_match": True,
+    "version": 1,
+    "created_at": EXAMPLE_AT,
+    "created_by": "officer-1",
+    "sealed_at": None,
+    "sealed_by": None,
+    "updated_at": EXAMPLE_AT,
+}
+EXAMPLE_BATCH: dict[str, Any] = {**EXAMPLE_BATCH_READ, "lines": [EXAMPLE_LINE]}
 
 
 class BatchCreate(BaseModel):
@@ -107,36 +145,16 @@ class BatchRead(BaseModel):
 
 
 class BatchDetail(BatchRead):
-    model_config = ConfigDict(
-        json_schema_extra={
-            "examples": [
-                {
-                    "id": "pay_0a1b2c3d4e5f",
-                    "province_code": "620000",
-                    "region_code": "620100",
-                    "fund_code": "sme-development-fund",
-                    "year": 2026,
-                    "payee_kind": "enterprise",
-                    "status": "draft",
-                    "control": {"count": 1, "sum_fen": 30_000_000},
-                    "lines_total": {"count": 1, "sum_fen": 30_000_000},
-                    "control_totals_match": True,
-                    "version": 1,
-                    "created_at": EXAMPLE_AT,
-                    "created_by": "officer-1",
-                    "sealed_at": None,
-                    "sealed_by": None,
-                    "updated_at": EXAMPLE_AT,
-                    "lines": [],
-                }
-            ]
-        }
-    )
+    model_config = ConfigDict(json_schema_extra={"examples": [EXAMPLE_BATCH]})
 
     lines: list[LineRead]
 
 
 class BatchPage(BaseModel):
+    model_config = ConfigDict(
+        json_schema_extra={"examples": [{"items": [EXAMPLE_BATCH_READ], "next_cursor": None}]}
+    )
+
     items: list[BatchRead]
     next_cursor: str | None
 
@@ -194,6 +212,33 @@ class ResultsPost(BaseModel):
 
 
 class ResultsReport(BaseModel):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "applied": 1,
+                    "unchanged": 0,
+                    "batch": {
+                        **EXAMPLE_BATCH,
+                        "status": "reconciled",
+                        "version": 3,
+                        "sealed_at": EXAMPLE_AT,
+                        "sealed_by": "officer-1",
+                        "lines": [
+                            {
+                                **EXAMPLE_LINE,
+                                "status": "paid",
+                                "result_on": "2026-06-12",
+                                "bank_reference": "ICBC-20260612-0001",
+                                "result_at": EXAMPLE_AT,
+                            }
+                        ],
+                    },
+                }
+            ]
+        }
+    )
+
     applied: int
     """Lines whose result was recorded now."""
     unchanged: int
