@@ -18,6 +18,8 @@ from sme_funding.entitlements.router import router as entitlements_router
 from sme_funding.entitlements.worker import evaluate_pending_command, evaluate_pending_task
 from sme_funding.ledger.cli import ledger_check_command
 from sme_funding.ledger.router import router as ledger_router
+from sme_funding.payments.events import PAYMENT_TOPIC
+from sme_funding.payments.router import router as payments_router
 from sme_funding.policies.router import router as policies_router
 
 DEFINITION = ServiceDefinition(
@@ -31,10 +33,11 @@ DEFINITION = ServiceDefinition(
         budgets_router,
         ledger_router,
         approvals_router,
+        payments_router,
     ],
     settings_factory=Settings,
     consumers=[enterprise_directory_consumer, certificates_consumer, enterprise_credit_consumer],
-    produced_topics=[ENTITLEMENT_TOPIC],
+    produced_topics=[ENTITLEMENT_TOPIC, PAYMENT_TOPIC],
     extra_commands={
         "evaluate-pending": evaluate_pending_command,
         "ledger-check": ledger_check_command,

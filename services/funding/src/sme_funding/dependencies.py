@@ -32,3 +32,20 @@ approver = require(roles=(Role.PROVINCE_OFFICER, Role.CITY_OFFICER), scope="fund
 (``approvals/data/approval-chains.json``); the platform admin takes no step."""
 approval_withdrawer = require(roles=(Role.PROVINCE_OFFICER,), scope="funding:write")
 """Withdrawing an approval (撤销, which releases the budget): the province, which approves last."""
+payment_reader = require(
+    roles=(Role.PROVINCE_OFFICER, Role.CITY_OFFICER, Role.PLATFORM_ADMIN, Role.AGENCY_SYSTEM),
+    scope="funding:read",
+)
+"""Payment batches (支付批次): the province's officers, a 市州's officers for their own 市州's
+batches, the platform admin, and the paying bank's or treasury's system (``agency_system`` with
+``funding:read``) that fetches the export."""
+payment_maker = require(
+    roles=(Role.PROVINCE_OFFICER, Role.CITY_OFFICER, Role.PLATFORM_ADMIN), scope="funding:write"
+)
+"""Making, sealing and withdrawing a batch: officers who pay (province, 市州), the platform admin."""
+payment_results = require(
+    roles=(Role.PROVINCE_OFFICER, Role.CITY_OFFICER, Role.PLATFORM_ADMIN, Role.AGENCY_SYSTEM),
+    scope="funding:write",
+)
+"""Posting the bank's results: the officers as ``payment_maker``, and the treasury's system
+(``agency_system`` with ``funding:write``, 国库集中支付) posting them directly, within its region."""

@@ -3,4 +3,5 @@
 import sme_funding.approvals.models
 import sme_funding.budgets.models
 import sme_funding.entitlements.models
-import sme_funding.ledger.models  # noqa: F401
+import sme_funding.ledger.models
+import sme_funding.payments.models  # noqa: F401

@@ -72,9 +72,44 @@ class ClawbackRaisedV1(EventData):
     reason: str
 
 
+class EntitlementPaidV1(EventData):
+    """The paying bank or treasury reported an entitlement paid (支付成功) in a payment batch."""
+
+    model_config = ConfigDict(title="An entitlement was paid")
+    event_type: ClassVar[str] = "funding.entitlement.paid.v1"
+
+    entitlement_id: str
+    uscc: Uscc
+    policy_code: str
+    amount_fen: int = Field(ge=0)
+    batch_id: str
+    """The payment batch (支付批次) that paid it."""
+    paid_on: date
+    bank_reference: str
+
+
+class EntitlementFailedV1(EventData):
+    """The paying bank or treasury refused an entitlement's payment (支付失败); it returns to the
+    next payment batch."""
+
+    model_config = ConfigDict(title="An entitlement's payment failed")
+    event_type: ClassVar[str] = "funding.entitlement.failed.v1"
+
+    entitlement_id: str
+    uscc: Uscc
+    policy_code: str
+    amount_fen: int = Field(ge=0)
+    batch_id: str
+    failed_on: date
+    reason: str
+    """The bank's reason (e.g. 账户已销户 / account closed)."""
+
+
 MODELS: tuple[type[EventData], ...] = (
     EntitlementCreatedV1,
     EntitlementApprovedV1,
     PaymentSettledV1,
     ClawbackRaisedV1,
+    EntitlementPaidV1,
+    EntitlementFailedV1,
 )
