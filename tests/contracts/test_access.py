@@ -86,9 +86,16 @@ ENTERPRISE_OPERATIONS: dict[str, frozenset[str]] = {
         "list_enterprise_evaluations",
         "export_enterprise_evaluation",
     },
-    # Its own entitlements (免申即享 awards) and their explanation; never a cancellation.
+    # Its own entitlements (免申即享 awards) and their explanation, its own recovery orders (追回);
+    # never a cancellation, a receipt or a report.
     "funding": SHARED_ENTERPRISE_OPERATIONS
-    | {"list_entitlements", "get_entitlement", "list_enterprise_entitlements"},
+    | {
+        "list_entitlements",
+        "get_entitlement",
+        "list_enterprise_entitlements",
+        "list_recovery_orders",
+        "get_recovery_order",
+    },
     # The credit-product catalogue is shared with enterprises (seed 000 (十三)); an enterprise
     # files, follows and withdraws its own financing needs (融资需求库) and reads their matches.
     "finance-matching": SHARED_ENTERPRISE_OPERATIONS

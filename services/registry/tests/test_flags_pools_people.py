@@ -447,6 +447,46 @@ async def test_profile_shows_everything_and_hides_complainants_below_the_provinc
             },
         ),
         CloudEvent(
+            type="funding.entitlement.created.v1",
+            source="/sme/funding",
+            subject=uscc,
+            data={
+                "entitlement_id": "e1",
+                "uscc": uscc,
+                "policy_code": "GS-ZJTX-2023",
+                "amount_fen": 30_000_000,
+                "status": "pending_approval",
+                "certificate_id": "p1",
+                "created_at": "2026-02-01T00:00:00+08:00",
+            },
+        ),
+        CloudEvent(
+            type="funding.clawback.raised.v1",
+            source="/sme/funding",
+            subject=uscc,
+            data={
+                "clawback_id": "rec_1",
+                "uscc": uscc,
+                "amount_fen": 30_000_000,
+                "reason": "虚假申报",
+            },
+        ),
+        CloudEvent(
+            type="funding.clawback.recovered.v1",
+            source="/sme/funding",
+            subject=uscc,
+            data={
+                "clawback_id": "rec_1",
+                "uscc": uscc,
+                "amount_fen": 10_000_000,
+                "recovered_fen": 10_000_000,
+                "outstanding_fen": 20_000_000,
+                "status": "partially_recovered",
+                "received_on": "2026-06-10",
+                "receipt_ref": "GK-1",
+            },
+        ),
+        CloudEvent(
             type="finance-matching.loan.reported.v1",
             source="/sme/finance-matching",
             subject=uscc,
@@ -491,7 +531,12 @@ async def test_profile_shows_everything_and_hides_complainants_below_the_provinc
     assert province["size_class"]["size_class"] == "small"
     assert province["pools"]["current"] == ["specialised"]
     assert [c["tier"] for c in province["certificates"]] == ["specialised"]
-    assert [a["kind"] for a in province["support_history"]] == ["entitlement_approved"]
+    assert sorted(a["kind"] for a in province["support_history"]) == [
+        "clawback_raised",
+        "clawback_recovered",
+        "entitlement_approved",
+        "entitlement_created",
+    ]
     assert [a["kind"] for a in province["financing_history"]] == ["loan_reported"]
     assert len(province["complaint_records"]) == 2
     county = bearer("county_officer", region="620102")

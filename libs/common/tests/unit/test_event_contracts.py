@@ -254,6 +254,16 @@ SAMPLES: dict[str, dict[str, Any]] = {
         "amount_fen": 50_000_000,
         "reason": "false declaration",
     },
+    "funding.clawback.recovered.v1": {
+        "clawback_id": "k1",
+        "uscc": USCC,
+        "amount_fen": 20_000_000,
+        "recovered_fen": 20_000_000,
+        "outstanding_fen": 30_000_000,
+        "status": "partially_recovered",
+        "received_on": "2026-11-24",
+        "receipt_ref": "GK-2026-0001",
+    },
     "finance-matching.loan.reported.v1": {
         "report_id": "r1",
         "uscc": USCC,

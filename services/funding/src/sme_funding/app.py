@@ -9,6 +9,8 @@ from sme_common.runtime import ServiceDefinition, create_service_app
 from sme_common.settings import ServiceSettings
 from sme_funding.approvals.router import router as approvals_router
 from sme_funding.budgets.router import router as budgets_router
+from sme_funding.clawback.events import CLAWBACK_TOPIC
+from sme_funding.clawback.router import router as clawback_router
 from sme_funding.config import Settings
 from sme_funding.enterprises.consumers import enterprise_directory_consumer
 from sme_funding.enterprises.router import router as enterprises_router
@@ -21,6 +23,7 @@ from sme_funding.ledger.router import router as ledger_router
 from sme_funding.payments.events import PAYMENT_TOPIC
 from sme_funding.payments.router import router as payments_router
 from sme_funding.policies.router import router as policies_router
+from sme_funding.reports.router import router as reports_router
 
 DEFINITION = ServiceDefinition(
     name="funding",
@@ -34,10 +37,12 @@ DEFINITION = ServiceDefinition(
         ledger_router,
         approvals_router,
         payments_router,
+        clawback_router,
+        reports_router,
     ],
     settings_factory=Settings,
     consumers=[enterprise_directory_consumer, certificates_consumer, enterprise_credit_consumer],
-    produced_topics=[ENTITLEMENT_TOPIC, PAYMENT_TOPIC],
+    produced_topics=[ENTITLEMENT_TOPIC, PAYMENT_TOPIC, CLAWBACK_TOPIC],
     extra_commands={
         "evaluate-pending": evaluate_pending_command,
         "ledger-check": ledger_check_command,

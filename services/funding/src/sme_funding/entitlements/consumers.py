@@ -2,7 +2,8 @@
 with its contract, data a contract refuses dead-lettered as ``schema_invalid``):
 
 - ``funding.certificates`` on ``certification.certificate``: granted and renewed certificates are
-  recorded and evaluated against the policy book (免申即享); revoked and expired ones recorded.
+  recorded and evaluated against the policy book (免申即享); revoked and expired ones recorded, a
+  revocation for false declaration clawing back the awards it caused.
 - ``funding.enterprise-credit`` on ``registry.enterprise``: the credit flags in force (blocking
   and releasing entitlements), and an enterprise's registration or move, which evaluates the
   certificate triggers that were awaiting it.
@@ -25,6 +26,7 @@ from sme_common.db import UnitOfWork
 from sme_common.directory.consumers import ENTERPRISE_TOPIC
 from sme_common.events.consumer import ConsumerSpec
 from sme_common.events.envelope import CloudEvent
+from sme_funding.clawback import service as clawback
 from sme_funding.entitlements import service
 
 CERTIFICATE_TOPIC = "certification.certificate"
@@ -39,7 +41,11 @@ async def record_certificate_renewed(uow: UnitOfWork, event: CloudEvent) -> None
 
 
 async def record_certificate_revoked(uow: UnitOfWork, event: CloudEvent) -> None:
-    await service.certificate_revoked(uow, CertificateRevokedV1.parse(event.data))
+    """Recorded, then clawed back (追回) in the same unit of work when the ground is a false
+    declaration (``sme_funding.clawback``)."""
+    revoked = CertificateRevokedV1.parse(event.data)
+    await service.certificate_revoked(uow, revoked)
+    await clawback.certificate_revoked(uow, revoked)
 
 
 async def record_certificate_expired(uow: UnitOfWork, event: CloudEvent) -> None:

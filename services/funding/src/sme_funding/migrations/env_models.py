@@ -2,6 +2,7 @@
 
 import sme_funding.approvals.models
 import sme_funding.budgets.models
+import sme_funding.clawback.models
 import sme_funding.entitlements.models
 import sme_funding.ledger.models
 import sme_funding.payments.models  # noqa: F401

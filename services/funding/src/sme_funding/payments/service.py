@@ -28,6 +28,7 @@ from sme_common.idempotency import IdempotencyKey, Outcome, run_once
 from sme_common.pagination import KeyCursor
 from sme_common.problems import Resource, ensure_in_region, expect_version, not_found
 from sme_funding.budgets import service as budgets
+from sme_funding.clawback import service as clawback
 from sme_funding.entitlements import repository as entitlements
 from sme_funding.entitlements import service as entitlement_service
 from sme_funding.entitlements.domain import EntitlementStatus, province_of
@@ -288,6 +289,9 @@ async def withdraw_batch(
                 actor=actor.subject,
                 remarks=f"payment batch {batch.id} withdrawn",
             )
+            # Revoked for false declaration while in this batch: nothing was paid, so the
+            # award is cancelled and its budget released instead of waiting for a next batch.
+            await clawback.after_settlement(uow, entitlement.id, paid=False, actor=actor.subject)
         batch.status = BatchStatus.WITHDRAWN.value
         _touch(batch, actor.subject)
         await uow.flush()
@@ -434,7 +438,8 @@ async def apply_line_result(
     paid → ``budgets.record_payment`` (once per entitlement and batch), entitlement → paid,
     ``funding.payment.settled.v1`` and ``funding.entitlement.paid.v1``;
     failed → ``budgets.record_payment_failure``, entitlement → failed (it returns to the next
-    batch), ``funding.entitlement.failed.v1``."""
+    batch), ``funding.entitlement.failed.v1``; either way ``clawback.after_settlement`` for an
+    award whose certificate was revoked for false declaration meanwhile."""
     posted = Result(result.outcome, result.paid_on, result.bank_reference, result.failure_reason)
     if line.status != LineStatus.PENDING.value:
         if line.status in (LineStatus.PAID.value, LineStatus.FAILED.value) and domain.same_result(
@@ -524,6 +529,11 @@ async def apply_line_result(
                 ),
             )
         line.status = LineStatus.FAILED.value
+    # A certificate revoked for false declaration while this line was with the bank: the
+    # recovery order waiting on the result opens (paid) or the award is cancelled (failed).
+    await clawback.after_settlement(
+        uow, entitlement.id, paid=result.outcome is domain.Outcome.PAID, actor=actor
+    )
     line.result_on = on
     line.bank_reference = result.bank_reference
     line.failure_reason = result.failure_reason

@@ -4,7 +4,7 @@
   renewed by re-review → the new last valid day; revoked for false declaration → a
   ``data_falsification`` credit flag for the 3-year ban (工信厅企业函〔2026〕117号); re-review due →
   the activity history;
-- funding: awards approved, paid, clawed back → support history;
+- funding: awards created, approved, paid, clawed back and recovered → support history;
 - finance-matching: what banks report → financing history;
 - complaints: cases accepted, resolved, overdue → complainant and respondent records.
 All of it is shown on the enterprise's profile.
@@ -155,9 +155,11 @@ history_consumer = ConsumerSpec(
         "complaints.case",
     ],
     handlers={
+        "funding.entitlement.created.v1": recorder("funding", "entitlement_created"),
         "funding.entitlement.approved.v1": recorder("funding", "entitlement_approved"),
         "funding.payment.settled.v1": recorder("funding", "payment_settled"),
         "funding.clawback.raised.v1": recorder("funding", "clawback_raised"),
+        "funding.clawback.recovered.v1": recorder("funding", "clawback_recovered"),
         "finance-matching.loan.reported.v1": recorder("finance-matching", "loan_reported"),
         "complaints.case.accepted.v1": recorder("complaints", "case_accepted"),
         "complaints.case.resolved.v1": recorder("complaints", "case_resolved"),

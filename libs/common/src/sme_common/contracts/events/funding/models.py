@@ -105,6 +105,26 @@ class EntitlementFailedV1(EventData):
     """The bank's reason (e.g. 账户已销户 / account closed)."""
 
 
+class ClawbackRecoveredV1(EventData):
+    """Money was received back (追回到账) against a recovery order raised by a clawback: the amount of
+    this receipt, what the order has recovered in all and what is still outstanding."""
+
+    model_config = ConfigDict(title="Money was recovered from an enterprise")
+    event_type: ClassVar[str] = "funding.clawback.recovered.v1"
+
+    clawback_id: str
+    """The recovery order (``clawback_id`` of funding.clawback.raised.v1)."""
+    uscc: Uscc
+    amount_fen: int = Field(gt=0)
+    """Received with this receipt."""
+    recovered_fen: int = Field(ge=0)
+    """Received against the order in all, this receipt included."""
+    outstanding_fen: int = Field(ge=0)
+    status: Literal["partially_recovered", "recovered"]
+    received_on: date
+    receipt_ref: str
+
+
 MODELS: tuple[type[EventData], ...] = (
     EntitlementCreatedV1,
     EntitlementApprovedV1,
@@ -112,4 +132,5 @@ MODELS: tuple[type[EventData], ...] = (
     ClawbackRaisedV1,
     EntitlementPaidV1,
     EntitlementFailedV1,
+    ClawbackRecoveredV1,
 )

@@ -1,0 +1,1 @@
+"""Funding reports: entitlements and money by policy, fund, 市州 and year."""
