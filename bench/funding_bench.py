@@ -282,7 +282,10 @@ async def run(args: argparse.Namespace, server: str, bootstrap: str) -> dict[str
         f"statuses {statuses}; funding.entitlement.created.v1 in the outbox: {events_out:,}; "
         f"{cpu:.1f}s of this process's CPU ({cpu / len(timed) * 1e6:.0f} µs an event)"
     )
-    line(f"target < {TARGET_S:.0f}s: {'PASS' if ok else 'FAIL'}")
+    scope = (
+        "" if len(timed) == 10_000 else f" (the target is for 10,000 events, not {len(timed):,})"
+    )
+    line(f"target < {TARGET_S:.0f}s: {'PASS' if ok else 'FAIL'}{scope}")
     return {
         "events": len(timed),
         "seconds": round(took, 2),
