@@ -11,6 +11,9 @@ with its contract, data a contract refuses dead-lettered as ``schema_invalid``):
 
 from __future__ import annotations
 
+from collections import Counter
+from collections.abc import Sequence
+
 from sme_common.contracts.events.certification.models import (
     CertificateExpiredV1,
     CertificateGrantedV1,
@@ -64,6 +67,30 @@ async def record_enterprise_updated(uow: UnitOfWork, event: CloudEvent) -> None:
     await service.enterprise_placed(uow, EnterpriseUpdatedV1.parse(event.data))
 
 
+async def record_certificates(uow: UnitOfWork, batch: Sequence[CloudEvent]) -> None:
+    """The batch handler of ``funding.certificates``: the grants of certificates and enterprises
+    that appear once in the batch are applied together (``service.certificates_granted``: a few
+    statements for the whole batch); every other event goes through its own handler, in order.
+    The two sets share no certificate and no enterprise, so the state is the one the handlers
+    leave applied one by one."""
+    enterprises = Counter(event.data.get("uscc") for event in batch)
+    certificates = Counter(event.data.get("certificate_id") for event in batch)
+    alone: list[CertificateGrantedV1] = []
+    rest: list[CloudEvent] = []
+    for event in batch:
+        if (
+            event.type == CertificateGrantedV1.event_type
+            and enterprises[event.data.get("uscc")] == 1
+            and certificates[event.data.get("certificate_id")] == 1
+        ):
+            alone.append(CertificateGrantedV1.parse(event.data))
+        else:
+            rest.append(event)
+    await service.certificates_granted(uow, alone)
+    for event in rest:
+        await certificates_consumer.handlers[event.type](uow, event)
+
+
 certificates_consumer = ConsumerSpec(
     name="funding.certificates",
     topics=[CERTIFICATE_TOPIC],
@@ -73,6 +100,7 @@ certificates_consumer = ConsumerSpec(
         CertificateRevokedV1.event_type: record_certificate_revoked,
         CertificateExpiredV1.event_type: record_certificate_expired,
     },
+    batch_handler=record_certificates,
 )
 
 enterprise_credit_consumer = ConsumerSpec(

@@ -7,12 +7,13 @@ and ``service.move_status``."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Row, select, update
+from sqlalchemy import Row, TextClause, select, text, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -25,6 +26,28 @@ from sme_funding.entitlements.models import (
     Entitlement,
     EntitlementStep,
 )
+
+
+def _json(value: Any) -> str:
+    if isinstance(value, date | datetime):
+        return value.isoformat()
+    raise TypeError(f"{type(value).__name__} is not JSON")
+
+
+def _insert_rows(table: Any, columns: Sequence[str], tail: str = "") -> TextClause:
+    """One multi-row insert for any number of rows, the rows sent as one JSON array: the
+    statement is the same whatever their number (prepared once), and the audit's statement
+    trigger runs once for all of them (an ``executemany`` would run it once a row)."""
+    names = ", ".join(columns)
+    return text(
+        f"INSERT INTO {table.name} ({names}) SELECT {names} "
+        f"FROM jsonb_populate_recordset(NULL::{table.name}, CAST(:rows AS jsonb)) "
+        f"WITH ORDINALITY AS r ORDER BY r.ordinality {tail}"
+    )
+
+
+def _rows(rows: Sequence[dict[str, Any]]) -> dict[str, str]:
+    return {"rows": json.dumps(list(rows), default=_json, ensure_ascii=False)}
 
 
 def _in_scope(scope: RegionScope) -> Any:
@@ -45,7 +68,72 @@ async def directory_entry(session: AsyncSession, uscc: str) -> Row[Any, Any, Any
     return (await session.execute(query)).first()
 
 
+async def directory_entries(
+    session: AsyncSession, usccs: Sequence[str]
+) -> dict[str, Row[Any, Any, Any]]:
+    """``directory_entry`` of many enterprises at once, by USCC (the unknown ones missing)."""
+    query = select(
+        enterprise_directory.c.uscc,
+        enterprise_directory.c.region_code,
+        enterprise_directory.c.reporting_unit_code,
+    ).where(enterprise_directory.c.uscc.in_(usccs))
+    return {row.uscc: row for row in await session.execute(query)}
+
+
 # --- certificates -------------------------------------------------------------------------------
+
+
+async def certificates_for_update(
+    session: AsyncSession, certificate_ids: Sequence[str]
+) -> dict[str, CertificateRecord]:
+    """The recorded ones among ``certificate_ids``, locked, by id."""
+    query = (
+        select(CertificateRecord)
+        .where(CertificateRecord.certificate_id.in_(certificate_ids))
+        .order_by(CertificateRecord.certificate_id)
+        .with_for_update()
+    )
+    return {c.certificate_id: c for c in await session.scalars(query)}
+
+
+_CERTIFICATE_COLUMNS = [c.name for c in CertificateRecord.__table__.columns]
+_INSERT_CERTIFICATES = _insert_rows(CertificateRecord.__table__, _CERTIFICATE_COLUMNS)
+
+
+async def add_certificates(session: AsyncSession, rows: Sequence[dict[str, Any]]) -> None:
+    """Record new certificates (one multi-row insert; every column given)."""
+    if rows:
+        await session.execute(_INSERT_CERTIFICATES, _rows(rows))
+
+
+async def certificates_of_many(
+    session: AsyncSession, usccs: Sequence[str]
+) -> dict[str, list[CertificateRecord]]:
+    """Every certificate of each enterprise, any status, oldest first, by USCC."""
+    query = (
+        select(CertificateRecord)
+        .where(CertificateRecord.uscc.in_(usccs))
+        .order_by(CertificateRecord.issued_on, CertificateRecord.certificate_id)
+    )
+    out: dict[str, list[CertificateRecord]] = {}
+    for record in await session.scalars(query):
+        out.setdefault(record.uscc, []).append(record)
+    return out
+
+
+async def record_triggers(session: AsyncSession, rows: Sequence[dict[str, Any]]) -> set[str]:
+    """``record_trigger`` for many (of distinct certificates): the certificate ids whose trigger
+    was new (the others are replays)."""
+    if not rows:
+        return set()
+    return set((await session.execute(_INSERT_TRIGGERS, _rows(rows))).scalars())
+
+
+_INSERT_TRIGGERS = _insert_rows(
+    CertificateTriggerRecord.__table__,
+    ["certificate_id", "kind", "occurred_on", "uscc", "status", "recorded_at", "evaluated_at"],
+    "ON CONFLICT DO NOTHING RETURNING certificate_id",
+)
 
 
 async def certificate(
@@ -125,6 +213,14 @@ async def triggers_awaiting(
 # --- credit -------------------------------------------------------------------------------------
 
 
+async def active_flags_of(session: AsyncSession, usccs: Sequence[str]) -> dict[str, list[str]]:
+    """``active_flags`` of many enterprises, by USCC (those with none recorded missing)."""
+    query = select(EnterpriseCredit.uscc, EnterpriseCredit.active_flags).where(
+        EnterpriseCredit.uscc.in_(usccs)
+    )
+    return {row.uscc: list(row.active_flags) for row in await session.execute(query)}
+
+
 async def active_flags(session: AsyncSession, uscc: str) -> list[str]:
     credit = await session.get(EnterpriseCredit, uscc)
     return [] if credit is None else list(credit.active_flags)
@@ -157,6 +253,30 @@ async def insert_once(session: AsyncSession, values: dict[str, Any]) -> str | No
         .returning(Entitlement.id)
     )
     return (await session.execute(statement)).scalar_one_or_none()
+
+
+async def insert_many_once(session: AsyncSession, rows: Sequence[dict[str, Any]]) -> set[str]:
+    """``insert_once`` for many (one multi-row insert): the ids of those inserted."""
+    if not rows:
+        return set()
+    return set((await session.execute(_INSERT_ENTITLEMENTS, _rows(rows))).scalars())
+
+
+_INSERT_ENTITLEMENTS = _insert_rows(
+    Entitlement.__table__,
+    [c.name for c in Entitlement.__table__.columns],
+    "ON CONFLICT (trigger_key) DO NOTHING RETURNING id",
+)
+_INSERT_STEPS = _insert_rows(
+    EntitlementStep.__table__,
+    ["entitlement_id", "from_status", "to_status", "actor", "at", "remarks"],
+)
+
+
+async def add_steps(session: AsyncSession, rows: Sequence[dict[str, Any]]) -> None:
+    """First steps of many entitlements (one multi-row insert, in order)."""
+    if rows:
+        await session.execute(_INSERT_STEPS, _rows(rows))
 
 
 async def add_step(
@@ -237,6 +357,19 @@ async def page(
     if after is not None:
         query = query.where(Entitlement.id > after)
     return (await session.scalars(query.order_by(Entitlement.id).limit(limit + 1))).all()
+
+
+async def of_payees(session: AsyncSession, usccs: Sequence[str]) -> dict[str, list[Entitlement]]:
+    """``of_payee`` of many enterprises, by USCC."""
+    query = (
+        select(Entitlement)
+        .where(Entitlement.uscc.in_(usccs))
+        .order_by(Entitlement.created_at, Entitlement.id)
+    )
+    out: dict[str, list[Entitlement]] = {}
+    for entitlement in await session.scalars(query):
+        out.setdefault(entitlement.uscc or "", []).append(entitlement)
+    return out
 
 
 async def of_payee(session: AsyncSession, uscc: str) -> Sequence[Entitlement]:

@@ -13,6 +13,7 @@ import secrets
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from datetime import date
+from typing import Any
 
 import structlog
 
@@ -54,6 +55,7 @@ from sme_funding.entitlements.schemas import (
 from sme_funding.policies.book import load_book
 from sme_funding.policies.domain import (
     AwardHistory,
+    EntitlementProposal,
     PayeeKind,
     PriorCertificate,
     PriorEntitlement,
@@ -231,9 +233,9 @@ async def _trigger(
     )
 
 
-async def _history(uow: UnitOfWork, uscc: str, *, excluding: str) -> AwardHistory:
-    certificates = await repository.certificates_of(uow.session, uscc, excluding=excluding)
-    entitlements = await repository.of_payee(uow.session, uscc)
+def _award_history(
+    certificates: Sequence[CertificateRecord], entitlements: Sequence[Entitlement]
+) -> AwardHistory:
     return AwardHistory(
         certificates=tuple(
             PriorCertificate(c.certificate_id, c.tier, c.level, c.issued_on)
@@ -253,6 +255,28 @@ async def _history(uow: UnitOfWork, uscc: str, *, excluding: str) -> AwardHistor
     )
 
 
+async def _history(uow: UnitOfWork, uscc: str, *, excluding: str) -> AwardHistory:
+    certificates = await repository.certificates_of(uow.session, uscc, excluding=excluding)
+    entitlements = await repository.of_payee(uow.session, uscc)
+    return _award_history(certificates, entitlements)
+
+
+@dataclass(frozen=True)
+class _Evaluation:
+    """One trigger to evaluate, with what the engine needs: the enterprise's place, its award
+    history (without this certificate) and the blocking credit flags in force."""
+
+    certificate_id: str
+    uscc: str
+    tier: str
+    level: str
+    kind: TriggerKind
+    occurred_on: date
+    place: Place
+    history: AwardHistory
+    flags: list[str]
+
+
 async def _evaluate(
     uow: UnitOfWork,
     record: CertificateRecord,
@@ -264,27 +288,43 @@ async def _evaluate(
     """Ask the policy engine what this trigger gives and store each proposal once."""
     if record.level is None:
         return 0  # never for a grant or renewal event, which carry the level
-    trigger = domain.certificate_trigger(
-        kind=kind,
-        certificate_id=record.certificate_id,
-        uscc=record.uscc,
-        tier=record.tier,
-        level=record.level,
-        region_code=place.region_code,
-        reporting_unit_code=place.reporting_unit_code,
-        occurred_on=occurred_on,
-    )
     history = await _history(uow, record.uscc, excluding=record.certificate_id)
-    proposals = proposals_for_certificate(load_book(), trigger, history)
     flags = domain.blocking(await repository.active_flags(uow.session, record.uscc))
+    evaluation = _Evaluation(
+        record.certificate_id,
+        record.uscc,
+        record.tier,
+        record.level,
+        kind,
+        occurred_on,
+        place,
+        history,
+        flags,
+    )
+    return await _store(uow, [evaluation], actor)
+
+
+async def _store(uow: UnitOfWork, evaluations: Sequence[_Evaluation], actor: str) -> int:
+    """The entitlements the triggers give, each stored once (a multi-row insert keyed by
+    ``trigger_key``), with their first step and their created events; the number created."""
+    book = load_book()
     at = clock.now()
-    created = 0
-    for proposal in proposals:
-        status = domain.initial_status(proposal.amount_fen, flags)
-        enterprise = proposal.payee_kind == PayeeKind.ENTERPRISE
-        entitlement_id = await repository.insert_once(
-            uow.session,
-            {
+    rows: list[tuple[_Evaluation, EntitlementProposal, EntitlementStatus, dict[str, Any]]] = []
+    for evaluation in evaluations:
+        trigger = domain.certificate_trigger(
+            kind=evaluation.kind,
+            certificate_id=evaluation.certificate_id,
+            uscc=evaluation.uscc,
+            tier=evaluation.tier,
+            level=evaluation.level,
+            region_code=evaluation.place.region_code,
+            reporting_unit_code=evaluation.place.reporting_unit_code,
+            occurred_on=evaluation.occurred_on,
+        )
+        for proposal in proposals_for_certificate(book, trigger, evaluation.history):
+            status = domain.initial_status(proposal.amount_fen, evaluation.flags)
+            enterprise = proposal.payee_kind == PayeeKind.ENTERPRISE
+            values: dict[str, Any] = {
                 "id": f"ent_{secrets.token_hex(8)}",
                 "policy_code": proposal.policy_code,
                 "policy_version": proposal.policy_version,
@@ -293,48 +333,171 @@ async def _evaluate(
                 "payee_id": proposal.payee_id,
                 "uscc": proposal.uscc,
                 "region_code": proposal.region_code,
-                "county_code": place.region_code if enterprise else proposal.region_code,
+                "county_code": evaluation.place.region_code if enterprise else proposal.region_code,
                 "fund_code": proposal.fund_code,
-                "year": occurred_on.year,
+                "year": evaluation.occurred_on.year,
                 "amount_fen": proposal.amount_fen,
                 "full_amount_fen": proposal.full_amount_fen,
                 "explanation": [asdict(line) for line in proposal.explanation],
                 "status": status.value,
-                "blocked_reason": flags if status is EntitlementStatus.BLOCKED else None,
-                "certificate_id": record.certificate_id,
+                "blocked_reason": evaluation.flags if status is EntitlementStatus.BLOCKED else None,
+                "certificate_id": evaluation.certificate_id,
                 "created_at": at,
                 "updated_at": at,
                 "version": 1,
-            },
-        )
-        if entitlement_id is None:
-            continue  # this trigger's entitlement under this policy exists already
-        created += 1
-        await repository.add_step(
-            uow.session,
-            entitlement_id=entitlement_id,
-            from_status=None,
-            to_status=status.value,
-            actor=actor,
-            at=at,
-            remarks=f"{kind.value} {record.certificate_id}",
-        )
+            }
+            rows.append((evaluation, proposal, status, values))
+    if not rows:
+        return 0
+    # A trigger's entitlement under a policy that exists already is skipped (its key).
+    inserted = await repository.insert_many_once(uow.session, [values for *_, values in rows])
+    created = [row for row in rows if row[3]["id"] in inserted]
+    await repository.add_steps(
+        uow.session,
+        [
+            {
+                "entitlement_id": values["id"],
+                "from_status": None,
+                "to_status": status.value,
+                "actor": actor,
+                "at": at,
+                "remarks": f"{evaluation.kind.value} {evaluation.certificate_id}",
+            }
+            for evaluation, _, status, values in created
+        ],
+    )
+    for evaluation, proposal, status, values in created:
         if proposal.uscc is not None:
             uow.publish(
                 events.ENTITLEMENT_TOPIC,
                 events.entitlement_event(
                     events.created(
-                        entitlement_id=entitlement_id,
+                        entitlement_id=values["id"],
                         uscc=proposal.uscc,
                         policy_code=proposal.policy_code,
                         amount_fen=proposal.amount_fen,
                         status=status.value,
-                        certificate_id=record.certificate_id,
+                        certificate_id=evaluation.certificate_id,
                         created_at=at,
                     )
                 ),
             )
-    return created
+    return len(created)
+
+
+# --- many grants at once (the consumer's batch handler) -----------------------------------------
+
+
+async def certificates_granted(uow: UnitOfWork, grants: Sequence[CertificateGrantedV1]) -> int:
+    """``certificate_granted`` for many grants in a few set-based statements (the consumer's
+    batch handler): the certificates locked and recorded, the triggers recorded once, then the
+    places, histories and credit flags of all the enterprises read at once. The grants must be of
+    distinct certificates and distinct enterprises (no grant's history depends on another's):
+    the same state as ``certificate_granted`` applied to each in turn."""
+    if len({g.uscc for g in grants}) != len(grants) or len(
+        {g.certificate_id for g in grants}
+    ) != len(grants):
+        raise ValueError("certificates_granted takes grants of distinct enterprises")
+    if not grants:
+        return 0
+    at = clock.now()
+    session = uow.session
+    known = await repository.certificates_for_update(session, [g.certificate_id for g in grants])
+    records: list[CertificateRecord] = []
+    new_rows: list[dict[str, Any]] = []
+    for granted in grants:
+        record = known.get(granted.certificate_id)
+        if record is None:
+            record = CertificateRecord(
+                certificate_id=granted.certificate_id,
+                uscc=granted.uscc,
+                tier=granted.tier,
+                level=granted.level,
+                issued_on=granted.issued_on,
+                expires_on=granted.expires_on,
+                status=CertificateStatus.GRANTED.value,
+                renewed_on=None,
+                ended_on=None,
+                reason_code=None,
+                recorded_at=at,
+                updated_at=at,
+            )
+            new_rows.append(
+                {c: getattr(record, c) for c in CertificateRecord.__table__.columns.keys()}
+            )
+        elif record.level is None:  # known until now only by its end (revoked or expired)
+            record.level, record.issued_on = granted.level, granted.issued_on
+            record.expires_on, record.updated_at = granted.expires_on, at
+        records.append(record)
+    await repository.add_certificates(session, new_rows)
+    entries = await repository.directory_entries(session, [r.uscc for r in records])
+    fresh = await repository.record_triggers(
+        session,
+        [
+            {
+                "certificate_id": record.certificate_id,
+                "kind": TriggerKind.CERTIFICATE_GRANTED.value,
+                "occurred_on": granted.issued_on,
+                "uscc": record.uscc,
+                "status": (
+                    TriggerStatus.EVALUATED
+                    if record.uscc in entries
+                    else TriggerStatus.AWAITING_ENTERPRISE
+                ).value,
+                "recorded_at": at,
+            }
+            for granted, record in zip(grants, records, strict=True)
+        ],
+    )
+    due = [
+        (granted, record)
+        for granted, record in zip(grants, records, strict=True)
+        if record.certificate_id in fresh  # not a replay
+    ]
+    for _, record in due:
+        if record.uscc not in entries:
+            log.info(
+                "entitlements.awaiting_enterprise",
+                certificate_id=record.certificate_id,
+                uscc=record.uscc,
+            )
+    placed = [
+        (granted, record)
+        for granted, record in due
+        if record.uscc in entries and record.level is not None
+    ]
+    if not placed:
+        return 0
+    usccs = [record.uscc for _, record in placed]
+    certificates = await repository.certificates_of_many(session, usccs)
+    entitlements = await repository.of_payees(session, usccs)
+    credit = await repository.active_flags_of(session, usccs)
+    evaluations = []
+    for granted, record in placed:
+        assert record.level is not None
+        entry = entries[record.uscc]
+        history = _award_history(
+            [
+                c
+                for c in certificates.get(record.uscc, ())
+                if c.certificate_id != record.certificate_id
+            ],
+            entitlements.get(record.uscc, ()),
+        )
+        evaluations.append(
+            _Evaluation(
+                record.certificate_id,
+                record.uscc,
+                record.tier,
+                record.level,
+                TriggerKind.CERTIFICATE_GRANTED,
+                granted.issued_on,
+                Place(entry.region_code, entry.reporting_unit_code),
+                history,
+                domain.blocking(credit.get(record.uscc, ())),
+            )
+        )
+    return await _store(uow, evaluations, CERTIFICATES_ACTOR)
 
 
 # --- the enterprise arrives (consumer funding.enterprise-credit) --------------------------------
