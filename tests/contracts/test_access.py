@@ -82,9 +82,21 @@ ENTERPRISE_OPERATIONS: dict[str, frozenset[str]] = {
         "list_enterprise_evaluations",
         "export_enterprise_evaluation",
     },
-    # Its own entitlements (免申即享 awards) and their explanation; never a cancellation.
+    # Its own entitlements (免申即享 awards) and their explanation; never a cancellation. Its own
+    # subsidy projects: filed, corrected, evidenced, declared and followed; never a review step.
     "funding": SHARED_ENTERPRISE_OPERATIONS
-    | {"list_entitlements", "get_entitlement", "list_enterprise_entitlements"},
+    | {"list_entitlements", "get_entitlement", "list_enterprise_entitlements"}
+    | {
+        "create_project",
+        "list_projects",
+        "get_project",
+        "update_project",
+        "add_project_evidence",
+        "list_project_evidence",
+        "get_project_evidence",
+        "list_project_steps",
+        "declare_project",
+    },
     "finance-matching": SHARED_ENTERPRISE_OPERATIONS,
     "complaints": SHARED_ENTERPRISE_OPERATIONS,
 }

@@ -18,6 +18,7 @@ from sme_funding.entitlements.worker import evaluate_pending_command, evaluate_p
 from sme_funding.ledger.cli import ledger_check_command
 from sme_funding.ledger.router import router as ledger_router
 from sme_funding.policies.router import router as policies_router
+from sme_funding.projects.router import router as projects_router
 
 DEFINITION = ServiceDefinition(
     name="funding",
@@ -29,6 +30,7 @@ DEFINITION = ServiceDefinition(
         entitlements_router,
         budgets_router,
         ledger_router,
+        projects_router,
     ],
     settings_factory=Settings,
     consumers=[enterprise_directory_consumer, certificates_consumer, enterprise_credit_consumer],

@@ -27,3 +27,17 @@ budget_manager = require(roles=(Role.PROVINCE_OFFICER,), scope="funding:write")
 """Funds are set up and allocated by the province (省级财政/主管部门)."""
 ledger_reader = require(roles=(Role.PROVINCE_OFFICER, Role.PLATFORM_ADMIN), scope="funding:read")
 """The ledger is the province's oversight (and the platform admin's)."""
+project_filer = require(
+    roles=(Role.PROVINCE_OFFICER, Role.CITY_OFFICER, Role.COUNTY_OFFICER, Role.ENTERPRISE),
+    scope="funding:write",
+)
+"""A subsidy project is filed (and corrected, its evidence added, declared) by the enterprise for
+itself or by an officer of its region."""
+project_attester = require(roles=(Role.CITY_OFFICER, Role.COUNTY_OFFICER), scope="funding:write")
+"""属地化管理: the county or 市州 of the enterprise attests a project's truthfulness."""
+project_reviewer = require(
+    roles=(Role.PROVINCE_OFFICER, Role.CITY_OFFICER, Role.COUNTY_OFFICER), scope="funding:write"
+)
+"""Returns and rejections: whoever's step is next (the service checks which)."""
+province_reviewer = require(roles=(Role.PROVINCE_OFFICER,), scope="funding:write")
+"""The province re-checks compliance, accepts the spend and confirms the entitlement."""

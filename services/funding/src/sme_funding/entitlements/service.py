@@ -54,6 +54,7 @@ from sme_funding.entitlements.schemas import (
 from sme_funding.policies.book import load_book
 from sme_funding.policies.domain import (
     AwardHistory,
+    EntitlementProposal,
     PayeeKind,
     PriorCertificate,
     PriorEntitlement,
@@ -277,64 +278,94 @@ async def _evaluate(
     history = await _history(uow, record.uscc, excluding=record.certificate_id)
     proposals = proposals_for_certificate(load_book(), trigger, history)
     flags = domain.blocking(await repository.active_flags(uow.session, record.uscc))
-    at = clock.now()
     created = 0
     for proposal in proposals:
-        status = domain.initial_status(proposal.amount_fen, flags)
         enterprise = proposal.payee_kind == PayeeKind.ENTERPRISE
-        entitlement_id = await repository.insert_once(
-            uow.session,
-            {
-                "id": f"ent_{secrets.token_hex(8)}",
-                "policy_code": proposal.policy_code,
-                "policy_version": proposal.policy_version,
-                "trigger_key": proposal.trigger_key,
-                "payee_kind": proposal.payee_kind.value,
-                "payee_id": proposal.payee_id,
-                "uscc": proposal.uscc,
-                "region_code": proposal.region_code,
-                "county_code": place.region_code if enterprise else proposal.region_code,
-                "fund_code": proposal.fund_code,
-                "year": occurred_on.year,
-                "amount_fen": proposal.amount_fen,
-                "full_amount_fen": proposal.full_amount_fen,
-                "explanation": [asdict(line) for line in proposal.explanation],
-                "status": status.value,
-                "blocked_reason": flags if status is EntitlementStatus.BLOCKED else None,
-                "certificate_id": record.certificate_id,
-                "created_at": at,
-                "updated_at": at,
-                "version": 1,
-            },
-        )
-        if entitlement_id is None:
-            continue  # this trigger's entitlement under this policy exists already
-        created += 1
-        await repository.add_step(
-            uow.session,
-            entitlement_id=entitlement_id,
-            from_status=None,
-            to_status=status.value,
+        made = await create_entitlement(
+            uow,
+            proposal,
+            county_code=place.region_code if enterprise else proposal.region_code,
+            year=occurred_on.year,
+            blocking_kinds=flags,
+            certificate_id=record.certificate_id,
             actor=actor,
-            at=at,
             remarks=f"{kind.value} {record.certificate_id}",
         )
-        if proposal.uscc is not None:
-            uow.publish(
-                events.ENTITLEMENT_TOPIC,
-                events.entitlement_event(
-                    events.created(
-                        entitlement_id=entitlement_id,
-                        uscc=proposal.uscc,
-                        policy_code=proposal.policy_code,
-                        amount_fen=proposal.amount_fen,
-                        status=status.value,
-                        certificate_id=record.certificate_id,
-                        created_at=at,
-                    )
-                ),
-            )
+        if made is not None:
+            created += 1
     return created
+
+
+async def create_entitlement(
+    uow: UnitOfWork,
+    proposal: EntitlementProposal,
+    *,
+    county_code: str,
+    year: int,
+    blocking_kinds: list[str],
+    actor: str,
+    remarks: str | None,
+    certificate_id: str | None = None,
+) -> tuple[str, EntitlementStatus] | None:
+    """Store one proposal as an entitlement, once per ``proposal.trigger_key`` (the certificate
+    triggers above and the subsidy projects module call it): ``not_payable`` for nothing to pay,
+    ``blocked`` while ``blocking_kinds`` are in force, else ``pending_approval``; its first step
+    and ``funding.entitlement.created.v1`` go in the same unit of work. Its id and status, or
+    None when an entitlement under that key exists already. Does not commit."""
+    status = domain.initial_status(proposal.amount_fen, blocking_kinds)
+    at = clock.now()
+    entitlement_id = await repository.insert_once(
+        uow.session,
+        {
+            "id": f"ent_{secrets.token_hex(8)}",
+            "policy_code": proposal.policy_code,
+            "policy_version": proposal.policy_version,
+            "trigger_key": proposal.trigger_key,
+            "payee_kind": proposal.payee_kind.value,
+            "payee_id": proposal.payee_id,
+            "uscc": proposal.uscc,
+            "region_code": proposal.region_code,
+            "county_code": county_code,
+            "fund_code": proposal.fund_code,
+            "year": year,
+            "amount_fen": proposal.amount_fen,
+            "full_amount_fen": proposal.full_amount_fen,
+            "explanation": [asdict(line) for line in proposal.explanation],
+            "status": status.value,
+            "blocked_reason": blocking_kinds if status is EntitlementStatus.BLOCKED else None,
+            "certificate_id": certificate_id,
+            "created_at": at,
+            "updated_at": at,
+            "version": 1,
+        },
+    )
+    if entitlement_id is None:
+        return None
+    await repository.add_step(
+        uow.session,
+        entitlement_id=entitlement_id,
+        from_status=None,
+        to_status=status.value,
+        actor=actor,
+        at=at,
+        remarks=remarks,
+    )
+    if proposal.uscc is not None:
+        uow.publish(
+            events.ENTITLEMENT_TOPIC,
+            events.entitlement_event(
+                events.created(
+                    entitlement_id=entitlement_id,
+                    uscc=proposal.uscc,
+                    policy_code=proposal.policy_code,
+                    amount_fen=proposal.amount_fen,
+                    status=status.value,
+                    certificate_id=certificate_id,
+                    created_at=at,
+                )
+            ),
+        )
+    return entitlement_id, status
 
 
 # --- the enterprise arrives (consumer funding.enterprise-credit) --------------------------------

@@ -2,4 +2,5 @@
 
 import sme_funding.budgets.models
 import sme_funding.entitlements.models
-import sme_funding.ledger.models  # noqa: F401
+import sme_funding.ledger.models
+import sme_funding.projects.models  # noqa: F401
