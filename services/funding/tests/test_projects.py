@@ -8,11 +8,12 @@ from __future__ import annotations
 from typing import Any
 
 import httpx
-from sqlalchemy import select
+from sqlalchemy import select, text
 
 from services.funding.tests.entitlement_support import (
     URL,
     WAN,
+    created_events,
     credit,
     database_of,
     entitlements_of,
@@ -191,6 +192,23 @@ async def test_hubei_technical_upgrade_runs_to_an_8_percent_entitlement_capped_a
         "entitle",
     ]
     assert first == "pending_approval"
+    async with db.sessionmaker() as session:
+        audited = (
+            await session.execute(
+                text(
+                    "SELECT action, actor_subject FROM audit_record"
+                    " WHERE resource_type = 'subsidy_project' AND resource_id = :p"
+                    " AND action LIKE 'project.%' ORDER BY position"
+                ),
+                {"p": pid},
+            )
+        ).all()
+    assert [tuple(row) for row in audited][-4:] == [
+        ("project.attest", "wuhan:li"),
+        ("project.check_compliance", "hubei:chen"),
+        ("project.accept_spend", "hubei:chen"),
+        ("project.entitle", "hubei:zhao"),
+    ]
     # the enterprise sees its project and the steps; entitling twice is a status conflict
     seen = await call(client, "GET", f"/projects/{pid}/steps", who.enterprise)
     assert [s["actor_role"] for s in seen["items"]][-1] == "province_officer"
@@ -231,6 +249,9 @@ async def test_a_credit_flag_blocks_the_project_entitlement(
         e for e in await entitlements_of(database_of(client), uscc) if e.certificate_id is None
     ]
     assert (entitlement.status, entitlement.blocked_reason) == ("blocked", ["major_accident"])
+    [event] = [e for e in await created_events(database_of(client)) if e["uscc"] == uscc]
+    assert (event["entitlement_id"], event["status"]) == (entitlement.id, "blocked")
+    assert (event["amount_fen"], event["certificate_id"]) == (320 * WAN, None)
 
 
 async def test_total_investment_below_1000_wan_is_refused_at_acceptance_and_changes_nothing(
