@@ -3,10 +3,10 @@
 A copy of certification's ``storage.py`` (a service owns its code; nothing in ``sme_common`` holds
 it yet). ``EvidenceStorage`` is what the subsidy projects module needs: put bytes under a key, read
 them back. ``LocalDiskStorage`` (the default, under the service's state directory:
-``SME_STATE_DIR``, default ``var/``, then ``funding/evidence``) is what the embedded run and the tests use. Production
-(issue 8: "S3-compatible in production") implements the same two methods on an S3-compatible
-object store (MinIO, OSS, COS…); that implementation is not written yet: only the interface and the
-local one exist.
+``SME_STATE_DIR``, default ``var/``, then ``funding/evidence``) is what the embedded run and the
+tests use. Production (issue 8: "S3-compatible in production") implements the same two methods
+on an S3-compatible object store (MinIO, OSS, COS…); that implementation is not written yet: only
+the interface and the local one exist.
 
 The metadata (file name, content type, size, SHA-256, who and when) is in the database
 (``project_evidence``), written in the same transaction as the project's change; the content
