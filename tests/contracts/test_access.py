@@ -87,7 +87,8 @@ ENTERPRISE_OPERATIONS: dict[str, frozenset[str]] = {
         "export_enterprise_evaluation",
     },
     # Its own entitlements (免申即享 awards) and their explanation, its own recovery orders (追回);
-    # never a cancellation, a receipt or a report.
+    # never a cancellation, a receipt or a report. Its own subsidy projects: filed, corrected,
+    # evidenced, declared and followed; never a review step.
     "funding": SHARED_ENTERPRISE_OPERATIONS
     | {
         "list_entitlements",
@@ -95,6 +96,17 @@ ENTERPRISE_OPERATIONS: dict[str, frozenset[str]] = {
         "list_enterprise_entitlements",
         "list_recovery_orders",
         "get_recovery_order",
+    }
+    | {
+        "create_project",
+        "list_projects",
+        "get_project",
+        "update_project",
+        "add_project_evidence",
+        "list_project_evidence",
+        "get_project_evidence",
+        "list_project_steps",
+        "declare_project",
     },
     # The credit-product catalogue is shared with enterprises (seed 000 (十三)); an enterprise
     # files, follows and withdraws its own financing needs (融资需求库) and reads their matches.

@@ -30,7 +30,7 @@ def business_clock() -> Iterator[FixedClock]:
 
 @pytest_asyncio.fixture
 async def client(
-    funding_database_url: str, auth_dir: Path, business_clock: FixedClock
+    funding_database_url: str, auth_dir: Path, business_clock: FixedClock, tmp_path: Path
 ) -> AsyncIterator[httpx.AsyncClient]:
     """The funding API on an isolated transaction (rolled back after the test); no workers."""
     settings = Settings(
@@ -38,6 +38,7 @@ async def client(
         kafka=KafkaSettings(bootstrap_servers="127.0.0.1:1"),
         auth=AuthSettings(jwks_file=auth_dir / "jwks.json"),
         run_workers=False,
+        evidence_dir=tmp_path / "evidence",
     )
     async for database in isolated_database(funding_database_url):
         app = create_app(settings, database=database)

@@ -23,6 +23,7 @@ from sme_funding.ledger.router import router as ledger_router
 from sme_funding.payments.events import PAYMENT_TOPIC
 from sme_funding.payments.router import router as payments_router
 from sme_funding.policies.router import router as policies_router
+from sme_funding.projects.router import router as projects_router
 from sme_funding.reports.router import router as reports_router
 
 DEFINITION = ServiceDefinition(
@@ -39,6 +40,7 @@ DEFINITION = ServiceDefinition(
         payments_router,
         clawback_router,
         reports_router,
+        projects_router,
     ],
     settings_factory=Settings,
     consumers=[enterprise_directory_consumer, certificates_consumer, enterprise_credit_consumer],

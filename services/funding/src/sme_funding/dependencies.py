@@ -4,7 +4,10 @@ kernel's (``sme_common.api``)."""
 
 from __future__ import annotations
 
+from fastapi import Request
+
 from sme_common.auth import Role, require
+from sme_common.storage import DocumentStorage, document_storage
 
 OFFICERS = (Role.PROVINCE_OFFICER, Role.CITY_OFFICER, Role.COUNTY_OFFICER, Role.PLATFORM_ADMIN)
 
@@ -49,3 +52,30 @@ payment_results = require(
 )
 """Posting the bank's results: the officers as ``payment_maker``, and the treasury's system
 (``agency_system`` with ``funding:write``, 国库集中支付) posting them directly, within its region."""
+project_filer = require(
+    roles=(Role.PROVINCE_OFFICER, Role.CITY_OFFICER, Role.COUNTY_OFFICER, Role.ENTERPRISE),
+    scope="funding:write",
+)
+"""A subsidy project is filed (and corrected, its evidence added, declared) by the enterprise for
+itself or by an officer of its region."""
+project_attester = require(roles=(Role.CITY_OFFICER, Role.COUNTY_OFFICER), scope="funding:write")
+"""属地化管理: the county or 市州 of the enterprise attests a project's truthfulness."""
+project_reviewer = require(
+    roles=(Role.PROVINCE_OFFICER, Role.CITY_OFFICER, Role.COUNTY_OFFICER), scope="funding:write"
+)
+"""Returns and rejections: whoever's step is next (the service checks which)."""
+province_reviewer = require(roles=(Role.PROVINCE_OFFICER,), scope="funding:write")
+"""The province re-checks compliance, accepts the spend and confirms the entitlement."""
+
+
+def evidence_storage(request: Request) -> DocumentStorage:
+    """The evidence storage of this app (subsidy projects' documents), made once from its
+    settings: the local disk under ``evidence_dir`` by default, an S3-compatible bucket with
+    ``storage.kind=s3`` (``sme_common.storage``)."""
+    state = request.app.state
+    storage: DocumentStorage | None = getattr(state, "evidence_storage", None)
+    if storage is None:
+        settings = state.settings
+        storage = document_storage(settings.storage, settings.evidence_dir)
+        state.evidence_storage = storage
+    return storage

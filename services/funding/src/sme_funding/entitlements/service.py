@@ -12,7 +12,7 @@ import re
 import secrets
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 import structlog
@@ -324,28 +324,15 @@ async def _store(uow: UnitOfWork, evaluations: Sequence[_Evaluation], actor: str
         for proposal in proposals_for_certificate(book, trigger, evaluation.history):
             status = domain.initial_status(proposal.amount_fen, evaluation.flags)
             enterprise = proposal.payee_kind == PayeeKind.ENTERPRISE
-            values: dict[str, Any] = {
-                "id": f"ent_{secrets.token_hex(8)}",
-                "policy_code": proposal.policy_code,
-                "policy_version": proposal.policy_version,
-                "trigger_key": proposal.trigger_key,
-                "payee_kind": proposal.payee_kind.value,
-                "payee_id": proposal.payee_id,
-                "uscc": proposal.uscc,
-                "region_code": proposal.region_code,
-                "county_code": evaluation.place.region_code if enterprise else proposal.region_code,
-                "fund_code": proposal.fund_code,
-                "year": evaluation.occurred_on.year,
-                "amount_fen": proposal.amount_fen,
-                "full_amount_fen": proposal.full_amount_fen,
-                "explanation": [asdict(line) for line in proposal.explanation],
-                "status": status.value,
-                "blocked_reason": evaluation.flags if status is EntitlementStatus.BLOCKED else None,
-                "certificate_id": evaluation.certificate_id,
-                "created_at": at,
-                "updated_at": at,
-                "version": 1,
-            }
+            values = _entitlement_row(
+                proposal,
+                status,
+                county_code=evaluation.place.region_code if enterprise else proposal.region_code,
+                year=evaluation.occurred_on.year,
+                blocking_kinds=evaluation.flags,
+                certificate_id=evaluation.certificate_id,
+                at=at,
+            )
             rows.append((evaluation, proposal, status, values))
     if not rows:
         return 0
@@ -498,6 +485,100 @@ async def certificates_granted(uow: UnitOfWork, grants: Sequence[CertificateGran
             )
         )
     return await _store(uow, evaluations, CERTIFICATES_ACTOR)
+
+
+def _entitlement_row(
+    proposal: EntitlementProposal,
+    status: EntitlementStatus,
+    *,
+    county_code: str,
+    year: int,
+    blocking_kinds: list[str],
+    certificate_id: str | None,
+    at: datetime,
+) -> dict[str, Any]:
+    """The ``entitlement`` row a proposal is stored as (by a certificate trigger or a project)."""
+    return {
+        "id": f"ent_{secrets.token_hex(8)}",
+        "policy_code": proposal.policy_code,
+        "policy_version": proposal.policy_version,
+        "trigger_key": proposal.trigger_key,
+        "payee_kind": proposal.payee_kind.value,
+        "payee_id": proposal.payee_id,
+        "uscc": proposal.uscc,
+        "region_code": proposal.region_code,
+        "county_code": county_code,
+        "fund_code": proposal.fund_code,
+        "year": year,
+        "amount_fen": proposal.amount_fen,
+        "full_amount_fen": proposal.full_amount_fen,
+        "explanation": [asdict(line) for line in proposal.explanation],
+        "status": status.value,
+        "blocked_reason": blocking_kinds if status is EntitlementStatus.BLOCKED else None,
+        "certificate_id": certificate_id,
+        "created_at": at,
+        "updated_at": at,
+        "version": 1,
+    }
+
+
+async def create_entitlement(
+    uow: UnitOfWork,
+    proposal: EntitlementProposal,
+    *,
+    county_code: str,
+    year: int,
+    blocking_kinds: list[str],
+    actor: str,
+    remarks: str | None,
+    certificate_id: str | None = None,
+) -> tuple[str, EntitlementStatus] | None:
+    """Store one proposal as an entitlement, once per ``proposal.trigger_key`` (the certificate
+    triggers above and the subsidy projects module call it): ``not_payable`` for nothing to pay,
+    ``blocked`` while ``blocking_kinds`` are in force, else ``pending_approval``; its first step
+    and ``funding.entitlement.created.v1`` go in the same unit of work. Its id and status, or
+    None when an entitlement under that key exists already. Does not commit."""
+    status = domain.initial_status(proposal.amount_fen, blocking_kinds)
+    at = clock.now()
+    entitlement_id = await repository.insert_once(
+        uow.session,
+        _entitlement_row(
+            proposal,
+            status,
+            county_code=county_code,
+            year=year,
+            blocking_kinds=blocking_kinds,
+            certificate_id=certificate_id,
+            at=at,
+        ),
+    )
+    if entitlement_id is None:
+        return None
+    await repository.add_step(
+        uow.session,
+        entitlement_id=entitlement_id,
+        from_status=None,
+        to_status=status.value,
+        actor=actor,
+        at=at,
+        remarks=remarks,
+    )
+    if proposal.uscc is not None:
+        uow.publish(
+            events.ENTITLEMENT_TOPIC,
+            events.entitlement_event(
+                events.created(
+                    entitlement_id=entitlement_id,
+                    uscc=proposal.uscc,
+                    policy_code=proposal.policy_code,
+                    amount_fen=proposal.amount_fen,
+                    status=status.value,
+                    certificate_id=certificate_id,
+                    created_at=at,
+                )
+            ),
+        )
+    return entitlement_id, status
 
 
 # --- the enterprise arrives (consumer funding.enterprise-credit) --------------------------------

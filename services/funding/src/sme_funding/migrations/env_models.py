@@ -5,4 +5,5 @@ import sme_funding.budgets.models
 import sme_funding.clawback.models
 import sme_funding.entitlements.models
 import sme_funding.ledger.models
-import sme_funding.payments.models  # noqa: F401
+import sme_funding.payments.models
+import sme_funding.projects.models  # noqa: F401
