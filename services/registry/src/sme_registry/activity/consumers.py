@@ -158,6 +158,8 @@ history_consumer = ConsumerSpec(
         "funding.entitlement.created.v1": recorder("funding", "entitlement_created"),
         "funding.entitlement.approved.v1": recorder("funding", "entitlement_approved"),
         "funding.payment.settled.v1": recorder("funding", "payment_settled"),
+        # A paid award is already on the profile as its settled payment; a failed one is not.
+        "funding.entitlement.failed.v1": recorder("funding", "entitlement_failed"),
         "funding.clawback.raised.v1": recorder("funding", "clawback_raised"),
         "funding.clawback.recovered.v1": recorder("funding", "clawback_recovered"),
         "finance-matching.loan.reported.v1": recorder("finance-matching", "loan_reported"),
