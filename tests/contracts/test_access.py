@@ -96,6 +96,9 @@ ENTERPRISE_OPERATIONS: dict[str, frozenset[str]] = {
         "get_need",
         "update_need",
         "list_need_matches",
+        # The institutions' reports on itself (feedback): read only.
+        "list_feedback",
+        "get_feedback",
     },
     "complaints": SHARED_ENTERPRISE_OPERATIONS,
 }
