@@ -13,6 +13,7 @@ from sme_finance_matching.enterprises.router import router as enterprises_router
 from sme_finance_matching.feedback.events import LOAN_TOPIC
 from sme_finance_matching.feedback.router import router as feedback_router
 from sme_finance_matching.institutions.router import router as institutions_router
+from sme_finance_matching.monitoring.router import router as monitoring_router
 from sme_finance_matching.needs.events import NEED_TOPIC
 from sme_finance_matching.needs.router import router as needs_router
 from sme_finance_matching.products.router import router as products_router
@@ -27,6 +28,7 @@ DEFINITION = ServiceDefinition(
         products_router,
         needs_router,
         feedback_router,
+        monitoring_router,
     ],
     settings_factory=Settings,
     consumers=[enterprise_directory_consumer],
