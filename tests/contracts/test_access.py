@@ -119,6 +119,9 @@ ENTERPRISE_OPERATIONS: dict[str, frozenset[str]] = {
         "get_need",
         "update_need",
         "list_need_matches",
+        # The institutions' reports on itself (feedback): read only.
+        "list_feedback",
+        "get_feedback",
     },
     # The web channel: an enterprise files a complaint for itself and follows the cases it filed.
     "complaints": SHARED_ENTERPRISE_OPERATIONS

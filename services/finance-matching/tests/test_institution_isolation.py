@@ -30,6 +30,7 @@ BODIES: dict[tuple[str, str], dict[str, Any]] = {
     ("POST", "/institutions/{institution_id}/clients"): {"client_id": "bank-b-2"},
     ("PATCH", "/products/{product_id}"): {"status": "active", "version": 1},
     ("PATCH", "/needs/{need_id}"): {"status": "withdrawn", "version": 1},
+    ("POST", "/feedback"): {"external_id": "a-1", "need_id": "", "outcome": "refused"},
 }
 
 
@@ -54,12 +55,19 @@ async def test_bank_b_reaches_nothing_of_bank_a_through_any_operation(
     assert filed.status_code == 201, filed.text
     need = filed.json()
     assert (await client.get(f"{API}/needs/{need['id']}", headers=bank_a)).status_code == 200
-    secrets = {a["id"], draft["id"], need["id"], BANK_A_USCC}
+    report = await client.post(
+        f"{API}/feedback",
+        json={"external_id": "a-1", "need_id": need["id"], "outcome": "contacted"},
+        headers=bank_a,
+    )
+    assert report.status_code == 201, report.text
+    secrets = {a["id"], draft["id"], need["id"], BANK_A_USCC, report.json()["id"]}
     values = {
         "{institution_id}": a["id"],
         "{product_id}": draft["id"],
         "{need_id}": need["id"],
         "{client_id}": "bank-a",
+        "{feedback_id}": report.json()["id"],
     }
     document = client.app.openapi()  # type: ignore[attr-defined]
     checked = 0
@@ -73,6 +81,9 @@ async def test_bank_b_reaches_nothing_of_bank_a_through_any_operation(
         assert "{" not in path, template
         for method in operations:
             body = BODIES.get((method.upper(), relative), {})
+            if (method.upper(), relative) == ("POST", "/feedback"):
+                body = {**body, "need_id": need["id"], "refusal_reason_code": "other"}
+                body["refusal_reason"] = "冒名反馈"
             if (method.upper(), relative) == ("POST", "/products"):
                 body = {**draft, "institution_id": a["id"]}
                 body = {k: v for k, v in body.items() if k in _PRODUCT_FIELDS}
@@ -83,12 +94,14 @@ async def test_bank_b_reaches_nothing_of_bank_a_through_any_operation(
             else:
                 assert response.status_code in (403, 404, 422), (label, response.text)
             checked += 1
-    assert checked >= 14
+    assert checked >= 18
     # And nothing of A's changed in the attempts.
     assert (await client.get(f"{API}/products/{draft['id']}", headers=bank_a)).json()[
         "version"
     ] == 1
-    assert (await client.get(f"{API}/needs/{need['id']}", headers=bank_a)).json()["version"] == 1
+    # (version 2: A's own report moved it to in_progress; B's attempt moved nothing.)
+    after = (await client.get(f"{API}/needs/{need['id']}", headers=bank_a)).json()
+    assert (after["version"], after["status"]) == (2, "in_progress")
     own = await client.get(f"{API}/institutions/{a['id']}", headers=bank_a)
     assert own.json()["version"] == 1 and own.json()["client_ids"] == ["bank-a"]
 

@@ -10,7 +10,10 @@ from sme_common.settings import ServiceSettings
 from sme_finance_matching.config import Settings
 from sme_finance_matching.enterprises.consumers import enterprise_directory_consumer
 from sme_finance_matching.enterprises.router import router as enterprises_router
+from sme_finance_matching.feedback.events import LOAN_TOPIC
+from sme_finance_matching.feedback.router import router as feedback_router
 from sme_finance_matching.institutions.router import router as institutions_router
+from sme_finance_matching.monitoring.router import router as monitoring_router
 from sme_finance_matching.needs.events import NEED_TOPIC
 from sme_finance_matching.needs.router import router as needs_router
 from sme_finance_matching.products.router import router as products_router
@@ -19,10 +22,17 @@ DEFINITION = ServiceDefinition(
     name="finance-matching",
     package="sme_finance_matching",
     title="SME platform — finance matching",
-    routers=[enterprises_router, institutions_router, products_router, needs_router],
+    routers=[
+        enterprises_router,
+        institutions_router,
+        products_router,
+        needs_router,
+        feedback_router,
+        monitoring_router,
+    ],
     settings_factory=Settings,
     consumers=[enterprise_directory_consumer],
-    produced_topics=[NEED_TOPIC],
+    produced_topics=[NEED_TOPIC, LOAN_TOPIC],
 )
 
 

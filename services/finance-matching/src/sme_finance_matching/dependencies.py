@@ -34,3 +34,9 @@ need_reader = require(roles=(*OFFICERS, *INSTITUTIONS, Role.ENTERPRISE), scope=R
 matched to it."""
 need_writer = require(roles=(*OFFICERS, Role.ENTERPRISE), scope=WRITE_SCOPE)
 """A financing need is filed by the enterprise itself or by an officer of its region."""
+feedback_writer = require(roles=INSTITUTIONS, scope=WRITE_SCOPE)
+"""Outcomes are reported by the institutions themselves (their own client tokens)."""
+feedback_reader = require(roles=(*OFFICERS, *INSTITUTIONS, Role.ENTERPRISE), scope=READ_SCOPE)
+"""Officers the reports of their region, an institution its own, an enterprise those on itself."""
+monitoring_reader = require(roles=(*OFFICERS, *INSTITUTIONS), scope=READ_SCOPE)
+"""Officers the figures of their region; an institution its own figures only."""

@@ -4,6 +4,7 @@ from its first release) and ``finance-matching.need`` (keyed by USCC)."""
 
 from __future__ import annotations
 
+from datetime import date
 from typing import ClassVar, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -27,6 +28,20 @@ class LoanReportedV1(EventData):
     """The annual rate as a decimal string."""
     term_months: int | None = None
     reported_at: Timestamp
+    # Optional since the producer's first release (feedback, issue 10): absent in the proposal.
+    need_id: str | None = None
+    """The financing need reported on, when the report concerns one."""
+    institution_kind: str | None = None
+    """bank, guarantee_agency, insurer or securities_firm."""
+    outcome_on: date | None = None
+    """The day of the outcome (Asia/Shanghai)."""
+    guarantee_fee_rate: str | None = None
+    """The annual guarantee fee rate as a decimal string (a guarantee, or a guaranteed loan)."""
+    product_id: str | None = None
+    first_time_borrower: bool | None = None
+    """首贷: the enterprise's first loan from any bank, as the institution reports it."""
+    refusal_reason_code: str | None = None
+    refusal_reason: str | None = None
 
 
 class MatchedProductV1(BaseModel):
