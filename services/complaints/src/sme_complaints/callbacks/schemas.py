@@ -52,6 +52,25 @@ class ChannelUpdate(BaseModel):
 
 
 class ChannelRead(BaseModel):
+    """A channel as anyone reads it: never its secret."""
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "id": "ch_0a1b2c3d4e5f6789",
+                    "name": "甘肃12345热线",
+                    "client_id": "gansu-12345",
+                    "callback_url": "https://12345.gansu.gov.cn/api/callbacks/sme-complaints",
+                    "status": "active",
+                    "version": 1,
+                    "created_at": "2026-06-10T02:00:00Z",
+                    "updated_at": "2026-06-10T02:00:00Z",
+                }
+            ]
+        }
+    )
+
     id: str
     name: str
     client_id: str

@@ -82,6 +82,62 @@ class InterestRead(BaseModel):
 
 
 class PaymentTermsEvaluation(BaseModel):
+    # The example is what ContractFactsIn's example evaluates to (a public body, acceptance late).
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "regulation": {
+                        "code": "sc_802_2025",
+                        "name_zh": "保障中小企业款项支付条例（国务院令第802号修订）",
+                        "name_en": "Regulation on Ensuring Payments to SMEs, revised (State Council Decree No. 802)",
+                        "effective_on": "2025-06-01",
+                    },
+                    "term_days": 30,
+                    "term_starts_on": "2025-08-16",
+                    "due_on": "2025-09-15",
+                    "as_of": "2025-10-15",
+                    "days_overdue": 30,
+                    "interest_fen": 1500000,
+                    "interest": {
+                        "basis": "statutory_daily",
+                        "annual_rate_percent": None,
+                        "daily_rate": "0.0005",
+                        "lpr": None,
+                        "interest_fen": 1500000,
+                    },
+                    "explanation": [
+                        {
+                            "code": "regulation",
+                            "en": "Contract signed 2025-07-01: Regulation on Ensuring Payments to SMEs, revised (State Council Decree No. 802), in force from 2025-06-01",
+                            "zh": "合同订立于 2025-07-01：适用保障中小企业款项支付条例（国务院令第802号修订）（2025-06-01 起施行）",
+                        },
+                        {
+                            "code": "term_public_default",
+                            "en": "Government body or public institution: 30 days (第九条第一款)",
+                            "zh": "机关、事业单位：30日内支付（第九条第一款）",
+                        },
+                        {
+                            "code": "start_acceptance_delayed",
+                            "en": "Acceptance was not done within the agreed 15 days: the term runs from the end of that period, 2025-08-16 (第十条)",
+                            "zh": "未在约定的15日检验/验收期限内完成验收，视为拖延验收：付款期限自约定期限届满之日 2025-08-16 起算（第十条）",
+                        },
+                        {
+                            "code": "due",
+                            "en": "Last day to pay: 2025-09-15 (30 days counted from the day after 2025-08-16); on 2025-10-15, 30 days overdue",
+                            "zh": "付款期限届满日：2025-09-15（自 2025-08-16 次日起算30日）；截至 2025-10-15 逾期30日",
+                        },
+                        {
+                            "code": "interest_statutory",
+                            "en": "No agreed rate: 0.05% a day (第十七条): 100000000 fen × 0.0005 × 30 days = 1500000 fen (rounded half up to the fen)",
+                            "zh": "未约定利率，按每日利率万分之五（第十七条）：100000000分 × 0.0005 × 30日 = 1500000分（四舍五入到分）",
+                        },
+                    ],
+                }
+            ]
+        }
+    )
+
     regulation: RegulationRead
     term_days: int | None
     term_starts_on: date | None

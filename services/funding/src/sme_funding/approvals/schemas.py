@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated
+from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -72,8 +72,55 @@ class ApprovalStepRead(BaseModel):
     at: datetime
 
 
+_CITY_STEP: dict[str, Any] = {
+    "position": 1,
+    "role": "city_officer",
+    "level": "city",
+    "name_zh": "市州审核",
+    "name_en": "市州 review",
+}
+_PROVINCE_STEP: dict[str, Any] = {
+    "position": 2,
+    "role": "province_officer",
+    "level": "province",
+    "name_zh": "省级审批",
+    "name_en": "provincial approval",
+}
+
+
 class ApprovalRead(BaseModel):
     """An entitlement's approval: its chain, where it stands, who acts next, every step."""
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "entitlement_id": "ent_0a1b2c3d4e5f6789",
+                    "entitlement_status": "pending_approval",
+                    "version": 2,
+                    "amount_fen": 30_000_000,
+                    "chains_version": "2026-config-1",
+                    "tier_code": "standard",
+                    "chain": [_CITY_STEP, _PROVINCE_STEP],
+                    "state": "in_progress",
+                    "round": 1,
+                    "next_step": _PROVINCE_STEP,
+                    "steps": [
+                        {
+                            "round": 1,
+                            "position": 1,
+                            "role": "city_officer",
+                            "action": "approve",
+                            "actor": "lanzhou-officer-01",
+                            "remarks": "材料齐全",
+                            "entitlement_version": 2,
+                            "at": "2026-06-10T02:00:00Z",
+                        }
+                    ],
+                }
+            ]
+        }
+    )
 
     entitlement_id: str
     entitlement_status: EntitlementStatus

@@ -69,7 +69,11 @@ class ProjectCreate(_Period):
 class ProjectUpdate(_Period):
     """Change a draft or returned project (only the fields sent)."""
 
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+    model_config = ConfigDict(
+        extra="forbid",
+        str_strip_whitespace=True,
+        json_schema_extra={"examples": [{"eligible_spend_fen": 1_800_000_000, "version": 2}]},
+    )
 
     title: Title | None = None
     period_from_on: PeriodDate | None = None
@@ -82,7 +86,11 @@ class ProjectUpdate(_Period):
 class StepCommand(BaseModel):
     """Declare, attest, re-check or entitle: the version read, and remarks if any."""
 
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+    model_config = ConfigDict(
+        extra="forbid",
+        str_strip_whitespace=True,
+        json_schema_extra={"examples": [{"remarks": "经核实，申报材料真实", "version": 3}]},
+    )
 
     remarks: Remark | None = None
     version: Version | None = None
@@ -119,7 +127,13 @@ class Acceptance(BaseModel):
 class ProjectReturn(BaseModel):
     """Return (退回补正) to the filer, with a remark per field to correct."""
 
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+    model_config = ConfigDict(
+        extra="forbid",
+        str_strip_whitespace=True,
+        json_schema_extra={
+            "examples": [{"field_remarks": {"eligible_spend_fen": "请补充设备发票"}, "version": 3}]
+        },
+    )
 
     field_remarks: Annotated[dict[FieldName, Remark], Field(min_length=1, max_length=50)]
     remarks: Remark | None = None
@@ -127,7 +141,11 @@ class ProjectReturn(BaseModel):
 
 
 class ProjectRejection(BaseModel):
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+    model_config = ConfigDict(
+        extra="forbid",
+        str_strip_whitespace=True,
+        json_schema_extra={"examples": [{"reason": "项目不属于技术改造范围", "version": 3}]},
+    )
 
     reason: Reason
     version: Version | None = None
@@ -140,7 +158,45 @@ class ExplanationRead(BaseModel):
 
 
 class ProjectRead(BaseModel):
-    model_config = ConfigDict(from_attributes=True)
+    model_config = ConfigDict(
+        from_attributes=True,
+        json_schema_extra={
+            "examples": [
+                {
+                    "id": "prj_0a1b2c3d4e5f6789",
+                    "uscc": EXAMPLE_USCC,
+                    "region_code": "420102",
+                    "reporting_unit_code": "420100",
+                    "policy_code": "HB-TECH-UPGRADE",
+                    "policy_version": "2023-04-27",
+                    "title": "数控加工中心技术改造项目",
+                    "period_from_on": "2025-01-01",
+                    "period_to_on": "2025-12-31",
+                    "declared_eligible_spend_fen": 2_000_000_000,
+                    "declared_total_investment_fen": 3_000_000_000,
+                    "accepted_eligible_spend_fen": None,
+                    "accepted_total_investment_fen": None,
+                    "accepted_rate_ratio": None,
+                    "accepted_amount_fen": None,
+                    "amount_fen": None,
+                    "explanation": [],
+                    "remarks": {},
+                    "status": "declared",
+                    "filed_on": "2026-06-10",
+                    "declared_on": "2026-06-10",
+                    "filed_by": "enterprise:91420100MA4K0000X0",
+                    "attested_by": None,
+                    "checked_by": None,
+                    "accepted_by": None,
+                    "entitled_by": None,
+                    "entitlement_id": None,
+                    "created_at": "2026-06-10T02:00:00Z",
+                    "updated_at": "2026-06-10T02:00:00Z",
+                    "version": 2,
+                }
+            ]
+        },
+    )
 
     id: str
     uscc: str
