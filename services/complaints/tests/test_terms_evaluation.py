@@ -9,7 +9,7 @@ from decimal import Decimal
 import httpx
 import pytest
 
-from sme_common.errors import InvalidInput
+from sme_common.rules import RuleViolation
 from sme_common.testing.plugin import TokenFactory
 from sme_complaints.terms.domain import (
     ContractFacts,
@@ -334,7 +334,7 @@ def test_the_version_follows_the_signing_date(signed: str, code: str) -> None:
     ],
 )
 def test_what_cannot_be_determined_is_refused(facts: ContractFacts, as_of: date, code: str) -> None:
-    with pytest.raises(InvalidInput) as raised:
+    with pytest.raises(RuleViolation) as raised:
         evaluate(facts, as_of)
     assert raised.value.code == code
 
@@ -356,7 +356,7 @@ def test_the_lpr_in_force_on_a_day(day: str, rate: str) -> None:
 
 def test_the_lpr_table_refuses_days_it_does_not_cover() -> None:
     for day in ("2019-08-19", "2026-01-01"):
-        with pytest.raises(InvalidInput):
+        with pytest.raises(RuleViolation):
             lpr_table().on(D(day))
 
 

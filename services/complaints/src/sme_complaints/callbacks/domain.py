@@ -8,7 +8,7 @@ import random
 from datetime import datetime, timedelta
 from urllib.parse import urlsplit
 
-from sme_common.errors import InvalidInput
+from sme_common.rules import RuleViolation
 
 SIGNATURE_HEADER = "X-Signature"
 TIMESTAMP_HEADER = "X-Timestamp"
@@ -53,14 +53,14 @@ def check_callback_url(url: str, http_hosts: list[str]) -> str:
         host = None
         parts = None
     if parts is None or not host or parts.scheme not in ("https", "http") or parts.username:
-        raise InvalidInput(
+        raise RuleViolation(
             "callback_url_invalid",
             "The callback URL must be an absolute https URL with a host",
             "回调地址必须是带主机名的 https 绝对地址",
             field="callback_url",
         )
     if parts.scheme == "http" and host not in http_hosts:
-        raise InvalidInput(
+        raise RuleViolation(
             "callback_url_not_https",
             "Callbacks are sent over https only",
             "回调地址必须使用 https",

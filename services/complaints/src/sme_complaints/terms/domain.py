@@ -39,7 +39,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from functools import cache
 from importlib import resources
 
-from sme_common.errors import InvalidInput
+from sme_common.rules import RuleViolation
 
 STATUTORY_DAILY_RATE = Decimal("0.0005")
 """每日利率万分之五: 0.05% a day when no rate was agreed."""
@@ -135,8 +135,8 @@ class Evaluation:
     explanation: list[Line] = field(default_factory=list)
 
 
-def _invalid(code: str, en: str, zh: str, field_name: str) -> InvalidInput:
-    return InvalidInput(code, en, zh, field=field_name)
+def _invalid(code: str, en: str, zh: str, field_name: str) -> RuleViolation:
+    return RuleViolation(code, en, zh, field=field_name)
 
 
 @cache
