@@ -294,7 +294,16 @@ SAMPLES: dict[str, dict[str, Any]] = {
             "status": verb,
             "occurred_at": AT,
         }
-        for verb in ("accepted", "resolved", "overdue")
+        for verb in (
+            "received",
+            "accepted",
+            "not-accepted",
+            "transferred",
+            "returned",
+            "resolved",
+            "closed",
+            "overdue",
+        )
     },
 }
 # A change each model and the committed schema must both refuse.

@@ -17,6 +17,18 @@ def _ratio(value: object) -> str | None:
 
 
 def reported(feedback: LoanFeedback) -> LoanReportedV1:
+    # The fields added within v1 are left out when unknown (never sent as null), so a consumer
+    # of the first release reads the event as it always did.
+    added = {
+        "need_id": feedback.need_id,
+        "institution_kind": feedback.institution_kind,
+        "outcome_on": feedback.outcome_on,
+        "guarantee_fee_rate": _ratio(feedback.guarantee_fee_ratio),
+        "product_id": feedback.product_id,
+        "first_time_borrower": feedback.first_time_borrower,
+        "refusal_reason_code": feedback.refusal_reason_code,
+        "refusal_reason": feedback.refusal_reason,
+    }
     return LoanReportedV1(
         report_id=feedback.id,
         uscc=feedback.uscc,
@@ -26,14 +38,7 @@ def reported(feedback: LoanFeedback) -> LoanReportedV1:
         annual_rate=_ratio(feedback.annual_rate_ratio),
         term_months=feedback.term_months,
         reported_at=feedback.reported_at,
-        need_id=feedback.need_id,
-        institution_kind=feedback.institution_kind,
-        outcome_on=feedback.outcome_on,
-        guarantee_fee_rate=_ratio(feedback.guarantee_fee_ratio),
-        product_id=feedback.product_id,
-        first_time_borrower=feedback.first_time_borrower,
-        refusal_reason_code=feedback.refusal_reason_code,
-        refusal_reason=feedback.refusal_reason,
+        **{name: value for name, value in added.items() if value is not None},
     )
 
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 from datetime import date
 from typing import ClassVar, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import MISSING, BaseModel, ConfigDict, Field
 
 from sme_common.contracts.base import EventData, Timestamp, Uscc
 
@@ -29,19 +29,19 @@ class LoanReportedV1(EventData):
     term_months: int | None = None
     reported_at: Timestamp
     # Optional since the producer's first release (feedback, issue 10): absent in the proposal.
-    need_id: str | None = None
+    need_id: str | MISSING = MISSING
     """The financing need reported on, when the report concerns one."""
-    institution_kind: str | None = None
+    institution_kind: str | MISSING = MISSING
     """bank, guarantee_agency, insurer or securities_firm."""
-    outcome_on: date | None = None
+    outcome_on: date | MISSING = MISSING
     """The day of the outcome (Asia/Shanghai)."""
-    guarantee_fee_rate: str | None = None
+    guarantee_fee_rate: str | MISSING = MISSING
     """The annual guarantee fee rate as a decimal string (a guarantee, or a guaranteed loan)."""
-    product_id: str | None = None
-    first_time_borrower: bool | None = None
+    product_id: str | MISSING = MISSING
+    first_time_borrower: bool | MISSING = MISSING
     """首贷: the enterprise's first loan from any bank, as the institution reports it."""
-    refusal_reason_code: str | None = None
-    refusal_reason: str | None = None
+    refusal_reason_code: str | MISSING = MISSING
+    refusal_reason: str | MISSING = MISSING
 
 
 class MatchedProductV1(BaseModel):
