@@ -7,6 +7,7 @@ from fastapi import FastAPI
 from sme_common.db.engine import Database
 from sme_common.runtime import ServiceDefinition, create_service_app
 from sme_common.settings import ServiceSettings
+from sme_finance_matching.certified.consumers import certificates_consumer
 from sme_finance_matching.config import Settings
 from sme_finance_matching.enterprises.consumers import enterprise_directory_consumer
 from sme_finance_matching.enterprises.router import router as enterprises_router
@@ -21,7 +22,7 @@ DEFINITION = ServiceDefinition(
     title="SME platform — finance matching",
     routers=[enterprises_router, institutions_router, products_router, needs_router],
     settings_factory=Settings,
-    consumers=[enterprise_directory_consumer],
+    consumers=[enterprise_directory_consumer, certificates_consumer],
     produced_topics=[NEED_TOPIC],
 )
 
