@@ -31,6 +31,9 @@ BODIES: dict[tuple[str, str], dict[str, Any]] = {
     ("PATCH", "/products/{product_id}"): {"status": "active", "version": 1},
     ("PATCH", "/needs/{need_id}"): {"status": "withdrawn", "version": 1},
 }
+_A = "{institution_id of bank A}"
+"""Replaced by bank A's id in a body."""
+BODIES[("POST", "/lists/snapshots")] = {"institution_id": _A}
 
 
 async def test_bank_b_reaches_nothing_of_bank_a_through_any_operation(
@@ -54,12 +57,16 @@ async def test_bank_b_reaches_nothing_of_bank_a_through_any_operation(
     assert filed.status_code == 201, filed.text
     need = filed.json()
     assert (await client.get(f"{API}/needs/{need['id']}", headers=bank_a)).status_code == 200
-    secrets = {a["id"], draft["id"], need["id"], BANK_A_USCC}
+    made = await client.post(f"{API}/lists/snapshots", json={}, headers=bank_a)
+    assert made.status_code == 201, made.text
+    snapshot = made.json()
+    secrets = {a["id"], draft["id"], need["id"], BANK_A_USCC, snapshot["id"]}
     values = {
         "{institution_id}": a["id"],
         "{product_id}": draft["id"],
         "{need_id}": need["id"],
         "{client_id}": "bank-a",
+        "{snapshot_id}": snapshot["id"],
     }
     document = client.app.openapi()  # type: ignore[attr-defined]
     checked = 0
@@ -73,6 +80,7 @@ async def test_bank_b_reaches_nothing_of_bank_a_through_any_operation(
         assert "{" not in path, template
         for method in operations:
             body = BODIES.get((method.upper(), relative), {})
+            body = {k: a["id"] if v == _A else v for k, v in body.items()}
             if (method.upper(), relative) == ("POST", "/products"):
                 body = {**draft, "institution_id": a["id"]}
                 body = {k: v for k, v in body.items() if k in _PRODUCT_FIELDS}

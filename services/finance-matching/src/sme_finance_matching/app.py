@@ -12,6 +12,9 @@ from sme_finance_matching.config import Settings
 from sme_finance_matching.enterprises.consumers import enterprise_directory_consumer
 from sme_finance_matching.enterprises.router import router as enterprises_router
 from sme_finance_matching.institutions.router import router as institutions_router
+from sme_finance_matching.lists.events import SNAPSHOT_TOPIC
+from sme_finance_matching.lists.router import router as lists_router
+from sme_finance_matching.lists.worker import lists_publish_command, lists_publish_task
 from sme_finance_matching.needs.events import NEED_TOPIC
 from sme_finance_matching.needs.router import router as needs_router
 from sme_finance_matching.products.router import router as products_router
@@ -20,10 +23,18 @@ DEFINITION = ServiceDefinition(
     name="finance-matching",
     package="sme_finance_matching",
     title="SME platform — finance matching",
-    routers=[enterprises_router, institutions_router, products_router, needs_router],
+    routers=[
+        enterprises_router,
+        institutions_router,
+        products_router,
+        needs_router,
+        lists_router,
+    ],
     settings_factory=Settings,
     consumers=[enterprise_directory_consumer, certificates_consumer],
-    produced_topics=[NEED_TOPIC],
+    produced_topics=[NEED_TOPIC, SNAPSHOT_TOPIC],
+    extra_commands={"lists-publish": lists_publish_command},
+    background_tasks=[lists_publish_task],
 )
 
 

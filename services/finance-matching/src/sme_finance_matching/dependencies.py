@@ -34,3 +34,12 @@ need_reader = require(roles=(*OFFICERS, *INSTITUTIONS, Role.ENTERPRISE), scope=R
 matched to it."""
 need_writer = require(roles=(*OFFICERS, Role.ENTERPRISE), scope=WRITE_SCOPE)
 """A financing need is filed by the enterprise itself or by an officer of its region."""
+list_reader = require(roles=(*OFFICERS, *INSTITUTIONS), scope=READ_SCOPE)
+"""List snapshots (名单推送): officers (institutions serving their region) and an institution's own
+client (its own snapshots only)."""
+list_maker = require(roles=(*OFFICERS, *INSTITUTIONS), scope=WRITE_SCOPE)
+"""A snapshot on demand: an officer for an institution it sees, or the institution itself."""
+delta_reader = require(roles=INSTITUTIONS, scope=READ_SCOPE)
+"""Deltas follow an institution's own cursor: its clients only."""
+list_acknowledger = require(roles=INSTITUTIONS, scope=WRITE_SCOPE)
+"""Acknowledgements are the institution's."""

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import BigInteger, Date, DateTime, Text
+from sqlalchemy import BigInteger, Date, DateTime, Index, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from sme_finance_matching.metadata import Base
@@ -13,6 +13,7 @@ class CertifiedEnterprise(Base):
     enterprise, its latest certificate."""
 
     __tablename__ = "certified_enterprise"
+    __table_args__ = (Index("ix_certified_enterprise_status", "status", "tier"),)
 
     uscc: Mapped[str] = mapped_column(Text, primary_key=True)
     certificate_id: Mapped[str] = mapped_column(Text)

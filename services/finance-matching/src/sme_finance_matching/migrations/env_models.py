@@ -2,5 +2,6 @@
 
 import sme_finance_matching.certified.models
 import sme_finance_matching.institutions.models
+import sme_finance_matching.lists.models
 import sme_finance_matching.needs.models
 import sme_finance_matching.products.models  # noqa: F401
