@@ -198,6 +198,10 @@ async def deltas(
         .outerjoin(directory, d.uscc == ch.uscc)
         .where(
             ch.seq > after,
+            # Redundant with the next condition, but on the change alone: under a prepared
+            # statement's generic plan it filters the changes before the directory is joined
+            # (without it PostgreSQL hashes the whole directory on every pull).
+            or_(ch.tier.in_(institution.tiers or ["-"]), received),
             or_(
                 and_(d.uscc.is_not(None), _serves(institution, d.reporting_unit_code, ch.tier)),
                 received,

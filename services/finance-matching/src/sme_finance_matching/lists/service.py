@@ -403,7 +403,8 @@ async def content(database: Database, snapshot: ListSnapshot, fmt: Format) -> As
             writer = csv.writer(buffer)
             writer.writerow(ENTERPRISE_FIELDS)
             async for chunk in repository.stream_entries(session, snapshot.id):
-                writer.writerows([_entry_json(r)[f] for f in ENTERPRISE_FIELDS] for r in chunk)
+                # Column order is ENTERPRISE_FIELDS; csv writes dates as ISO, None as empty.
+                writer.writerows(r.values() for r in chunk)
                 yield buffer.getvalue().encode()
                 buffer.seek(0)
                 buffer.truncate()
@@ -452,7 +453,8 @@ async def _own_institution(session: AsyncSession, actor: Principal) -> Instituti
     viewer = await viewer_of(session, actor)
     if not viewer.is_institution or viewer.institution_id is None:
         raise _institution_only()
-    institution = await institutions.get(session, viewer.institution_id)
+    # viewer_of loaded it: the identity map answers without another round trip.
+    institution = await session.get(Institution, viewer.institution_id)
     if institution is None:
         raise _institution_only()
     return institution
