@@ -264,7 +264,7 @@ async def stream_over_http(app: object, headers: dict[str, str], snapshot_id: st
 
 async def bench(url: str, key_dir: Path, args: argparse.Namespace) -> None:
     settings = Settings(
-        database_url=url,  # type: ignore[arg-type]
+        database_url=url,
         kafka=KafkaSettings(bootstrap_servers="127.0.0.1:1"),
         auth=AuthSettings(jwks_file=key_dir / "jwks.json"),
         run_workers=False,
