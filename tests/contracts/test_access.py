@@ -27,6 +27,7 @@ PUBLIC_PATHS = frozenset(
         "/api/certification/v1/verify/{code}",
         "/api/certification/v1/public/notices",
         "/api/certification/v1/public/notices/{notice_id}/objections",
+        "/api/finance-matching/v1/lists/signing-keys",
     }
 )
 USCC = make_uscc(region="620102", body="MQ000001")

@@ -31,6 +31,7 @@ PUBLIC_PATHS = frozenset(
         "/api/certification/v1/verify/{code}",
         "/api/certification/v1/public/notices",
         "/api/certification/v1/public/notices/{notice_id}/objections",
+        "/api/finance-matching/v1/lists/signing-keys",
     }
 )
 PROBLEM_REF = {"$ref": "#/components/schemas/Problem"}

@@ -32,6 +32,9 @@ BODIES: dict[tuple[str, str], dict[str, Any]] = {
     ("PATCH", "/needs/{need_id}"): {"status": "withdrawn", "version": 1},
     ("POST", "/feedback"): {"external_id": "a-1", "need_id": "", "outcome": "refused"},
 }
+_A = "{institution_id of bank A}"
+"""Replaced by bank A's id in a body."""
+BODIES[("POST", "/lists/snapshots")] = {"institution_id": _A}
 
 
 async def test_bank_b_reaches_nothing_of_bank_a_through_any_operation(
@@ -61,13 +64,17 @@ async def test_bank_b_reaches_nothing_of_bank_a_through_any_operation(
         headers=bank_a,
     )
     assert report.status_code == 201, report.text
-    secrets = {a["id"], draft["id"], need["id"], BANK_A_USCC, report.json()["id"]}
+    made = await client.post(f"{API}/lists/snapshots", json={}, headers=bank_a)
+    assert made.status_code == 201, made.text
+    snapshot = made.json()
+    secrets = {a["id"], draft["id"], need["id"], BANK_A_USCC, report.json()["id"], snapshot["id"]}
     values = {
         "{institution_id}": a["id"],
         "{product_id}": draft["id"],
         "{need_id}": need["id"],
         "{client_id}": "bank-a",
         "{feedback_id}": report.json()["id"],
+        "{snapshot_id}": snapshot["id"],
     }
     document = client.app.openapi()  # type: ignore[attr-defined]
     checked = 0
@@ -81,6 +88,7 @@ async def test_bank_b_reaches_nothing_of_bank_a_through_any_operation(
         assert "{" not in path, template
         for method in operations:
             body = BODIES.get((method.upper(), relative), {})
+            body = {k: a["id"] if v == _A else v for k, v in body.items()}
             if (method.upper(), relative) == ("POST", "/feedback"):
                 body = {**body, "need_id": need["id"], "refusal_reason_code": "other"}
                 body["refusal_reason"] = "冒名反馈"

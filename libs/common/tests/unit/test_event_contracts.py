@@ -285,6 +285,16 @@ SAMPLES: dict[str, dict[str, Any]] = {
         "weights_version": "2026-11-26",
         "matched_at": AT,
     },
+    "finance-matching.snapshot.published.v1": {
+        "snapshot_id": "snap_0123456789ab",
+        "institution_id": "inst_0123456789ab",
+        "trigger": "scheduled",
+        "entry_count": 1520,
+        "product_count": 12,
+        "cursor": 4711,
+        "content_sha256": "0" * 64,
+        "generated_at": AT,
+    },
     **{
         f"complaints.case.{verb}.v1": {
             "case_id": "k1",

@@ -7,12 +7,16 @@ from fastapi import FastAPI
 from sme_common.db.engine import Database
 from sme_common.runtime import ServiceDefinition, create_service_app
 from sme_common.settings import ServiceSettings
+from sme_finance_matching.certified.consumers import certificates_consumer
 from sme_finance_matching.config import Settings
 from sme_finance_matching.enterprises.consumers import enterprise_directory_consumer
 from sme_finance_matching.enterprises.router import router as enterprises_router
 from sme_finance_matching.feedback.events import LOAN_TOPIC
 from sme_finance_matching.feedback.router import router as feedback_router
 from sme_finance_matching.institutions.router import router as institutions_router
+from sme_finance_matching.lists.events import SNAPSHOT_TOPIC
+from sme_finance_matching.lists.router import router as lists_router
+from sme_finance_matching.lists.worker import lists_publish_command, lists_publish_task
 from sme_finance_matching.monitoring.router import router as monitoring_router
 from sme_finance_matching.needs.events import NEED_TOPIC
 from sme_finance_matching.needs.router import router as needs_router
@@ -29,10 +33,13 @@ DEFINITION = ServiceDefinition(
         needs_router,
         feedback_router,
         monitoring_router,
+        lists_router,
     ],
     settings_factory=Settings,
-    consumers=[enterprise_directory_consumer],
-    produced_topics=[NEED_TOPIC, LOAN_TOPIC],
+    consumers=[enterprise_directory_consumer, certificates_consumer],
+    produced_topics=[NEED_TOPIC, LOAN_TOPIC, SNAPSHOT_TOPIC],
+    extra_commands={"lists-publish": lists_publish_command},
+    background_tasks=[lists_publish_task],
 )
 
 

@@ -40,3 +40,12 @@ feedback_reader = require(roles=(*OFFICERS, *INSTITUTIONS, Role.ENTERPRISE), sco
 """Officers the reports of their region, an institution its own, an enterprise those on itself."""
 monitoring_reader = require(roles=(*OFFICERS, *INSTITUTIONS), scope=READ_SCOPE)
 """Officers the figures of their region; an institution its own figures only."""
+list_reader = require(roles=(*OFFICERS, *INSTITUTIONS), scope=READ_SCOPE)
+"""List snapshots (名单推送): officers (institutions serving their region) and an institution's own
+client (its own snapshots only)."""
+list_maker = require(roles=(*OFFICERS, *INSTITUTIONS), scope=WRITE_SCOPE)
+"""A snapshot on demand: an officer for an institution it sees, or the institution itself."""
+delta_reader = require(roles=INSTITUTIONS, scope=READ_SCOPE)
+"""Deltas follow an institution's own cursor: its clients only."""
+list_acknowledger = require(roles=INSTITUTIONS, scope=WRITE_SCOPE)
+"""Acknowledgements are the institution's."""

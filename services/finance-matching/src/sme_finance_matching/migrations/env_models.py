@@ -1,6 +1,8 @@
 """Imports every model module so that ``Base.metadata`` knows all finance-matching tables."""
 
+import sme_finance_matching.certified.models
 import sme_finance_matching.feedback.models
 import sme_finance_matching.institutions.models
+import sme_finance_matching.lists.models
 import sme_finance_matching.needs.models
 import sme_finance_matching.products.models  # noqa: F401

@@ -11,7 +11,7 @@ from alembic import op
 from sme_common.audit.migrations import audit_tables_v1
 
 revision = "0009"
-down_revision = "0006"
+down_revision = "0008"
 branch_labels = None
 depends_on = None
 

@@ -1,6 +1,7 @@
 """The events finance-matching publishes: ``finance-matching.loan`` (keyed by USCC; proposed by
 registry, its first consumer, for the financing history on the profile; finance-matching owns it
-from its first release) and ``finance-matching.need`` (keyed by USCC)."""
+from its first release), ``finance-matching.need`` (keyed by USCC) and ``finance-matching.snapshot``
+(keyed by the institution's id)."""
 
 from __future__ import annotations
 
@@ -72,4 +73,25 @@ class NeedMatchedV1(EventData):
     matched_at: Timestamp
 
 
-MODELS: tuple[type[EventData], ...] = (LoanReportedV1, NeedMatchedV1)
+class SnapshotPublishedV1(EventData):
+    """A list snapshot (名单推送) was made for an institution: the certified enterprises in its
+    scope and the credit-product catalogue, immutable, with a signed manifest. The institution
+    fetches it from ``GET /v1/lists/snapshots/{snapshot_id}/content``."""
+
+    model_config = ConfigDict(title="A list snapshot was published to an institution")
+    event_type: ClassVar[str] = "finance-matching.snapshot.published.v1"
+    key_field: ClassVar[str] = "institution_id"
+
+    snapshot_id: str
+    institution_id: str
+    trigger: Literal["on_demand", "scheduled"]
+    entry_count: int = Field(ge=0)
+    product_count: int = Field(ge=0)
+    cursor: int = Field(ge=0)
+    """The change-log position the snapshot is current to: deltas after it follow."""
+    content_sha256: str = Field(pattern=r"^[0-9a-f]{64}$")
+    """SHA-256 of the snapshot's canonical NDJSON content."""
+    generated_at: Timestamp
+
+
+MODELS: tuple[type[EventData], ...] = (LoanReportedV1, NeedMatchedV1, SnapshotPublishedV1)

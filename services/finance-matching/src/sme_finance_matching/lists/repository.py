@@ -1,0 +1,244 @@
+"""Every query of list push. Who sees which snapshot is part of the WHERE; an institution's scope
+(its 市州 and tiers) is SQL; entries are read with server-side cursors, in chunks."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Sequence
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import and_, exists, func, literal, or_, select
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from sme_common.directory.models import enterprise_directory as directory
+from sme_finance_matching.certified.models import CertifiedChange, CertifiedEnterprise
+from sme_finance_matching.institutions.models import Institution
+from sme_finance_matching.lists.domain import ENTERPRISE_FIELDS
+from sme_finance_matching.lists.models import (
+    ListCursor,
+    ListRead,
+    ListRecipient,
+    ListSigningKey,
+    ListSnapshot,
+    SnapshotAck,
+    SnapshotEntry,
+)
+
+CHUNK = 5000
+"""Rows fetched per round trip of a server-side cursor."""
+
+
+def _serves(institution: Institution, unit: Any, tier: Any) -> Any:
+    """The SQL form of ``domain.in_scope`` for one institution."""
+    province = institution.province_code
+    unit_clause = (
+        literal(True)
+        if province in institution.region_codes
+        else unit.in_(institution.region_codes)
+    )
+    return and_(
+        func.substr(unit, 1, 2) == province[:2],
+        unit_clause,
+        tier.in_(institution.tiers or ["-"]),
+    )
+
+
+async def fill_entries(
+    session: AsyncSession, *, snapshot_id: str, institution: Institution, today: date
+) -> None:
+    """Copy the institution's certified enterprises (valid today, in its scope, known to the
+    directory) into the snapshot's entries. Size class and contact are not known
+    to finance-matching yet: null."""
+    c, d = CertifiedEnterprise, directory.c
+    ordinal = func.row_number().over(order_by=c.uscc)
+    source = (
+        select(
+            literal(snapshot_id),
+            ordinal,
+            c.uscc,
+            d.name,
+            c.tier,
+            c.level,
+            c.certificate_id,
+            c.issued_on,
+            c.expires_on,
+            d.region_code,
+            d.reporting_unit_code,
+            d.industry_code,
+            literal(None),
+            literal(None),
+        )
+        .join(directory, d.uscc == c.uscc)
+        .where(
+            c.status == "valid",
+            c.expires_on >= today,
+            _serves(institution, d.reporting_unit_code, c.tier),
+        )
+    )
+    columns = ["snapshot_id", "ordinal", *ENTERPRISE_FIELDS]
+    await session.execute(insert(SnapshotEntry).from_select(columns, source))
+
+
+async def remember_recipients(
+    session: AsyncSession, *, snapshot_id: str, institution_id: str, at: datetime
+) -> None:
+    source = select(literal(institution_id), SnapshotEntry.uscc, literal(at)).where(
+        SnapshotEntry.snapshot_id == snapshot_id
+    )
+    await session.execute(
+        insert(ListRecipient)
+        .from_select(["institution_id", "uscc", "first_received_at"], source)
+        .on_conflict_do_nothing()
+    )
+
+
+async def remember_delivered(
+    session: AsyncSession, *, institution_id: str, usccs: Sequence[str], at: datetime
+) -> None:
+    if not usccs:
+        return
+    await session.execute(
+        insert(ListRecipient)
+        .values(
+            [{"institution_id": institution_id, "uscc": u, "first_received_at": at} for u in usccs]
+        )
+        .on_conflict_do_nothing()
+    )
+
+
+async def stream_entries(session: AsyncSession, snapshot_id: str) -> AsyncIterator[list[Any]]:
+    """The snapshot's entries in order, ``CHUNK`` rows at a time (a server-side cursor)."""
+    columns = [getattr(SnapshotEntry, f) for f in ENTERPRISE_FIELDS]
+    query = (
+        select(*columns)
+        .where(SnapshotEntry.snapshot_id == snapshot_id)
+        .order_by(SnapshotEntry.ordinal)
+        .execution_options(yield_per=CHUNK)
+    )
+    result = await session.stream(query)
+    async for chunk in result.mappings().partitions(CHUNK):
+        yield list(chunk)
+
+
+def visible(*, institution_id: str | None, officer_where: Any) -> Any:
+    """An institution's own snapshots; an officer's: those of the institutions it sees."""
+    if institution_id is not None:
+        return ListSnapshot.institution_id == institution_id
+    return ListSnapshot.institution_id.in_(select(Institution.id).where(officer_where))
+
+
+async def get(session: AsyncSession, snapshot_id: str, where: Any) -> ListSnapshot | None:
+    query = select(ListSnapshot).where(ListSnapshot.id == snapshot_id, where)
+    return (await session.scalars(query)).first()
+
+
+async def find(
+    session: AsyncSession, where: Any, *, institution_id: str | None, after: str | None, limit: int
+) -> Sequence[ListSnapshot]:
+    query = select(ListSnapshot).where(where)
+    if institution_id is not None:
+        query = query.where(ListSnapshot.institution_id == institution_id)
+    if after is not None:
+        query = query.where(ListSnapshot.id < after)
+    return (await session.scalars(query.order_by(ListSnapshot.id.desc()).limit(limit + 1))).all()
+
+
+async def acks(session: AsyncSession, snapshot_ids: Sequence[str]) -> dict[str, SnapshotAck]:
+    rows = await session.scalars(
+        select(SnapshotAck).where(SnapshotAck.snapshot_id.in_(snapshot_ids))
+    )
+    return {a.snapshot_id: a for a in rows}
+
+
+async def has_period(session: AsyncSession, institution_id: str, period: str) -> bool:
+    query = select(
+        exists().where(ListSnapshot.institution_id == institution_id, ListSnapshot.period == period)
+    )
+    return bool((await session.execute(query)).scalar_one())
+
+
+async def cursor(
+    session: AsyncSession, institution_id: str, *, for_update: bool = False
+) -> ListCursor | None:
+    query = select(ListCursor).where(ListCursor.institution_id == institution_id)
+    if for_update:
+        query = query.with_for_update()
+    return (await session.scalars(query)).first()
+
+
+async def deltas(
+    session: AsyncSession, institution: Institution, *, after: int, limit: int
+) -> Sequence[Any]:
+    """Changes after ``after`` that concern the institution: those in its scope now, and every
+    change of an enterprise it has received (its revocation or expiry above all, even out of
+    scope). Up to ``limit + 1`` rows in position order."""
+    ch, d = CertifiedChange, directory.c
+    received = exists().where(
+        ListRecipient.institution_id == institution.id, ListRecipient.uscc == ch.uscc
+    )
+    query = (
+        select(
+            ch.seq,
+            ch.kind,
+            ch.uscc,
+            ch.certificate_id,
+            ch.tier,
+            ch.previous_tier,
+            ch.level,
+            ch.issued_on,
+            ch.expires_on,
+            ch.status,
+            ch.changed_at,
+            d.name,
+            d.region_code,
+            d.reporting_unit_code,
+            d.industry_code,
+        )
+        .outerjoin(directory, d.uscc == ch.uscc)
+        .where(
+            ch.seq > after,
+            # Redundant with the next condition, but on the change alone: under a prepared
+            # statement's generic plan it filters the changes before the directory is joined
+            # (without it PostgreSQL hashes the whole directory on every pull).
+            or_(ch.tier.in_(institution.tiers or ["-"]), received),
+            or_(
+                and_(d.uscc.is_not(None), _serves(institution, d.reporting_unit_code, ch.tier)),
+                received,
+            ),
+        )
+        .order_by(ch.seq)
+        .limit(limit + 1)
+    )
+    return (await session.execute(query)).mappings().all()
+
+
+async def log_read(session: AsyncSession, **values: Any) -> None:
+    session.add(ListRead(**values))
+
+
+async def reads(session: AsyncSession, institution_id: str) -> Sequence[ListRead]:
+    query = select(ListRead).where(ListRead.institution_id == institution_id).order_by(ListRead.id)
+    return (await session.scalars(query)).all()
+
+
+async def signing_keys(session: AsyncSession) -> Sequence[ListSigningKey]:
+    return (
+        await session.scalars(select(ListSigningKey).order_by(ListSigningKey.first_used_at))
+    ).all()
+
+
+async def keep_signing_key(
+    session: AsyncSession, *, key_id: str, public_key: str, at: datetime
+) -> None:
+    await session.execute(
+        insert(ListSigningKey)
+        .values(key_id=key_id, algorithm="EdDSA", public_key=public_key, first_used_at=at)
+        .on_conflict_do_nothing()
+    )
+
+
+async def active_institution_ids(session: AsyncSession) -> set[str]:
+    """Every active institution (the scheduled list push's recipients)."""
+    query = select(Institution.id).where(Institution.status == "active")
+    return set((await session.scalars(query)).all())

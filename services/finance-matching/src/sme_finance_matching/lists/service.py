@@ -1,0 +1,618 @@
+"""List push (名单推送, seed 000 (十三)): immutable snapshots per institution of the certified
+enterprises in its scope (its 市州 and tiers, valid certificates) with the credit-product
+catalogue, a signed manifest, streamed content in four formats, deltas after the institution's
+cursor, acknowledgements, and a log of every read.
+
+Officers (of the region the institution serves) may make and read snapshots; an institution's
+client only its own. Deltas and acknowledgements are the institution's."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import re
+import secrets
+import tempfile
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import structlog
+import xlsxwriter
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from sme_common import clock
+from sme_common.auth.principal import Principal
+from sme_common.contracts.events.finance_matching.models import SnapshotPublishedV1
+from sme_common.db import Database, UnitOfWork
+from sme_common.errors import Conflict, Forbidden, InvalidInput
+from sme_common.pagination import KeyCursor, PositionCursor, split_page
+from sme_common.problems import Resource, not_found
+from sme_finance_matching.certified import repository as certified
+from sme_finance_matching.institutions import repository as institutions
+from sme_finance_matching.institutions.models import Institution
+from sme_finance_matching.institutions.service import INSTITUTION, Viewer, viewer_of
+from sme_finance_matching.lists import domain, repository
+from sme_finance_matching.lists.domain import (
+    ENTERPRISE_FIELDS,
+    PRODUCT_FIELDS,
+    Format,
+    Schedule,
+    Trigger,
+)
+from sme_finance_matching.lists.events import SNAPSHOT_TOPIC, snapshot_event
+from sme_finance_matching.lists.models import ListCursor, ListSnapshot, SnapshotAck
+from sme_finance_matching.lists.schemas import (
+    CursorRead,
+    DeltaAck,
+    DeltaChange,
+    DeltaPage,
+    DeltaQuery,
+    Manifest,
+    SigningKeys,
+    SnapshotCreate,
+    SnapshotFilters,
+    SnapshotPage,
+    SnapshotRead,
+)
+from sme_finance_matching.lists.signing import ListSigner, jwk
+from sme_finance_matching.products import repository as products
+
+log = structlog.get_logger(__name__)
+SNAPSHOT = Resource("snapshot", "list snapshot {key}", "名单快照 {key}")
+SNAPSHOT_CURSOR = KeyCursor(re.compile(r"snap_[0-9a-f]{16}"), member="s")
+DELTA_CURSOR = PositionCursor()
+SCHEDULER = "system:lists-publish"
+_RECEIVED_KINDS = frozenset({"added", "tier_changed", "renewed"})
+MEDIA_TYPES = {
+    Format.JSON: "application/json",
+    Format.NDJSON: "application/x-ndjson",
+    Format.CSV: "text/csv; charset=utf-8",
+    Format.XLSX: "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+}
+
+
+def _institution_only() -> Forbidden:
+    return Forbidden(
+        "institution_client_required",
+        "Only an institution's own client reads deltas and acknowledges lists",
+        "仅金融机构本身的客户端可读取增量并确认名单",
+        field="client_id",
+    )
+
+
+# --- snapshots ------------------------------------------------------------------------------
+
+
+def _product_row(product: Any) -> dict[str, Any]:
+    row: dict[str, Any] = {}
+    for field in PRODUCT_FIELDS:
+        value = getattr(product, field)
+        if isinstance(value, Decimal):
+            value = format(value.normalize(), "f")
+        elif isinstance(value, list):
+            value = list(value)
+        row[field] = value
+    return row
+
+
+def _read(snapshot: ListSnapshot, ack: SnapshotAck | None) -> SnapshotRead:
+    return SnapshotRead(
+        id=snapshot.id,
+        institution_id=snapshot.institution_id,
+        trigger=Trigger(snapshot.trigger),
+        period=snapshot.period,
+        generated_at=snapshot.generated_at,
+        entry_count=snapshot.entry_count,
+        product_count=snapshot.product_count,
+        manifest=Manifest.model_validate_json(snapshot.manifest),
+        manifest_canonical=snapshot.manifest,
+        signature=snapshot.signature,
+        acknowledged_at=None if ack is None else ack.acknowledged_at,
+        acknowledged_by=None if ack is None else ack.acknowledged_by,
+    )
+
+
+async def _target(session: AsyncSession, viewer: Viewer, institution_id: str | None) -> Institution:
+    """The institution a snapshot is made for: the client's own, or one the officer sees."""
+    if viewer.is_institution:
+        if institution_id is not None and institution_id != viewer.institution_id:
+            raise not_found(INSTITUTION, institution_id, field="institution_id")
+        institution_id = viewer.institution_id
+    if institution_id is None:
+        raise InvalidInput(
+            "institution_id_required",
+            "Name the institution the snapshot is for",
+            "请指定名单快照所属的金融机构",
+            field="institution_id",
+        )
+    where = institutions.visible(
+        None if viewer.is_institution else viewer.scope, viewer.institution_id
+    )
+    institution = await institutions.get(session, institution_id, where)
+    if institution is None:
+        raise not_found(INSTITUTION, institution_id, field="institution_id")
+    if institution.status != "active":
+        raise Conflict(
+            "institution_not_active",
+            f"Institution {institution_id} is not active: it is sent no lists",
+            f"金融机构 {institution_id} 未处于有效状态，不推送名单",
+            field="institution_id",
+        )
+    return institution
+
+
+async def _make(
+    uow: UnitOfWork,
+    institution: Institution,
+    *,
+    trigger: Trigger,
+    period: str | None,
+    requested_by: str,
+    signer: ListSigner,
+) -> ListSnapshot:
+    """Fill, hash, sign and store one snapshot, and publish it (in the caller's transaction)."""
+    session = uow.session
+    await certified.lock_for_snapshot(session)
+    position = await certified.head(session)
+    now = clock.now()
+    snapshot_id = f"snap_{secrets.token_hex(8)}"
+    await repository.fill_entries(
+        session, snapshot_id=snapshot_id, institution=institution, today=clock.business_today()
+    )
+    await repository.remember_recipients(
+        session, snapshot_id=snapshot_id, institution_id=institution.id, at=now
+    )
+    catalogue = [_product_row(p) for p in await products.catalogue(session)]
+    digest, count = domain.new_digest(), 0
+    async for chunk in repository.stream_entries(session, snapshot_id):
+        count += len(chunk)
+        digest.update(b"".join(domain.enterprise_line(row) for row in chunk))
+    for product in catalogue:
+        digest.update(domain.product_line(product))
+    manifest = Manifest(
+        manifest_version=domain.MANIFEST_VERSION,
+        snapshot_id=snapshot_id,
+        institution_id=institution.id,
+        trigger=trigger,
+        generated_at=now.isoformat(),
+        cursor=DELTA_CURSOR.encode(position),
+        position=position,
+        entry_count=count,
+        product_count=len(catalogue),
+        content_sha256=digest.hexdigest(),
+        content_format="ndjson",
+        key_id=signer.key_id,
+        algorithm="EdDSA",
+    )
+    canonical = domain.canonical_manifest(manifest.model_dump(mode="json"))
+    snapshot = ListSnapshot(
+        id=snapshot_id,
+        institution_id=institution.id,
+        trigger=trigger.value,
+        period=period,
+        requested_by=requested_by,
+        generated_at=now,
+        cursor_position=position,
+        entry_count=count,
+        product_count=len(catalogue),
+        content_sha256=manifest.content_sha256,
+        manifest=canonical.decode(),
+        signature=signer.sign(canonical),
+        key_id=signer.key_id,
+        products=catalogue,
+    )
+    session.add(snapshot)
+    await repository.keep_signing_key(
+        session, key_id=signer.key_id, public_key=signer.public_jwk()["x"], at=now
+    )
+    await uow.flush()
+    uow.publish(
+        SNAPSHOT_TOPIC,
+        snapshot_event(
+            SnapshotPublishedV1(
+                snapshot_id=snapshot_id,
+                institution_id=institution.id,
+                trigger=trigger.value,
+                entry_count=count,
+                product_count=len(catalogue),
+                cursor=position,
+                content_sha256=manifest.content_sha256,
+                generated_at=now,
+            )
+        ),
+    )
+    return snapshot
+
+
+async def create_snapshot(
+    database: Database, *, command: SnapshotCreate, actor: Principal, signer: ListSigner
+) -> SnapshotRead:
+    """On demand: by an officer of the institution's region or by the institution's client."""
+    async with UnitOfWork(database) as uow:
+        viewer = await viewer_of(uow.session, actor)
+        if viewer.is_enterprise:
+            raise _institution_only()
+        institution = await _target(uow.session, viewer, command.institution_id)
+        snapshot = await _make(
+            uow,
+            institution,
+            trigger=Trigger.ON_DEMAND,
+            period=None,
+            requested_by=actor.subject,
+            signer=signer,
+        )
+        read = _read(snapshot, None)
+        await uow.commit()
+        return read
+
+
+@dataclass(frozen=True)
+class PublishReport:
+    period: str | None
+    published: list[str]
+    skipped: int
+
+
+async def publish_due(
+    database: Database, *, schedule: Schedule, signer: ListSigner
+) -> PublishReport:
+    """The scheduled run: every active institution without a snapshot for the current period
+    gets one (each in its own transaction; a concurrent run's snapshot wins, once per period)."""
+    period = domain.period_of(clock.business_today(), schedule)
+    if period is None:
+        return PublishReport(None, [], 0)
+    async with UnitOfWork(database) as uow:
+        ids = sorted(await repository.active_institution_ids(uow.session))
+    published: list[str] = []
+    skipped = 0
+    for institution_id in ids:
+        async with UnitOfWork(database) as uow:
+            if await repository.has_period(uow.session, institution_id, period):
+                skipped += 1
+                continue
+            institution = await institutions.get(uow.session, institution_id)
+            if institution is None or institution.status != "active":
+                continue
+            try:
+                snapshot = await _make(
+                    uow,
+                    institution,
+                    trigger=Trigger.SCHEDULED,
+                    period=period,
+                    requested_by=SCHEDULER,
+                    signer=signer,
+                )
+                await uow.commit()
+            except IntegrityError:
+                skipped += 1
+                continue
+            published.append(snapshot.id)
+    return PublishReport(period, published, skipped)
+
+
+async def _viewer_where(session: AsyncSession, actor: Principal) -> tuple[Viewer, Any]:
+    viewer = await viewer_of(session, actor)
+    if viewer.is_enterprise:
+        raise _institution_only()
+    officer = None if viewer.is_institution else institutions.officer_clause(viewer.scope)
+    return viewer, repository.visible(institution_id=viewer.institution_id, officer_where=officer)
+
+
+async def list_snapshots(
+    database: Database, *, filters: SnapshotFilters, actor: Principal
+) -> SnapshotPage:
+    before = SNAPSHOT_CURSOR.after(filters.cursor)
+    async with UnitOfWork(database) as uow:
+        _, where = await _viewer_where(uow.session, actor)
+        rows = await repository.find(
+            uow.session,
+            where,
+            institution_id=filters.institution_id,
+            after=before,
+            limit=filters.limit,
+        )
+        page, last = split_page(rows, filters.limit)
+        acks = await repository.acks(uow.session, [s.id for s in page])
+        return SnapshotPage(
+            items=[_read(s, acks.get(s.id)) for s in page],
+            next_cursor=None if last is None else SNAPSHOT_CURSOR.encode(last.id),
+        )
+
+
+async def _visible_snapshot(
+    session: AsyncSession, actor: Principal, snapshot_id: str
+) -> tuple[Viewer, ListSnapshot]:
+    viewer, where = await _viewer_where(session, actor)
+    snapshot = await repository.get(session, snapshot_id, where)
+    if snapshot is None:
+        raise not_found(SNAPSHOT, snapshot_id, field="snapshot_id")
+    return viewer, snapshot
+
+
+async def get_snapshot(database: Database, *, snapshot_id: str, actor: Principal) -> SnapshotRead:
+    async with UnitOfWork(database) as uow:
+        _, snapshot = await _visible_snapshot(uow.session, actor, snapshot_id)
+        acks = await repository.acks(uow.session, [snapshot.id])
+        return _read(snapshot, acks.get(snapshot.id))
+
+
+async def open_content(
+    database: Database, *, snapshot_id: str, fmt: Format, actor: Principal
+) -> ListSnapshot:
+    """Check the caller may read the snapshot and log the read (committed before the content
+    streams: a read that fails half-way is still on the log)."""
+    async with UnitOfWork(database) as uow:
+        _, snapshot = await _visible_snapshot(uow.session, actor, snapshot_id)
+        await repository.log_read(
+            uow.session,
+            institution_id=snapshot.institution_id,
+            kind="snapshot",
+            snapshot_id=snapshot.id,
+            format=fmt.value,
+            rows=snapshot.entry_count + snapshot.product_count,
+            cursor_from=None,
+            cursor_to=snapshot.cursor_position,
+            client_id=actor.client_id,
+            subject=actor.subject,
+            read_at=clock.now(),
+        )
+        await uow.commit()
+        session = uow.session
+        session.expunge(snapshot)
+        return snapshot
+
+
+def _entry_json(row: Any) -> dict[str, Any]:
+    return {
+        f: (v.isoformat() if hasattr(v, "isoformat") else v)
+        for f, v in ((f, row[f]) for f in ENTERPRISE_FIELDS)
+    }
+
+
+async def content(database: Database, snapshot: ListSnapshot, fmt: Format) -> AsyncIterator[bytes]:
+    """The snapshot's content, streamed: entries are read in chunks from a server-side cursor and
+    written out chunk by chunk (XLSX is written row by row to a temporary file in xlsxwriter's
+    constant-memory mode, then streamed)."""
+    if fmt is Format.XLSX:
+        async for part in _xlsx(database, snapshot):
+            yield part
+        return
+    async with database.sessionmaker() as session:
+        if fmt is Format.JSON:
+            head = {"manifest": json.loads(snapshot.manifest), "signature": snapshot.signature}
+            yield (json.dumps(head, ensure_ascii=False)[:-1] + ',"enterprises":[').encode()
+            first = True
+            async for chunk in repository.stream_entries(session, snapshot.id):
+                body = ",".join(json.dumps(_entry_json(r), ensure_ascii=False) for r in chunk)
+                yield (body if first else "," + body).encode()
+                first = False
+            yield (
+                '],"products":' + json.dumps(snapshot.products, ensure_ascii=False) + "}"
+            ).encode()
+        elif fmt is Format.NDJSON:
+            async for chunk in repository.stream_entries(session, snapshot.id):
+                yield b"".join(domain.enterprise_line(r) for r in chunk)
+            yield b"".join(domain.product_line(p) for p in snapshot.products)
+        else:
+            buffer = io.StringIO()
+            writer = csv.writer(buffer)
+            writer.writerow(ENTERPRISE_FIELDS)
+            async for chunk in repository.stream_entries(session, snapshot.id):
+                # Column order is ENTERPRISE_FIELDS; csv writes dates as ISO, None as empty.
+                writer.writerows(r.values() for r in chunk)
+                yield buffer.getvalue().encode()
+                buffer.seek(0)
+                buffer.truncate()
+            yield buffer.getvalue().encode()
+
+
+async def _xlsx(database: Database, snapshot: ListSnapshot) -> AsyncIterator[bytes]:
+    with tempfile.TemporaryDirectory() as directory:
+        path = Path(directory) / "list.xlsx"
+        workbook = xlsxwriter.Workbook(
+            str(path), {"constant_memory": True, "tmpdir": directory, "strings_to_numbers": False}
+        )
+        sheet = workbook.add_worksheet("enterprises")
+        sheet.write_row(0, 0, ENTERPRISE_FIELDS)
+        row_number = 1
+        async with database.sessionmaker() as session:
+            async for chunk in repository.stream_entries(session, snapshot.id):
+                for row in chunk:
+                    values = _entry_json(row)
+                    sheet.write_row(row_number, 0, [values[f] for f in ENTERPRISE_FIELDS])
+                    row_number += 1
+        catalogue = workbook.add_worksheet("products")
+        catalogue.write_row(0, 0, PRODUCT_FIELDS)
+        for number, product in enumerate(snapshot.products, start=1):
+            catalogue.write_row(
+                number,
+                0,
+                [
+                    ",".join(v) if isinstance(v, list) else v
+                    for v in (product[f] for f in PRODUCT_FIELDS)
+                ],
+            )
+        manifest = workbook.add_worksheet("manifest")
+        manifest.write_row(0, 0, ["manifest", "signature"])
+        manifest.write_row(1, 0, [snapshot.manifest, snapshot.signature])
+        workbook.close()
+        with path.open("rb") as handle:
+            while part := handle.read(1 << 16):
+                yield part
+
+
+# --- deltas and acknowledgements -------------------------------------------------------------
+
+
+async def _own_institution(session: AsyncSession, actor: Principal) -> Institution:
+    viewer = await viewer_of(session, actor)
+    if not viewer.is_institution or viewer.institution_id is None:
+        raise _institution_only()
+    # viewer_of loaded it: the identity map answers without another round trip.
+    institution = await session.get(Institution, viewer.institution_id)
+    if institution is None:
+        raise _institution_only()
+    return institution
+
+
+async def pull_deltas(database: Database, *, query: DeltaQuery, actor: Principal) -> DeltaPage:
+    """The changes after the cursor (or after the institution's acknowledged cursor) that concern
+    the institution; the read is logged and the enterprises sent are remembered as received."""
+    async with UnitOfWork(database) as uow:
+        session = uow.session
+        institution = await _own_institution(session, actor)
+        if query.cursor is not None:
+            after = DELTA_CURSOR.after(query.cursor)
+        else:
+            stored = await repository.cursor(session, institution.id)
+            after = 0 if stored is None else stored.position
+        rows = await repository.deltas(session, institution, after=after, limit=query.limit)
+        page = rows[: query.limit]
+        changes = [
+            DeltaChange(
+                position=r["seq"],
+                kind=r["kind"],
+                uscc=r["uscc"],
+                name=r["name"],
+                certificate_id=r["certificate_id"],
+                tier=r["tier"],
+                previous_tier=r["previous_tier"],
+                level=r["level"],
+                issued_on=r["issued_on"],
+                expires_on=r["expires_on"],
+                status=r["status"],
+                region_code=r["region_code"],
+                reporting_unit_code=r["reporting_unit_code"],
+                industry_code=r["industry_code"],
+                in_scope=r["reporting_unit_code"] is not None
+                and domain.in_scope(
+                    reporting_unit_code=r["reporting_unit_code"],
+                    tier=r["tier"],
+                    province_code=institution.province_code,
+                    region_codes=list(institution.region_codes),
+                    tiers=list(institution.tiers),
+                ),
+                changed_at=r["changed_at"],
+            )
+            for r in page
+        ]
+        last = changes[-1].position if changes else after
+        now = clock.now()
+        await repository.remember_delivered(
+            session,
+            institution_id=institution.id,
+            usccs=sorted({c.uscc for c in changes if c.in_scope and c.kind in _RECEIVED_KINDS}),
+            at=now,
+        )
+        await repository.log_read(
+            session,
+            institution_id=institution.id,
+            kind="delta",
+            snapshot_id=None,
+            format="json",
+            rows=len(changes),
+            cursor_from=after,
+            cursor_to=last,
+            client_id=actor.client_id,
+            subject=actor.subject,
+            read_at=now,
+        )
+        await uow.commit()
+        return DeltaPage(
+            cursor=DELTA_CURSOR.encode(after),
+            next_cursor=DELTA_CURSOR.encode(last),
+            has_more=len(rows) > query.limit,
+            changes=changes,
+        )
+
+
+async def _advance(
+    session: AsyncSession, institution_id: str, position: int, actor: Principal
+) -> CursorRead:
+    now = clock.now()
+    stored = await repository.cursor(session, institution_id, for_update=True)
+    if stored is None:
+        stored = ListCursor(
+            institution_id=institution_id,
+            position=position,
+            acknowledged_at=now,
+            acknowledged_by=actor.subject,
+        )
+        session.add(stored)
+    elif position > stored.position:
+        stored.position, stored.acknowledged_at, stored.acknowledged_by = (
+            position,
+            now,
+            actor.subject,
+        )
+    await session.flush()
+    return CursorRead(
+        institution_id=institution_id,
+        cursor=DELTA_CURSOR.encode(stored.position),
+        position=stored.position,
+        acknowledged_at=stored.acknowledged_at,
+    )
+
+
+async def acknowledge_deltas(
+    database: Database, *, command: DeltaAck, actor: Principal
+) -> CursorRead:
+    """The institution applied the changes up to ``cursor``: its stored cursor moves there (never
+    back; never beyond the last change)."""
+    position = DELTA_CURSOR.after(command.cursor)
+    async with UnitOfWork(database) as uow:
+        institution = await _own_institution(uow.session, actor)
+        if position > await certified.head(uow.session):
+            raise InvalidInput(
+                "cursor_ahead",
+                "The cursor is beyond the last change",
+                "游标超出最新变更位置",
+                field="cursor",
+            )
+        read = await _advance(uow.session, institution.id, position, actor)
+        await uow.commit()
+        return read
+
+
+async def acknowledge_snapshot(
+    database: Database, *, snapshot_id: str, actor: Principal
+) -> SnapshotRead:
+    """The institution received the snapshot: recorded once; its cursor moves to the snapshot's
+    position (never back)."""
+    async with UnitOfWork(database) as uow:
+        session = uow.session
+        institution = await _own_institution(session, actor)
+        snapshot = await repository.get(
+            session,
+            snapshot_id,
+            repository.visible(institution_id=institution.id, officer_where=None),
+        )
+        if snapshot is None:
+            raise not_found(SNAPSHOT, snapshot_id, field="snapshot_id")
+        ack = (await repository.acks(session, [snapshot.id])).get(snapshot.id)
+        if ack is None:
+            ack = SnapshotAck(
+                snapshot_id=snapshot.id,
+                institution_id=institution.id,
+                acknowledged_at=clock.now(),
+                acknowledged_by=actor.subject,
+            )
+            session.add(ack)
+            await _advance(session, institution.id, snapshot.cursor_position, actor)
+        read = _read(snapshot, ack)
+        await uow.commit()
+        return read
+
+
+async def signing_keys(database: Database, *, signer: ListSigner) -> SigningKeys:
+    """Every public key that signed a manifest, and the one signing now (public)."""
+    async with UnitOfWork(database) as uow:
+        keys = [jwk(k.key_id, k.public_key) for k in await repository.signing_keys(uow.session)]
+    if signer.key_id not in {k["kid"] for k in keys}:
+        keys.append(signer.public_jwk())
+    return SigningKeys(keys=keys)

@@ -1,0 +1,361 @@
+"""List push (名单推送) as a bank meets it: a snapshot of the certified enterprises in its scope
+with the product catalogue, verified with the published key; deltas after its cursor (a
+revocation reaches every bank that received the enterprise); every read logged; nothing of
+another bank's."""
+
+from __future__ import annotations
+
+import base64
+import csv
+import hashlib
+import io
+import json
+from typing import Any
+
+import httpx
+import openpyxl
+import pytest
+from certified_support import expire, grant, revoke
+from cryptography.exceptions import InvalidSignature
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+from finance_support import (
+    API,
+    BANK_A_USCC,
+    BANK_B_USCC,
+    create_institution,
+    create_product,
+    institution_client,
+    officer,
+    register_enterprise,
+)
+from sqlalchemy import text
+from sqlalchemy.exc import DBAPIError
+
+from sme_common.db import UnitOfWork
+from sme_common.ids import make_uscc
+from sme_common.testing.plugin import TokenFactory
+from sme_finance_matching.lists import service as lists
+from sme_finance_matching.lists.domain import Schedule
+from sme_finance_matching.lists.signing import signer_for
+
+IN_SCOPE = make_uscc(region="620102", body="LP000001")
+OTHER_TIER = make_uscc(region="620102", body="LP000002")
+OTHER_UNIT = make_uscc(region="620202", body="LP000003")
+LATER = make_uscc(region="620102", body="LP000004")
+BANK_C_USCC = make_uscc(region="620200", body="BK00000C")
+
+
+def b64url_decode(text_: str) -> bytes:
+    return base64.urlsafe_b64decode(text_ + "=" * (-len(text_) % 4))
+
+
+async def setup_population(client: httpx.AsyncClient) -> None:
+    await register_enterprise(client, IN_SCOPE)
+    await register_enterprise(client, OTHER_TIER)
+    await register_enterprise(
+        client, OTHER_UNIT, region_code="620202", reporting_unit_code="620200"
+    )
+    await register_enterprise(client, LATER)
+    await grant(client, IN_SCOPE, "cert_in")
+    await grant(client, OTHER_TIER, "cert_tier", tier="innovative")
+    await grant(client, OTHER_UNIT, "cert_unit")
+
+
+async def bank(
+    client: httpx.AsyncClient, bearer: TokenFactory, uscc: str, client_id: str, **kw: Any
+) -> tuple[dict[str, Any], dict[str, str]]:
+    institution = await create_institution(client, officer(bearer), uscc, client_id, **kw)
+    return institution, institution_client(bearer, client_id)
+
+
+async def snapshot(
+    client: httpx.AsyncClient, headers: dict[str, str], **body: Any
+) -> dict[str, Any]:
+    made = await client.post(f"{API}/lists/snapshots", json=body, headers=headers)
+    assert made.status_code == 201, made.text
+    return made.json()  # type: ignore[no-any-return]
+
+
+async def content(
+    client: httpx.AsyncClient, snap: dict[str, Any], headers: dict[str, str], fmt: str
+) -> bytes:
+    got = await client.get(
+        f"{API}/lists/snapshots/{snap['id']}/content", params={"format": fmt}, headers=headers
+    )
+    assert got.status_code == 200, got.text
+    return got.content
+
+
+async def test_a_bank_verifies_its_snapshot_with_the_published_key_and_checksum(
+    client: httpx.AsyncClient, bearer: TokenFactory
+) -> None:
+    await setup_population(client)
+    a, bank_a = await bank(client, bearer, BANK_A_USCC, "bank-a")
+    product = await create_product(client, bank_a, status="active")
+    snap = await snapshot(client, bank_a)
+    manifest = snap["manifest"]
+    assert (manifest["entry_count"], manifest["product_count"]) == (1, 1)
+    assert manifest["institution_id"] == a["id"]
+
+    ndjson = await content(client, snap, bank_a, "ndjson")
+    assert hashlib.sha256(ndjson).hexdigest() == manifest["content_sha256"]
+    lines = [json.loads(line) for line in ndjson.decode().splitlines()]
+    assert [(r["record"], r.get("uscc") or r.get("id")) for r in lines] == [
+        ("enterprise", IN_SCOPE),
+        ("product", product["id"]),
+    ]
+    assert lines[0]["tier"] == "specialised" and lines[0]["reporting_unit_code"] == "620100"
+    assert lines[0]["size_class"] is None and lines[0]["contact"] is None
+
+    keys = (await client.get(f"{API}/lists/signing-keys")).json()["keys"]  # no token: public
+    key = next(k for k in keys if k["kid"] == manifest["key_id"])
+    public = Ed25519PublicKey.from_public_bytes(b64url_decode(key["x"]))
+    signed = snap["manifest_canonical"].encode()
+    assert json.loads(signed) == manifest
+    public.verify(b64url_decode(snap["signature"]), signed)
+    tampered = signed.replace(manifest["content_sha256"].encode(), b"0" * 64)
+    with pytest.raises(InvalidSignature):
+        public.verify(b64url_decode(snap["signature"]), tampered)
+
+
+async def test_the_snapshot_reads_the_same_in_json_csv_and_xlsx(
+    client: httpx.AsyncClient, bearer: TokenFactory
+) -> None:
+    await setup_population(client)
+    await grant(client, LATER, "cert_later", tier="little_giant")
+    _, bank_a = await bank(client, bearer, BANK_A_USCC, "bank-a")
+    await create_product(client, bank_a, status="active")
+    snap = await snapshot(client, bank_a)
+    expected = [IN_SCOPE, LATER]
+
+    body = json.loads(await content(client, snap, bank_a, "json"))
+    assert body["manifest"] == snap["manifest"] and body["signature"] == snap["signature"]
+    assert [e["uscc"] for e in body["enterprises"]] == expected
+    assert len(body["products"]) == 1
+
+    rows = list(csv.DictReader(io.StringIO((await content(client, snap, bank_a, "csv")).decode())))
+    assert [r["uscc"] for r in rows] == expected
+    assert rows[1]["tier"] == "little_giant" and rows[1]["expires_on"] == "2029-01-09"
+
+    workbook = openpyxl.load_workbook(io.BytesIO(await content(client, snap, bank_a, "xlsx")))
+    sheet = list(workbook["enterprises"].iter_rows(values_only=True))
+    assert sheet[0][0] == "uscc" and [r[0] for r in sheet[1:]] == expected
+    assert len(list(workbook["products"].iter_rows(values_only=True))) == 2
+    assert workbook["manifest"]["B2"].value == snap["signature"]
+
+
+async def test_every_read_is_logged_with_its_client_format_and_rows(
+    client: httpx.AsyncClient, bearer: TokenFactory
+) -> None:
+    await setup_population(client)
+    a, bank_a = await bank(client, bearer, BANK_A_USCC, "bank-a")
+    snap = await snapshot(client, bank_a)
+    await content(client, snap, bank_a, "csv")
+    await content(client, snap, officer(bearer), "ndjson")
+    assert (await client.get(f"{API}/lists/deltas", headers=bank_a)).status_code == 200
+    async with UnitOfWork(client.app.state.database) as uow:  # type: ignore[attr-defined]
+        rows = (
+            await uow.session.execute(
+                text(
+                    "SELECT institution_id, kind, snapshot_id, format, rows, client_id"
+                    " FROM list_read ORDER BY id"
+                )
+            )
+        ).all()
+    assert [tuple(r) for r in rows] == [
+        (a["id"], "snapshot", snap["id"], "csv", 1, "bank-a"),
+        (a["id"], "snapshot", snap["id"], "ndjson", 1, None),
+        (a["id"], "delta", None, "json", 1, "bank-a"),  # nothing acknowledged: from the start
+    ]
+
+
+async def test_deltas_after_the_acknowledged_snapshot_carry_a_grant_and_a_revocation(
+    client: httpx.AsyncClient, bearer: TokenFactory
+) -> None:
+    await setup_population(client)
+    _, bank_a = await bank(client, bearer, BANK_A_USCC, "bank-a")
+    snap = await snapshot(client, bank_a)
+    acked = await client.post(f"{API}/lists/snapshots/{snap['id']}/ack", headers=bank_a)
+    assert acked.status_code == 200 and acked.json()["acknowledged_at"] is not None
+    await grant(client, LATER, "cert_later")
+    await revoke(client, IN_SCOPE, "cert_in")
+    await grant(client, OTHER_UNIT, "cert_unit_2", tier="little_giant", issued_on="2026-05-01")
+
+    page = (await client.get(f"{API}/lists/deltas", headers=bank_a)).json()
+    assert page["cursor"] == snap["manifest"]["cursor"]
+    assert [(c["kind"], c["uscc"]) for c in page["changes"]] == [
+        ("added", LATER),
+        ("revoked", IN_SCOPE),
+    ]
+    ack = await client.post(
+        f"{API}/lists/deltas/ack", json={"cursor": page["next_cursor"]}, headers=bank_a
+    )
+    assert ack.status_code == 200, ack.text
+    again = (await client.get(f"{API}/lists/deltas", headers=bank_a)).json()
+    assert again["changes"] == [] and again["cursor"] == page["next_cursor"]
+    # An explicit cursor reads from there, whatever is stored.
+    replay = await client.get(
+        f"{API}/lists/deltas",
+        params={"cursor": snap["manifest"]["cursor"], "limit": 1},
+        headers=bank_a,
+    )
+    assert [c["uscc"] for c in replay.json()["changes"]] == [LATER] and replay.json()["has_more"]
+
+
+async def test_a_revocation_reaches_every_bank_that_received_the_enterprise_even_out_of_scope(
+    client: httpx.AsyncClient, bearer: TokenFactory
+) -> None:
+    await setup_population(client)
+    _, bank_a = await bank(client, bearer, BANK_A_USCC, "bank-a")
+    b, bank_b = await bank(client, bearer, BANK_B_USCC, "bank-b")
+    _, bank_c = await bank(
+        client, bearer, BANK_C_USCC, "bank-c", region_codes=["620200"], tiers=["little_giant"]
+    )
+    for headers in (bank_a, bank_b, bank_c):
+        await client.post(
+            f"{API}/lists/snapshots/{(await snapshot(client, headers))['id']}/ack", headers=headers
+        )
+    # Bank B stops serving the tier: the enterprise is out of its scope now.
+    narrowed = await client.patch(
+        f"{API}/institutions/{b['id']}",
+        json={"tiers": ["little_giant"], "version": b["version"]},
+        headers=officer(bearer),
+    )
+    assert narrowed.status_code == 200, narrowed.text
+    await revoke(client, IN_SCOPE, "cert_in")
+    await expire(client, OTHER_UNIT, "cert_unit")
+
+    seen = {}
+    for name, headers in (("a", bank_a), ("b", bank_b), ("c", bank_c)):
+        page = (await client.get(f"{API}/lists/deltas", headers=headers)).json()
+        seen[name] = [(c["kind"], c["uscc"], c["in_scope"]) for c in page["changes"]]
+    assert seen["a"] == [("revoked", IN_SCOPE, True)]
+    assert seen["b"] == [("revoked", IN_SCOPE, False)]
+    assert seen["c"] == []  # it never received either (tier little_giant only)
+
+
+async def test_a_bank_reaches_none_of_another_banks_snapshots_or_deltas(
+    client: httpx.AsyncClient, bearer: TokenFactory
+) -> None:
+    await setup_population(client)
+    a, bank_a = await bank(client, bearer, BANK_A_USCC, "bank-a")
+    _, bank_b = await bank(client, bearer, BANK_B_USCC, "bank-b")
+    snap = await snapshot(client, bank_a)
+    base = f"{API}/lists/snapshots/{snap['id']}"
+    for method, url in (("GET", base), ("GET", f"{base}/content"), ("POST", f"{base}/ack")):
+        response = await client.request(method, url, headers=bank_b)
+        assert response.status_code == 404, (method, url, response.text)
+        assert response.json()["code"] == "snapshot_not_found"
+    made = await client.post(
+        f"{API}/lists/snapshots", json={"institution_id": a["id"]}, headers=bank_b
+    )
+    assert made.status_code == 404
+    assert (await client.get(f"{API}/lists/snapshots", headers=bank_b)).json()["items"] == []
+    # Bank B's deltas never carry what only bank A received.
+    await grant(client, LATER, "cert_later", tier="specialised")
+    await client.patch(
+        f"{API}/institutions/{a['id']}",
+        json={"name": "甲银行", "version": a["version"]},
+        headers=bank_a,
+    )
+    b_changes = (await client.get(f"{API}/lists/deltas", headers=bank_b)).json()["changes"]
+    assert {c["uscc"] for c in b_changes} <= {IN_SCOPE, LATER}
+    async with UnitOfWork(client.app.state.database) as uow:  # type: ignore[attr-defined]
+        reads = (
+            await uow.session.execute(
+                text("SELECT count(*) FROM list_read WHERE snapshot_id = :s"), {"s": snap["id"]}
+            )
+        ).scalar_one()
+    assert reads == 0  # refused reads read nothing and log nothing
+
+
+async def test_an_officer_of_another_region_sees_no_snapshot_and_enterprises_none(
+    client: httpx.AsyncClient, bearer: TokenFactory
+) -> None:
+    await setup_population(client)
+    a, _ = await bank(client, bearer, BANK_A_USCC, "bank-a")
+    city = officer(bearer, region="620100", role="city_officer")
+    snap = await snapshot(client, city, institution_id=a["id"])
+    assert snap["trigger"] == "on_demand"
+    other = officer(bearer, region="620200", role="city_officer")
+    assert (
+        await client.get(f"{API}/lists/snapshots/{snap['id']}", headers=other)
+    ).status_code == 404
+    refused = await client.post(
+        f"{API}/lists/snapshots", json={"institution_id": a["id"]}, headers=other
+    )
+    assert refused.status_code == 404
+    assert (await client.post(f"{API}/lists/snapshots", json={}, headers=city)).json()[
+        "code"
+    ] == "institution_id_required"
+    for url in (f"{API}/lists/deltas", f"{API}/lists/snapshots"):
+        got = await client.get(url, headers=bearer("enterprise", uscc=IN_SCOPE))
+        assert got.status_code == 403
+
+
+async def test_a_cursor_beyond_the_last_change_or_forged_is_refused(
+    client: httpx.AsyncClient, bearer: TokenFactory
+) -> None:
+    await setup_population(client)
+    _, bank_a = await bank(client, bearer, BANK_A_USCC, "bank-a")
+    from sme_common.pagination import PositionCursor
+
+    ahead = await client.post(
+        f"{API}/lists/deltas/ack", json={"cursor": PositionCursor().encode(10_000)}, headers=bank_a
+    )
+    assert ahead.status_code == 422 and ahead.json()["code"] == "cursor_ahead"
+    forged = await client.get(
+        f"{API}/lists/deltas", params={"cursor": "not-a-cursor"}, headers=bank_a
+    )
+    assert forged.status_code == 422
+    async with UnitOfWork(client.app.state.database) as uow:  # type: ignore[attr-defined]
+        assert (
+            await uow.session.execute(text("SELECT count(*) FROM list_cursor"))
+        ).scalar_one() == 0
+
+
+async def test_the_schedule_makes_one_snapshot_per_institution_and_period(
+    client: httpx.AsyncClient, bearer: TokenFactory
+) -> None:
+    await setup_population(client)
+    a, _ = await bank(client, bearer, BANK_A_USCC, "bank-a")
+    b, _ = await bank(client, bearer, BANK_B_USCC, "bank-b")
+    database = client.app.state.database  # type: ignore[attr-defined]
+    first = await lists.publish_due(database, schedule=Schedule.MONTHLY, signer=signer_for(None))
+    second = await lists.publish_due(database, schedule=Schedule.MONTHLY, signer=signer_for(None))
+    assert first.period == "2026-11" and len(first.published) == 2
+    assert second.published == [] and second.skipped == 2
+    async with UnitOfWork(database) as uow:
+        rows = (
+            await uow.session.execute(
+                text(
+                    "SELECT institution_id, trigger, period FROM list_snapshot ORDER BY institution_id"
+                )
+            )
+        ).all()
+        outbox = (
+            await uow.session.execute(
+                text(
+                    "SELECT count(*) FROM outbox_message WHERE topic = 'finance-matching.snapshot'"
+                )
+            )
+        ).scalar_one()
+    assert sorted(tuple(r) for r in rows) == sorted(
+        [(a["id"], "scheduled", "2026-11"), (b["id"], "scheduled", "2026-11")]
+    )
+    assert outbox == 2
+
+
+async def test_snapshots_and_their_entries_cannot_be_changed(
+    client: httpx.AsyncClient, bearer: TokenFactory
+) -> None:
+    await setup_population(client)
+    _, bank_a = await bank(client, bearer, BANK_A_USCC, "bank-a")
+    snap = await snapshot(client, bank_a)
+    for statement in (
+        "UPDATE snapshot_entry SET tier = 'little_giant' WHERE snapshot_id = :s",
+        "DELETE FROM list_snapshot WHERE id = :s",
+    ):
+        async with UnitOfWork(client.app.state.database) as uow:  # type: ignore[attr-defined]
+            with pytest.raises(DBAPIError, match="immutable"):
+                await uow.session.execute(text(statement), {"s": snap["id"]})
