@@ -126,7 +126,16 @@ ENTERPRISE_OPERATIONS: dict[str, frozenset[str]] = {
     },
     # The web channel: an enterprise files a complaint for itself and follows the cases it filed.
     "complaints": SHARED_ENTERPRISE_OPERATIONS
-    | {"list_categories", "create_case", "list_cases", "get_case", "list_case_steps"},
+    | {"list_categories", "create_case", "list_cases", "get_case", "list_case_steps"}
+    # Its own demands (诉求工作台账): recorded, followed, and confirmed closed or reopened by it.
+    | {
+        "list_demand_topics",
+        "create_demand",
+        "list_demands",
+        "get_demand",
+        "list_demand_steps",
+        "take_demand_step",
+    },
 }
 
 

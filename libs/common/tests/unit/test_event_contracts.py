@@ -315,6 +315,17 @@ SAMPLES: dict[str, dict[str, Any]] = {
             "overdue",
         )
     },
+    **{
+        f"complaints.demand.{verb}.v1": {
+            "demand_id": "dem_1",
+            "uscc": USCC,
+            "topic_code": "land",
+            "status": verb,
+            "department_id": "gs-620100-land",
+            "occurred_at": AT,
+        }
+        for verb in ("recorded", "assigned", "answered", "reopened", "closed", "overdue")
+    },
 }
 # A change each model and the committed schema must both refuse.
 BREAKS: dict[str, tuple[str, Any]] = {

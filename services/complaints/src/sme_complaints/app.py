@@ -15,6 +15,8 @@ from sme_complaints.cases.events import CASE_TOPIC
 from sme_complaints.cases.router import router as cases_router
 from sme_complaints.categories.router import router as categories_router
 from sme_complaints.config import Settings
+from sme_complaints.demands.router import router as demands_router
+from sme_complaints.demands.service import DEMAND_TOPIC
 from sme_complaints.enterprises.consumers import enterprise_directory_consumer
 from sme_complaints.enterprises.router import router as enterprises_router
 from sme_complaints.terms.router import router as terms_router
@@ -23,10 +25,17 @@ DEFINITION = ServiceDefinition(
     name="complaints",
     package="sme_complaints",
     title="SME platform — overdue-payment complaints",
-    routers=[enterprises_router, categories_router, cases_router, terms_router, callbacks_router],
+    routers=[
+        enterprises_router,
+        categories_router,
+        cases_router,
+        terms_router,
+        callbacks_router,
+        demands_router,
+    ],
     settings_factory=Settings,
     consumers=[enterprise_directory_consumer],
-    produced_topics=[CASE_TOPIC],
+    produced_topics=[CASE_TOPIC, DEMAND_TOPIC],
     extra_commands={MARK_OVERDUE_COMMAND: mark_overdue_command},
     background_tasks=[callback_delivery],
 )

@@ -42,3 +42,15 @@ contact_reader = require(roles=OFFICERS, scope="complaints:read")
 DepartmentPath = Path(
     pattern=r"^[a-z0-9_-]{1,64}$", description="a department id of the routing table"
 )
+
+demand_recorder = require(
+    roles=(Role.HOTLINE, Role.ENTERPRISE, *OFFICERS), scope="complaints:write"
+)
+"""Who records an enterprise demand (诉求工作台账): the hotline, the enterprise itself, officers
+(service commissioners, 包抓联 visits, letters) of the enterprise's region."""
+demand_reader = require(
+    roles=(Role.HOTLINE, Role.ENTERPRISE, *OFFICERS, Role.PLATFORM_ADMIN), scope="complaints:read"
+)
+"""Reads of demands, each in its own scope (the hotline's channel, the region, the own USCC)."""
+demand_stepper = require(roles=(Role.ENTERPRISE, *OFFICERS), scope="complaints:write")
+"""Steps of a demand: officers assign and answer; the enterprise confirms or reopens."""

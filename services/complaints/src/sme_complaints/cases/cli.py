@@ -1,6 +1,7 @@
 """``python -m sme_complaints mark-overdue [--as-of 2026-10-12]``: remind the departments of the
 deadlines falling within the reminder window (催办), mark every open case past its statutory
-deadline, escalate it (督办) and publish ``complaints.case.overdue.v1``; prints the counts as JSON.
+deadline, escalate it (督办) and publish ``complaints.case.overdue.v1``; the same for the demands ledger
+(``complaints.demand.overdue.v1``); prints the counts as JSON.
 Run it daily (after midnight, Beijing time)."""
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from sme_common.db import Database
 from sme_common.runtime import ExtraCommand
 from sme_common.settings import ServiceSettings
 from sme_complaints.cases.service import mark_overdue, remind_due_soon
+from sme_complaints.demands import service as demands
 
 COMMAND = "mark-overdue"
 
@@ -30,7 +32,14 @@ def run_command(settings: ServiceSettings, args: argparse.Namespace) -> int:
         try:
             reminded = await remind_due_soon(database, today=args.as_of)
             marked = await mark_overdue(database, today=args.as_of)
-            return {"reminded": reminded, "marked": marked}
+            demands_reminded = await demands.remind_due_soon(database, today=args.as_of)
+            demands_marked = await demands.mark_overdue(database, today=args.as_of)
+            return {
+                "reminded": reminded,
+                "marked": marked,
+                "demands_reminded": demands_reminded,
+                "demands_marked": demands_marked,
+            }
         finally:
             await database.dispose()
 

@@ -6,7 +6,9 @@
   the activity history;
 - funding: awards created, approved, paid, clawed back and recovered → support history;
 - finance-matching: what banks report → financing history;
-- complaints: cases accepted, resolved, overdue → complainant and respondent records.
+- complaints: cases accepted, resolved, overdue → complainant and respondent records; the
+  enterprise's demands (诉求工作台账) recorded, assigned, answered, reopened, closed, overdue →
+  its demand records.
 All of it is shown on the enterprise's profile.
 
 Each event is read with its contract (``sme_common.contracts``); data a contract refuses is a poison
@@ -153,6 +155,7 @@ history_consumer = ConsumerSpec(
         "funding.clawback",
         "finance-matching.loan",
         "complaints.case",
+        "complaints.demand",
     ],
     handlers={
         "funding.entitlement.created.v1": recorder("funding", "entitlement_created"),
@@ -166,5 +169,12 @@ history_consumer = ConsumerSpec(
         "complaints.case.accepted.v1": recorder("complaints", "case_accepted"),
         "complaints.case.resolved.v1": recorder("complaints", "case_resolved"),
         "complaints.case.overdue.v1": recorder("complaints", "case_overdue"),
+        # The enterprise's own demands (诉求工作台账): what it asked and how the loop closed.
+        "complaints.demand.recorded.v1": recorder("complaints", "demand_recorded"),
+        "complaints.demand.assigned.v1": recorder("complaints", "demand_assigned"),
+        "complaints.demand.answered.v1": recorder("complaints", "demand_answered"),
+        "complaints.demand.reopened.v1": recorder("complaints", "demand_reopened"),
+        "complaints.demand.closed.v1": recorder("complaints", "demand_closed"),
+        "complaints.demand.overdue.v1": recorder("complaints", "demand_overdue"),
     },
 )

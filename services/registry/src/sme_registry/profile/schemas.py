@@ -28,3 +28,6 @@ class Profile(BaseModel):
     support_history: list[ActivityRead]
     financing_history: list[ActivityRead]
     complaint_records: list[ActivityRead]
+    demand_records: list[ActivityRead]
+    """The enterprise's demands in the ledger (诉求工作台账): recorded, assigned, answered,
+    reopened, closed, overdue, as complaints told."""

@@ -62,6 +62,8 @@ async def profile(database: Database, uscc: str, principal: Principal) -> Profil
             complaint_records=[
                 record
                 for record in of("complaints")
-                if may_see_complaint(record.summary, sees_complainants=sees_complainants)
+                if not record.kind.startswith("demand_")
+                and may_see_complaint(record.summary, sees_complainants=sees_complainants)
             ],
+            demand_records=[r for r in of("complaints") if r.kind.startswith("demand_")],
         )

@@ -108,6 +108,71 @@ class CaseClosedV1(_CaseEvent):
     reason_code: str | MISSING = MISSING
 
 
+class _DemandEvent(EventData):
+    """The shape the demand events share (诉求工作台账, seed 000 (二十二)): keyed by the enterprise
+    whose demand it is."""
+
+    demand_id: str
+    uscc: Uscc
+    topic_code: str
+    """The demand's topic (land, power, staff, finance, approvals, other: ``GET /v1/demand-topics``)."""
+    status: str
+    """The demand's status after this change."""
+    department_id: str | MISSING = MISSING
+    """The department holding the demand, once assigned."""
+    occurred_at: Timestamp
+
+
+class DemandRecordedV1(_DemandEvent):
+    """An enterprise's demand was recorded in the ledger (by a service commissioner, a visit, a
+    letter, the hotline or the enterprise itself)."""
+
+    model_config = ConfigDict(title="An enterprise demand was recorded")
+    event_type: ClassVar[str] = "complaints.demand.recorded.v1"
+
+
+class DemandAssignedV1(_DemandEvent):
+    """The demand was assigned to the department that answers it (属地)."""
+
+    model_config = ConfigDict(title="An enterprise demand was assigned to a department")
+    event_type: ClassVar[str] = "complaints.demand.assigned.v1"
+
+
+class DemandAnsweredV1(_DemandEvent):
+    """The department answered the demand in writing; the enterprise confirms or reopens it."""
+
+    model_config = ConfigDict(title="An enterprise demand was answered")
+    event_type: ClassVar[str] = "complaints.demand.answered.v1"
+
+
+class DemandReopenedV1(_DemandEvent):
+    """The enterprise was not satisfied with the answer: back to the department (with a reason)."""
+
+    model_config = ConfigDict(title="An enterprise demand was reopened")
+    event_type: ClassVar[str] = "complaints.demand.reopened.v1"
+
+
+class DemandClosedV1(_DemandEvent):
+    """The enterprise confirmed the answer closed its demand (闭环)."""
+
+    model_config = ConfigDict(title="An enterprise demand was closed")
+    event_type: ClassVar[str] = "complaints.demand.closed.v1"
+
+
+class DemandOverdueV1(_DemandEvent):
+    """The demand passed a deadline of the ledger; escalated to the level above (督办)."""
+
+    model_config = ConfigDict(title="An enterprise demand passed its deadline")
+    event_type: ClassVar[str] = "complaints.demand.overdue.v1"
+
+    deadline: Literal["assign", "answer"] | MISSING = MISSING
+    """Which deadline passed: the assignment to a department, or the department's answer."""
+    due_on: date | MISSING = MISSING
+    """The last day the deadline allowed."""
+    escalated_to: str | MISSING = MISSING
+    """The level above the holder, to which the breach is escalated (督办)."""
+
+
 MODELS: tuple[type[EventData], ...] = (
     CaseAcceptedV1,
     CaseResolvedV1,
@@ -117,4 +182,10 @@ MODELS: tuple[type[EventData], ...] = (
     CaseTransferredV1,
     CaseReturnedV1,
     CaseClosedV1,
+    DemandRecordedV1,
+    DemandAssignedV1,
+    DemandAnsweredV1,
+    DemandReopenedV1,
+    DemandClosedV1,
+    DemandOverdueV1,
 )

@@ -1,0 +1,1 @@
+"""The enterprise demands ledger (诉求工作台账, seed 000 (二十二))."""
