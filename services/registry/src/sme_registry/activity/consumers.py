@@ -6,7 +6,9 @@
   the activity history;
 - funding: awards created, approved, paid, clawed back and recovered → support history;
 - finance-matching: what banks report → financing history;
-- complaints: cases accepted, resolved, overdue → complainant and respondent records.
+- complaints: every case event complaints publishes (received, accepted, not accepted,
+  transferred, returned, resolved, closed, deadline breached) → complainant and respondent records
+  (complaints publishes one event per party whose USCC the register knows, keyed by it).
 All of it is shown on the enterprise's profile.
 
 Each event is read with its contract (``sme_common.contracts``); data a contract refuses is a poison
@@ -163,8 +165,13 @@ history_consumer = ConsumerSpec(
         "funding.clawback.raised.v1": recorder("funding", "clawback_raised"),
         "funding.clawback.recovered.v1": recorder("funding", "clawback_recovered"),
         "finance-matching.loan.reported.v1": recorder("finance-matching", "loan_reported"),
+        "complaints.case.received.v1": recorder("complaints", "case_received"),
         "complaints.case.accepted.v1": recorder("complaints", "case_accepted"),
+        "complaints.case.not-accepted.v1": recorder("complaints", "case_not_accepted"),
+        "complaints.case.transferred.v1": recorder("complaints", "case_transferred"),
+        "complaints.case.returned.v1": recorder("complaints", "case_returned"),
         "complaints.case.resolved.v1": recorder("complaints", "case_resolved"),
+        "complaints.case.closed.v1": recorder("complaints", "case_closed"),
         "complaints.case.overdue.v1": recorder("complaints", "case_overdue"),
     },
 )
