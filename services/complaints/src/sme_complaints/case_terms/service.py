@@ -12,7 +12,7 @@ from typing import Any
 from sme_common import clock
 from sme_common.auth import Principal
 from sme_common.db import Database, UnitOfWork
-from sme_common.errors import InvalidInput
+from sme_common.rules import RuleViolation
 from sme_complaints.case_terms.schemas import CaseContractFacts, CasePaymentTerms
 from sme_complaints.cases.models import ComplaintCase
 from sme_complaints.cases.service import case_in_scope
@@ -122,7 +122,7 @@ def evaluate_case(case: ComplaintCase, as_of: date) -> CasePaymentTerms:
     )
     try:
         result = domain.evaluate(facts, as_of)
-    except InvalidInput as why:
+    except RuleViolation as why:
         return CasePaymentTerms(
             case_id=case.id,
             as_of=as_of,

@@ -11,7 +11,7 @@ from typing import Any
 from sme_common import clock
 from sme_common.auth import Principal
 from sme_common.db import Database, UnitOfWork
-from sme_common.errors import InvalidInput
+from sme_common.rules import RuleViolation
 from sme_common.pagination import KeyCursor, split_page
 from sme_common.problems import Resource, not_found
 from sme_complaints.case_terms.service import contract_facts
@@ -182,7 +182,7 @@ async def overdue_disclosure(
             evaluation = terms.evaluate(
                 contract_facts(row.contract, row.respondent_type, row.amount_owed_fen), year_end
             )
-        except InvalidInput:
+        except RuleViolation:
             item.undetermined_contracts += 1
             continue
         if evaluation.due_on is None:
