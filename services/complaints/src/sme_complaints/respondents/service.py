@@ -11,9 +11,9 @@ from typing import Any
 from sme_common import clock
 from sme_common.auth import Principal
 from sme_common.db import Database, UnitOfWork
-from sme_common.rules import RuleViolation
 from sme_common.pagination import KeyCursor, split_page
 from sme_common.problems import Resource, not_found
+from sme_common.rules import RuleViolation
 from sme_complaints.case_terms.service import contract_facts
 from sme_complaints.respondents import domain, repository
 from sme_complaints.respondents.schemas import (
