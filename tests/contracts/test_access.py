@@ -124,9 +124,17 @@ ENTERPRISE_OPERATIONS: dict[str, frozenset[str]] = {
         "list_feedback",
         "get_feedback",
     },
-    # The web channel: an enterprise files a complaint for itself and follows the cases it filed.
+    # The web channel: an enterprise files a complaint for itself and follows the cases it filed
+    # (with the payment terms and interest shown on them).
     "complaints": SHARED_ENTERPRISE_OPERATIONS
-    | {"list_categories", "create_case", "list_cases", "get_case", "list_case_steps"}
+    | {
+        "list_categories",
+        "create_case",
+        "list_cases",
+        "get_case",
+        "list_case_steps",
+        "get_case_payment_terms",
+    }
     # Its own demands (诉求工作台账): recorded, followed, and confirmed closed or reopened by it.
     | {
         "list_demand_topics",

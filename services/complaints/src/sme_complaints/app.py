@@ -9,6 +9,7 @@ from sme_common.runtime import ServiceDefinition, create_service_app
 from sme_common.settings import ServiceSettings
 from sme_complaints.callbacks.router import router as callbacks_router
 from sme_complaints.callbacks.worker import callback_delivery
+from sme_complaints.case_terms.router import router as case_terms_router
 from sme_complaints.cases.cli import COMMAND as MARK_OVERDUE_COMMAND
 from sme_complaints.cases.cli import mark_overdue_command
 from sme_complaints.cases.events import CASE_TOPIC
@@ -19,6 +20,7 @@ from sme_complaints.demands.router import router as demands_router
 from sme_complaints.demands.service import DEMAND_TOPIC
 from sme_complaints.enterprises.consumers import enterprise_directory_consumer
 from sme_complaints.enterprises.router import router as enterprises_router
+from sme_complaints.respondents.router import router as respondents_router
 from sme_complaints.terms.router import router as terms_router
 
 DEFINITION = ServiceDefinition(
@@ -30,7 +32,9 @@ DEFINITION = ServiceDefinition(
         categories_router,
         cases_router,
         terms_router,
+        case_terms_router,
         callbacks_router,
+        respondents_router,
         demands_router,
     ],
     settings_factory=Settings,

@@ -6,7 +6,9 @@
   the activity history;
 - funding: awards created, approved, paid, clawed back and recovered → support history;
 - finance-matching: what banks report → financing history;
-- complaints: cases accepted, resolved, overdue → complainant and respondent records; the
+- complaints: every case event complaints publishes (received, accepted, not accepted,
+  transferred, returned, resolved, closed, deadline breached) → complainant and respondent records
+  (complaints publishes one event per party whose USCC the register knows, keyed by it); the
   enterprise's demands (诉求工作台账) recorded, assigned, answered, reopened, closed, overdue →
   its demand records.
 All of it is shown on the enterprise's profile.
@@ -166,8 +168,13 @@ history_consumer = ConsumerSpec(
         "funding.clawback.raised.v1": recorder("funding", "clawback_raised"),
         "funding.clawback.recovered.v1": recorder("funding", "clawback_recovered"),
         "finance-matching.loan.reported.v1": recorder("finance-matching", "loan_reported"),
+        "complaints.case.received.v1": recorder("complaints", "case_received"),
         "complaints.case.accepted.v1": recorder("complaints", "case_accepted"),
+        "complaints.case.not-accepted.v1": recorder("complaints", "case_not_accepted"),
+        "complaints.case.transferred.v1": recorder("complaints", "case_transferred"),
+        "complaints.case.returned.v1": recorder("complaints", "case_returned"),
         "complaints.case.resolved.v1": recorder("complaints", "case_resolved"),
+        "complaints.case.closed.v1": recorder("complaints", "case_closed"),
         "complaints.case.overdue.v1": recorder("complaints", "case_overdue"),
         # The enterprise's own demands (诉求工作台账): what it asked and how the loop closed.
         "complaints.demand.recorded.v1": recorder("complaints", "demand_recorded"),
