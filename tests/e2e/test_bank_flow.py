@@ -10,7 +10,7 @@ an enterprise reads the credit-product catalogue.
 
 The embedded platform mounts the issuer (``/api/auth/v1/token``) over ``<auth_dir>/clients.json``,
 read on every token request; a bank's client is registered there with ``save_client``, exactly as
-``sme-token client add`` does for an operator.
+``sme-token add-client`` does for an operator.
 """
 
 from __future__ import annotations
