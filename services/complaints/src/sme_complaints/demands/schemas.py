@@ -31,7 +31,21 @@ class DemandCreate(BaseModel):
     """A demand for the ledger. ``region_code`` is where the enterprise is (属地): taken from the
     register when the enterprise is in it (a different one is refused), required otherwise."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "uscc": "91620102MA0000015R",
+                    "enterprise_name": "兰州某某机械有限公司",
+                    "topic_code": "power",
+                    "title": "新建厂房用电增容",
+                    "description": "新建厂房需增容至2000千伏安，申请已提交三个月未获答复。",
+                    "source": "visit",
+                }
+            ]
+        },
+    )
 
     uscc: Uscc
     enterprise_name: Text200
@@ -59,6 +73,47 @@ class DemandDeadline(BaseModel):
 
 
 class DemandRead(BaseModel):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "id": "dem_0123456789abcdef",
+                    "source": "visit",
+                    "work_order_no": None,
+                    "uscc": "91620102MA0000015R",
+                    "enterprise_name": "兰州某某机械有限公司",
+                    "region_code": "620102",
+                    "reporting_unit_code": "620100",
+                    "topic_code": "power",
+                    "title": "新建厂房用电增容",
+                    "description": "新建厂房需增容至2000千伏安，申请已提交三个月未获答复。",
+                    "status": "assigned",
+                    "department_id": "gs-620100-power",
+                    "recorded_on": "2026-11-26",
+                    "assigned_on": "2026-11-26",
+                    "answered_on": None,
+                    "closed_on": None,
+                    "reopen_count": 0,
+                    "deadline": {
+                        "clock": "answer",
+                        "started_on": "2026-11-26",
+                        "due_on": "2026-12-10",
+                        "unit": "working_days",
+                        "days": 10,
+                        "unverified": True,
+                        "source": "甘工信发〔2023〕128号 (二十二): no period given (placeholder)",
+                    },
+                    "breached_on": None,
+                    "answer": None,
+                    "confirmation": None,
+                    "version": 2,
+                    "created_at": "2026-11-26T02:00:00Z",
+                    "updated_at": "2026-11-26T02:30:00Z",
+                }
+            ]
+        }
+    )
+
     id: str
     source: DemandSource
     work_order_no: str | None
@@ -113,7 +168,14 @@ class DemandStepCommand(BaseModel):
     (``answer``: the written answer), ``confirm`` and ``reopen`` (``reason``) by the enterprise —
     or by an officer of its region who names how the enterprise said so (``confirmed_via``)."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {"action": "answer", "version": 2, "answer": "已协调供电公司，12月底前完成增容。"}
+            ]
+        },
+    )
 
     action: Literal[
         DemandAction.ASSIGN, DemandAction.ANSWER, DemandAction.CONFIRM, DemandAction.REOPEN
