@@ -5,14 +5,14 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Sequence
 from datetime import date, datetime
-from typing import Any
+from typing import Any, NamedTuple
 
-from sqlalchemy import and_, exists, func, literal, or_, select
+from sqlalchemy import and_, exists, func, literal, select, text
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from sme_common.directory.models import enterprise_directory as directory
-from sme_finance_matching.certified.models import CertifiedChange, CertifiedEnterprise
+from sme_finance_matching.certified.models import CertifiedEnterprise
 from sme_finance_matching.institutions.models import Institution
 from sme_finance_matching.lists.domain import ENTERPRISE_FIELDS
 from sme_finance_matching.lists.models import (
@@ -167,54 +167,95 @@ async def cursor(
     return (await session.scalars(query)).first()
 
 
+class Puller(NamedTuple):
+    """The institution a client pulls deltas for, with its stored cursor (one round trip)."""
+
+    id: str
+    kind: str
+    province_code: str
+    region_codes: list[str]
+    tiers: list[str]
+    position: int | None
+
+
+_PULLER = text(
+    """
+    SELECT i.id, i.kind, i.province_code, i.region_codes, i.tiers, lc.position
+      FROM institution_client ic
+      JOIN institution i ON i.id = ic.institution_id
+      LEFT JOIN list_cursor lc ON lc.institution_id = i.id
+     WHERE ic.client_id = :client_id
+    """
+)
+
+
+async def puller(session: AsyncSession, client_id: str) -> Puller | None:
+    row = (await session.execute(_PULLER, {"client_id": client_id})).first()
+    return None if row is None else Puller(*row)
+
+
+# The delta query as one fixed statement (not rebuilt per pull); its parameters carry the
+# institution's scope, so it is prepared once per connection. The first tier/recipient condition
+# is redundant with the second but on the change alone: under a prepared statement's generic plan
+# it filters the changes before the directory is joined (without it PostgreSQL hashes the whole
+# directory on every pull).
+_DELTAS = text(
+    """
+    SELECT ch.seq, ch.kind, ch.uscc, ch.certificate_id, ch.tier, ch.previous_tier, ch.level,
+           ch.issued_on, ch.expires_on, ch.status, ch.changed_at,
+           d.name, d.region_code, d.reporting_unit_code, d.industry_code
+      FROM certified_change ch
+      LEFT OUTER JOIN enterprise_directory d ON d.uscc = ch.uscc
+     WHERE ch.seq > :after
+       AND (ch.tier = ANY(CAST(:tiers AS text[]))
+            OR EXISTS (SELECT 1 FROM list_recipient r
+                        WHERE r.institution_id = :institution_id AND r.uscc = ch.uscc))
+       AND ((d.uscc IS NOT NULL
+             AND substr(d.reporting_unit_code, 1, 2) = :province_prefix
+             AND (CAST(:whole_province AS boolean)
+                  OR d.reporting_unit_code = ANY(CAST(:region_codes AS text[])))
+             AND ch.tier = ANY(CAST(:tiers AS text[])))
+            OR EXISTS (SELECT 1 FROM list_recipient r
+                        WHERE r.institution_id = :institution_id AND r.uscc = ch.uscc))
+     ORDER BY ch.seq
+     LIMIT :limit
+    """
+)
+
+
 async def deltas(
-    session: AsyncSession, institution: Institution, *, after: int, limit: int
+    session: AsyncSession, institution: Puller | Institution, *, after: int, limit: int
 ) -> Sequence[Any]:
-    """Changes after ``after`` that concern the institution: those in its scope now, and every
-    change of an enterprise it has received (its revocation or expiry above all, even out of
-    scope). Up to ``limit + 1`` rows in position order."""
-    ch, d = CertifiedChange, directory.c
-    received = exists().where(
-        ListRecipient.institution_id == institution.id, ListRecipient.uscc == ch.uscc
-    )
-    query = (
-        select(
-            ch.seq,
-            ch.kind,
-            ch.uscc,
-            ch.certificate_id,
-            ch.tier,
-            ch.previous_tier,
-            ch.level,
-            ch.issued_on,
-            ch.expires_on,
-            ch.status,
-            ch.changed_at,
-            d.name,
-            d.region_code,
-            d.reporting_unit_code,
-            d.industry_code,
-        )
-        .outerjoin(directory, d.uscc == ch.uscc)
-        .where(
-            ch.seq > after,
-            # Redundant with the next condition, but on the change alone: under a prepared
-            # statement's generic plan it filters the changes before the directory is joined
-            # (without it PostgreSQL hashes the whole directory on every pull).
-            or_(ch.tier.in_(institution.tiers or ["-"]), received),
-            or_(
-                and_(d.uscc.is_not(None), _serves(institution, d.reporting_unit_code, ch.tier)),
-                received,
-            ),
-        )
-        .order_by(ch.seq)
-        .limit(limit + 1)
-    )
-    return (await session.execute(query)).mappings().all()
+    """Changes after ``after`` that concern the institution: those in its scope now (the SQL form
+    of ``domain.in_scope``), and every change of an enterprise it has received (its revocation or
+    expiry above all, even out of scope). Up to ``limit + 1`` rows in position order, as tuples
+    in the order of the select."""
+    province = institution.province_code
+    params = {
+        "after": after,
+        "tiers": list(institution.tiers) or ["-"],
+        "institution_id": institution.id,
+        "province_prefix": province[:2],
+        "whole_province": province in institution.region_codes,
+        "region_codes": list(institution.region_codes),
+        "limit": limit + 1,
+    }
+    return (await session.execute(_DELTAS, params)).all()
 
 
 async def log_read(session: AsyncSession, **values: Any) -> None:
     session.add(ListRead(**values))
+
+
+async def insert_read(session: AsyncSession, **values: Any) -> None:
+    """One read on the log as a single INSERT (no ORM object, no flush)."""
+    await session.execute(insert(ListRead).values(**values))
+
+
+async def cursor_position(session: AsyncSession, institution_id: str) -> int | None:
+    """The institution's acknowledged position (None before its first acknowledgement)."""
+    query = select(ListCursor.position).where(ListCursor.institution_id == institution_id)
+    return (await session.execute(query)).scalar_one_or_none()
 
 
 async def reads(session: AsyncSession, institution_id: str) -> Sequence[ListRead]:

@@ -14,12 +14,13 @@ import json
 import re
 import secrets
 import tempfile
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+import orjson
 import structlog
 import xlsxwriter
 from sqlalchemy.exc import IntegrityError
@@ -34,8 +35,15 @@ from sme_common.pagination import KeyCursor, PositionCursor, split_page
 from sme_common.problems import Resource, not_found
 from sme_finance_matching.certified import repository as certified
 from sme_finance_matching.institutions import repository as institutions
+from sme_finance_matching.institutions.domain import InstitutionKind, role_may_act_for
 from sme_finance_matching.institutions.models import Institution
-from sme_finance_matching.institutions.service import INSTITUTION, Viewer, viewer_of
+from sme_finance_matching.institutions.service import (
+    _PEOPLE,
+    INSTITUTION,
+    Viewer,
+    client_unknown,
+    viewer_of,
+)
 from sme_finance_matching.lists import domain, repository
 from sme_finance_matching.lists.domain import (
     ENTERPRISE_FIELDS,
@@ -49,8 +57,6 @@ from sme_finance_matching.lists.models import ListCursor, ListSnapshot, Snapshot
 from sme_finance_matching.lists.schemas import (
     CursorRead,
     DeltaAck,
-    DeltaChange,
-    DeltaPage,
     DeltaQuery,
     Manifest,
     SigningKeys,
@@ -388,8 +394,9 @@ async def content(database: Database, snapshot: ListSnapshot, fmt: Format) -> As
             yield (json.dumps(head, ensure_ascii=False)[:-1] + ',"enterprises":[').encode()
             first = True
             async for chunk in repository.stream_entries(session, snapshot.id):
-                body = ",".join(json.dumps(_entry_json(r), ensure_ascii=False) for r in chunk)
-                yield (body if first else "," + body).encode()
+                # orjson writes dates as ISO 8601 and UTF-8 unescaped, one call per row.
+                body = b",".join([orjson.dumps(dict(r)) for r in chunk])
+                yield body if first else b"," + body
                 first = False
             yield (
                 '],"products":' + json.dumps(snapshot.products, ensure_ascii=False) + "}"
@@ -460,62 +467,117 @@ async def _own_institution(session: AsyncSession, actor: Principal) -> Instituti
     return institution
 
 
-async def pull_deltas(database: Database, *, query: DeltaQuery, actor: Principal) -> DeltaPage:
+_DELTA_JSON = orjson.OPT_UTC_Z | orjson.OPT_NAIVE_UTC
+
+
+async def _puller(session: AsyncSession, actor: Principal) -> repository.Puller:
+    """The institution of an institution's own client, with its stored cursor, in one query (the
+    rule of ``viewer_of``: people are refused, and a client whose role may not act for its
+    institution's kind is unknown)."""
+    if actor.roles & _PEOPLE:
+        raise _institution_only()
+    if not actor.client_id:
+        raise client_unknown()
+    found = await repository.puller(session, actor.client_id)
+    if found is None or not role_may_act_for(actor.roles, InstitutionKind(found.kind)):
+        raise client_unknown()
+    return found
+
+
+def _delta_page(
+    rows: Sequence[Any], institution: repository.Puller, *, after: int, limit: int
+) -> tuple[bytes, list[str], int, int]:
+    """The delta page as JSON bytes (the shape of ``DeltaPage``), built from the rows' tuples
+    without a model per change; with the USCCs the institution now holds as received, the
+    position of the last change sent and how many were sent."""
+    province = institution.province_code
+    regions = list(institution.region_codes)
+    tiers = list(institution.tiers)
+    changes: list[dict[str, Any]] = []
+    received: set[str] = set()
+    for (
+        seq,
+        kind,
+        uscc,
+        certificate_id,
+        tier,
+        previous_tier,
+        level,
+        issued_on,
+        expires_on,
+        status,
+        changed_at,
+        name,
+        region_code,
+        unit,
+        industry_code,
+    ) in rows[:limit]:
+        in_scope = unit is not None and domain.in_scope(
+            reporting_unit_code=unit,
+            tier=tier,
+            province_code=province,
+            region_codes=regions,
+            tiers=tiers,
+        )
+        if in_scope and kind in _RECEIVED_KINDS:
+            received.add(uscc)
+        changes.append(
+            {
+                "position": seq,
+                "kind": kind,
+                "uscc": uscc,
+                "name": name,
+                "certificate_id": certificate_id,
+                "tier": tier,
+                "previous_tier": previous_tier,
+                "level": level,
+                "issued_on": issued_on,
+                "expires_on": expires_on,
+                "status": status,
+                "region_code": region_code,
+                "reporting_unit_code": unit,
+                "industry_code": industry_code,
+                "in_scope": in_scope,
+                "changed_at": changed_at,
+            }
+        )
+    last = changes[-1]["position"] if changes else after
+    body = orjson.dumps(
+        {
+            "cursor": DELTA_CURSOR.encode(after),
+            "next_cursor": DELTA_CURSOR.encode(last),
+            "has_more": len(rows) > limit,
+            "changes": changes,
+        },
+        option=_DELTA_JSON,
+    )
+    return body, sorted(received), last, len(changes)
+
+
+async def pull_deltas(database: Database, *, query: DeltaQuery, actor: Principal) -> bytes:
     """The changes after the cursor (or after the institution's acknowledged cursor) that concern
-    the institution; the read is logged and the enterprises sent are remembered as received."""
+    the institution, as the JSON of a ``DeltaPage``; the read is logged and the enterprises sent
+    are remembered as received (in the same transaction)."""
     async with UnitOfWork(database) as uow:
         session = uow.session
-        institution = await _own_institution(session, actor)
+        institution = await _puller(session, actor)
         if query.cursor is not None:
             after = DELTA_CURSOR.after(query.cursor)
         else:
-            stored = await repository.cursor(session, institution.id)
-            after = 0 if stored is None else stored.position
+            after = 0 if institution.position is None else institution.position
         rows = await repository.deltas(session, institution, after=after, limit=query.limit)
-        page = rows[: query.limit]
-        changes = [
-            DeltaChange(
-                position=r["seq"],
-                kind=r["kind"],
-                uscc=r["uscc"],
-                name=r["name"],
-                certificate_id=r["certificate_id"],
-                tier=r["tier"],
-                previous_tier=r["previous_tier"],
-                level=r["level"],
-                issued_on=r["issued_on"],
-                expires_on=r["expires_on"],
-                status=r["status"],
-                region_code=r["region_code"],
-                reporting_unit_code=r["reporting_unit_code"],
-                industry_code=r["industry_code"],
-                in_scope=r["reporting_unit_code"] is not None
-                and domain.in_scope(
-                    reporting_unit_code=r["reporting_unit_code"],
-                    tier=r["tier"],
-                    province_code=institution.province_code,
-                    region_codes=list(institution.region_codes),
-                    tiers=list(institution.tiers),
-                ),
-                changed_at=r["changed_at"],
-            )
-            for r in page
-        ]
-        last = changes[-1].position if changes else after
+        body, received, last, count = _delta_page(rows, institution, after=after, limit=query.limit)
         now = clock.now()
         await repository.remember_delivered(
-            session,
-            institution_id=institution.id,
-            usccs=sorted({c.uscc for c in changes if c.in_scope and c.kind in _RECEIVED_KINDS}),
-            at=now,
+            session, institution_id=institution.id, usccs=received, at=now
         )
-        await repository.log_read(
+        await repository.insert_read(
             session,
             institution_id=institution.id,
             kind="delta",
             snapshot_id=None,
             format="json",
-            rows=len(changes),
+            rows=count,
             cursor_from=after,
             cursor_to=last,
             client_id=actor.client_id,
@@ -523,12 +585,7 @@ async def pull_deltas(database: Database, *, query: DeltaQuery, actor: Principal
             read_at=now,
         )
         await uow.commit()
-        return DeltaPage(
-            cursor=DELTA_CURSOR.encode(after),
-            next_cursor=DELTA_CURSOR.encode(last),
-            has_more=len(rows) > query.limit,
-            changes=changes,
-        )
+        return body
 
 
 async def _advance(
