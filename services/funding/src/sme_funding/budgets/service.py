@@ -386,6 +386,47 @@ def _not_released(row: BudgetCommitment) -> None:
         )
 
 
+async def _move(
+    uow: UnitOfWork,
+    row: BudgetCommitment,
+    fund: Fund,
+    amount_fen: int,
+    *,
+    kind: EntryKind,
+    key: str,
+    debit: Account,
+    credit: Account,
+    memo: str,
+    actor: str,
+    booked_on: date | None = None,
+    **figures: int,
+) -> None:
+    """Money of a commitment moving between two accounts of its own 市州 (release, payment,
+    recovery raised, recovered): the allocation's running ``figures`` and the balanced entry under
+    ``key``, in the caller's unit of work."""
+    await repository.change_figures(
+        uow.session, row.allocation_id, actor=actor, at=clock.now(), **figures
+    )
+    await ledger.post(
+        uow,
+        kind=kind,
+        fund_id=fund.id,
+        province_code=fund.province_code,
+        operation_key=key,
+        subject_ref=row.subject_ref,
+        booked_on=booked_on,
+        lines=transfer(
+            amount_fen,
+            debit=debit,
+            debit_region=row.region_code,
+            credit=credit,
+            credit_region=row.region_code,
+        ),
+        memo=memo,
+        actor=actor,
+    )
+
+
 def _touch(row: BudgetCommitment, actor: str) -> None:
     row.version += 1
     row.updated_at = clock.now()
@@ -527,25 +568,18 @@ async def release(uow: UnitOfWork, subject_ref: str, actor: str) -> Commitment:
     _touch(row, actor)
     await uow.flush()
     if remainder:
-        await repository.change_figures(
-            uow.session, row.allocation_id, actor=actor, at=clock.now(), committed_fen=-remainder
-        )
-        await ledger.post(
+        await _move(
             uow,
+            row,
+            fund,
+            remainder,
             kind=EntryKind.RELEASED,
-            fund_id=fund.id,
-            province_code=fund.province_code,
-            operation_key=f"release:{subject_ref}",
-            subject_ref=subject_ref,
-            lines=transfer(
-                remainder,
-                debit=Account.AVAILABLE,
-                debit_region=row.region_code,
-                credit=Account.COMMITTED,
-                credit_region=row.region_code,
-            ),
+            key=f"release:{subject_ref}",
+            debit=Account.AVAILABLE,
+            credit=Account.COMMITTED,
             memo=f"释放预算占用 / release {subject_ref}",
             actor=actor,
+            committed_fen=-remainder,
         )
     return _commitment(row, fund)
 
@@ -580,26 +614,19 @@ async def record_payment(
     row.last_failure_reason = row.last_failure_batch_ref = row.last_failure_on = None
     _touch(row, actor)
     await uow.flush()
-    await repository.change_figures(
-        uow.session, row.allocation_id, actor=actor, at=clock.now(), paid_fen=amount_fen
-    )
-    await ledger.post(
+    await _move(
         uow,
+        row,
+        fund,
+        amount_fen,
         kind=EntryKind.PAID,
-        fund_id=fund.id,
-        province_code=fund.province_code,
-        operation_key=key,
-        subject_ref=subject_ref,
+        key=key,
         booked_on=paid_on,
-        lines=transfer(
-            amount_fen,
-            debit=Account.PAID,
-            debit_region=row.region_code,
-            credit=Account.COMMITTED,
-            credit_region=row.region_code,
-        ),
+        debit=Account.PAID,
+        credit=Account.COMMITTED,
         memo=f"支付 / payment {subject_ref} batch {batch_ref}",
         actor=actor,
+        paid_fen=amount_fen,
     )
     return _commitment(row, fund)
 
@@ -653,26 +680,19 @@ async def raise_recovery(
     row.recovery_raised_fen += amount_fen
     _touch(row, actor)
     await uow.flush()
-    await repository.change_figures(
-        uow.session, row.allocation_id, actor=actor, at=clock.now(), recovery_raised_fen=amount_fen
-    )
-    await ledger.post(
+    await _move(
         uow,
+        row,
+        fund,
+        amount_fen,
         kind=EntryKind.RECOVERY_RAISED,
-        fund_id=fund.id,
-        province_code=fund.province_code,
-        operation_key=key,
-        subject_ref=subject_ref,
+        key=key,
         booked_on=raised_on,
-        lines=transfer(
-            amount_fen,
-            debit=Account.RECEIVABLE_RECOVERY,
-            debit_region=row.region_code,
-            credit=Account.CLAWBACK_CLAIMED,
-            credit_region=row.region_code,
-        ),
+        debit=Account.RECEIVABLE_RECOVERY,
+        credit=Account.CLAWBACK_CLAIMED,
         memo=f"追回令 / recovery order {recovery_ref} for {subject_ref}",
         actor=actor,
+        recovery_raised_fen=amount_fen,
     )
     return _commitment(row, fund)
 
@@ -706,26 +726,19 @@ async def record_recovery(
     row.recovered_fen += amount_fen
     _touch(row, actor)
     await uow.flush()
-    await repository.change_figures(
-        uow.session, row.allocation_id, actor=actor, at=clock.now(), recovered_fen=amount_fen
-    )
-    await ledger.post(
+    await _move(
         uow,
+        row,
+        fund,
+        amount_fen,
         kind=EntryKind.RECOVERED,
-        fund_id=fund.id,
-        province_code=fund.province_code,
-        operation_key=key,
-        subject_ref=subject_ref,
+        key=key,
         booked_on=on,
-        lines=transfer(
-            amount_fen,
-            debit=Account.RECOVERED,
-            debit_region=row.region_code,
-            credit=Account.RECEIVABLE_RECOVERY,
-            credit_region=row.region_code,
-        ),
+        debit=Account.RECOVERED,
+        credit=Account.RECEIVABLE_RECOVERY,
         memo=f"追回到账 / recovered {receipt_ref} for {subject_ref}",
         actor=actor,
+        recovered_fen=amount_fen,
     )
     return _commitment(row, fund)
 
