@@ -38,8 +38,6 @@ from sme_certification.batches.domain import BatchStatus
 from sme_certification.batches.models import Batch
 from sme_certification.batches.service import BATCH
 from sme_certification.certificates import service as certificates
-from sme_certification.certificates.domain import Level as CertificateLevel
-from sme_certification.certificates.domain import Tier as CertificateTier
 from sme_certification.certificates.models import Certificate
 from sme_certification.facts import service as facts
 from sme_certification.rules.domain import evaluate_application
@@ -223,8 +221,8 @@ async def evaluate(
         raise RuleViolation(error.code, error.detail, error.detail_zh, field="batch_id") from None
 
 
-def _certificate_tier(batch: Batch) -> tuple[CertificateTier, CertificateLevel]:
-    return CertificateTier(batch.tier), CertificateLevel(batch.level)
+def _certificate_tier(batch: Batch) -> tuple[Tier, Level]:
+    return Tier(batch.tier), Level(batch.level)
 
 
 async def _re_review_target(

@@ -24,22 +24,12 @@ import re
 import secrets
 from datetime import date
 
+from sme_certification.rules.facts import Level, Tier
 from sme_common.rules import RuleViolation
 
 VALIDITY_YEARS = 3
 BAN_YEARS = 3
 BAN_BASIS = "工信厅企业函〔2026〕117号"
-
-
-class Tier(enum.StrEnum):
-    INNOVATIVE = "innovative"  # 创新型中小企业 (from 2026: 科技和创新型中小企业)
-    SPECIALISED = "specialised"  # 专精特新中小企业
-    LITTLE_GIANT = "little_giant"  # 专精特新"小巨人"企业
-
-
-class Level(enum.StrEnum):
-    PROVINCIAL = "provincial"
-    NATIONAL = "national"
 
 
 class Status(enum.StrEnum):

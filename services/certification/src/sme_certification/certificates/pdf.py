@@ -10,7 +10,8 @@ from pathlib import Path
 
 from fpdf import FPDF
 
-from sme_certification.certificates.domain import LEVELS_ZH, TITLES_ZH, Level, Tier, grouped
+from sme_certification.certificates.domain import LEVELS_ZH, TITLES_ZH, grouped
+from sme_certification.rules.facts import Level, Tier
 from sme_common.errors import DomainError
 
 FONT_FAMILY = "cjk"

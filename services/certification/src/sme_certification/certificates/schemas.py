@@ -5,7 +5,8 @@ from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field
 
-from sme_certification.certificates.domain import Level, RevocationReason, Status, Tier
+from sme_certification.certificates.domain import RevocationReason, Status
+from sme_certification.rules.facts import Level, Tier
 from sme_common.ids import USCC_PATTERN, is_valid_uscc, make_uscc
 from sme_common.pagination import CursorParameter
 from sme_common.text import CLEAN_TEXT

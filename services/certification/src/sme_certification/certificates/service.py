@@ -16,7 +16,7 @@ import structlog
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from sme_certification.certificates import domain, events, repository
-from sme_certification.certificates.domain import Action, Level, RevocationReason, Status, Tier
+from sme_certification.certificates.domain import Action, RevocationReason, Status
 from sme_certification.certificates.models import Certificate, ReapplicationBan
 from sme_certification.certificates.pdf import PrintedCertificate, render
 from sme_certification.certificates.schemas import (
@@ -30,6 +30,7 @@ from sme_certification.certificates.schemas import (
     Revocation,
     Verification,
 )
+from sme_certification.rules.facts import Level, Tier
 from sme_common import clock
 from sme_common.auth.principal import Principal
 from sme_common.db import Database, UnitOfWork

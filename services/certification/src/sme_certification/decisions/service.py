@@ -18,10 +18,9 @@ from sme_certification.applications.models import Application
 from sme_certification.applications.schemas import ApplicationRead
 from sme_certification.batches.models import Batch
 from sme_certification.certificates import service as certificates
-from sme_certification.certificates.domain import Level, Tier
 from sme_certification.decisions import repository
 from sme_certification.decisions.schemas import FinalDecision
-from sme_certification.rules.facts import ApplicationKind
+from sme_certification.rules.facts import ApplicationKind, Level, Tier
 from sme_common import clock
 from sme_common.auth.principal import Principal
 from sme_common.contracts.events.certification.models import ApplicationRejectedV1

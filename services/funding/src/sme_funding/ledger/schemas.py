@@ -69,7 +69,7 @@ class EntryFilters(BaseModel):
     cursor: CursorParameter = None
 
 
-class LineRead(BaseModel):
+class JournalLineRead(BaseModel):
     model_config = ConfigDict(from_attributes=True)
 
     region_code: str
@@ -87,7 +87,7 @@ class EntryRead(BaseModel):
     subject_ref: str | None
     memo: str
     actor: str
-    lines: list[LineRead]
+    lines: list[JournalLineRead]
 
 
 class EntryPage(BaseModel):

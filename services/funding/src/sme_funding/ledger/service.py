@@ -26,7 +26,7 @@ from sme_funding.ledger.schemas import (
     EntryFilters,
     EntryPage,
     EntryRead,
-    LineRead,
+    JournalLineRead,
 )
 
 CURSOR = PositionCursor(member="e")
@@ -132,9 +132,9 @@ async def list_entries(database: Database, *, filters: EntryFilters, actor: Prin
 def _entry_page(
     page: Sequence[JournalEntry], last: JournalEntry | None, lines: Sequence[JournalLine]
 ) -> EntryPage:
-    by_entry: dict[int, list[LineRead]] = {}
+    by_entry: dict[int, list[JournalLineRead]] = {}
     for line in lines:
-        by_entry.setdefault(line.entry_id, []).append(LineRead.model_validate(line))
+        by_entry.setdefault(line.entry_id, []).append(JournalLineRead.model_validate(line))
     return EntryPage(
         items=[
             EntryRead(

@@ -96,7 +96,7 @@ class VersionSent(BaseModel):
     """The version you read (or send it as If-Match)."""
 
 
-class LineRead(BaseModel):
+class PaymentLineRead(BaseModel):
     model_config = ConfigDict(from_attributes=True)
 
     id: str
@@ -147,7 +147,7 @@ class BatchRead(BaseModel):
 class BatchDetail(BatchRead):
     model_config = ConfigDict(json_schema_extra={"examples": [EXAMPLE_BATCH]})
 
-    lines: list[LineRead]
+    lines: list[PaymentLineRead]
 
 
 class BatchPage(BaseModel):

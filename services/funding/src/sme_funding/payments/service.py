@@ -42,8 +42,8 @@ from sme_funding.payments.schemas import (
     BatchPage,
     BatchRead,
     DifferenceRead,
-    LineRead,
     LineResult,
+    PaymentLineRead,
     ReconciliationRead,
     ResultsPost,
     ResultsReport,
@@ -87,7 +87,7 @@ async def _detail(uow: UnitOfWork, batch: PaymentBatch) -> BatchDetail:
     total = domain.totals(line.amount_fen for line in lines)
     return BatchDetail(
         **_read(batch, (total.count, total.sum_fen)).model_dump(),
-        lines=[LineRead.model_validate(line) for line in lines],
+        lines=[PaymentLineRead.model_validate(line) for line in lines],
     )
 
 
