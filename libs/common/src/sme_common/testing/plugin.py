@@ -81,7 +81,11 @@ class DatabaseFactory:
         return make_url(self.server_url).set(database=name).render_as_string(hide_password=False)
 
     def create(self, label: str, package: str | None = None) -> str:
-        name = f"t_{RUN_ID}_{label}_{secrets.token_hex(2)}".replace("-", "_")
+        # A fresh name every time: ensure_database keeps a database that exists, so a name drawn
+        # twice in one run would hand a test another test's rows (seen: 4 hex digits collided).
+        name = f"t_{RUN_ID}_{label}_{secrets.token_hex(4)}".replace("-", "_")
+        while name in self.created:
+            name = f"t_{RUN_ID}_{label}_{secrets.token_hex(4)}".replace("-", "_")
         url = self.url_for(name)
         ensure_database(url)
         self.created.append(name)
