@@ -36,22 +36,23 @@ async def test_a_government_body_pays_30_days_from_delivery_else_0_05_percent_a_
     client: httpx.AsyncClient, bearer: TokenFactory
 ) -> None:
     case_id = await filed(client, bearer)
-    # Signed 2025-07-01 (国务院令第802号), delivered 2025-08-01: the last day is 2025-08-31;
-    # on 2025-10-15 45 days late; 60 000 000 fen × 0.0005 × 45 = 1 350 000 fen.
+    # Signed 2025-07-01 (国务院令第802号), delivered 2025-08-01: day 30 is Sunday 2025-08-31, so
+    # the last day is Monday 2025-09-01 (民法典 第二百零三条); on 2025-10-15 44 days late;
+    # 60 000 000 fen × 0.0005 × 44 = 1 320 000 fen.
     shown = await terms_of(client, hotline(bearer), case_id, "2025-10-15")
     assert shown["determined"] is True
     assert shown["facts"]["payment_basis"] == "delivery"
     evaluation = shown["evaluation"]
     assert evaluation["regulation"]["code"] == "sc_802_2025"
-    assert (evaluation["term_days"], evaluation["due_on"]) == (30, "2025-08-31")
-    assert (evaluation["days_overdue"], evaluation["interest_fen"]) == (45, 1_350_000)
+    assert (evaluation["term_days"], evaluation["due_on"]) == (30, "2025-09-01")
+    assert (evaluation["days_overdue"], evaluation["interest_fen"]) == (44, 1_320_000)
     assert evaluation["interest"]["basis"] == "statutory_daily"
     assert [line["code"] for line in evaluation["explanation"]][-1] == "interest_statutory"
-    # Without as_of: today (2026-09-23), 388 days late: 60 000 000 × 0.0005 × 388.
+    # Without as_of: today (2026-09-23), 387 days late: 60 000 000 × 0.0005 × 387.
     today = await terms_of(client, hotline(bearer), case_id)
     assert today["as_of"] == "2026-09-23"
-    assert today["evaluation"]["days_overdue"] == 388
-    assert today["evaluation"]["interest_fen"] == 11_640_000
+    assert today["evaluation"]["days_overdue"] == 387
+    assert today["evaluation"]["interest_fen"] == 11_610_000
 
 
 async def test_an_agreed_daily_rate_applies_and_the_lpr_at_signing_is_its_floor(
@@ -60,16 +61,16 @@ async def test_an_agreed_daily_rate_applies_and_the_lpr_at_signing_is_its_floor(
     agreed = await filed(client, bearer, **{"contract.agreed_rate": "0.0002", "work_order_no": "A"})
     shown = await terms_of(client, hotline(bearer), agreed, "2025-10-15")
     # 0.0002 a day = 7.2% a year, above the 3.00% LPR of 2025-05-20:
-    # 60 000 000 × 7.2% ÷ 360 × 45 = 540 000 fen.
+    # 60 000 000 × 7.2% ÷ 360 × 44 = 528 000 fen.
     assert shown["facts"]["agreed_annual_rate_percent"] == "7.2"
     assert shown["evaluation"]["interest"]["basis"] == "agreed"
-    assert shown["evaluation"]["interest_fen"] == 540_000
+    assert shown["evaluation"]["interest_fen"] == 528_000
     low = await filed(client, bearer, **{"contract.agreed_rate": "0.00005", "work_order_no": "B"})
     floored = await terms_of(client, hotline(bearer), low, "2025-10-15")
-    # 0.00005 a day = 1.8% a year, below the LPR: 60 000 000 × 3.00% ÷ 360 × 45 = 225 000 fen.
+    # 0.00005 a day = 1.8% a year, below the LPR: 60 000 000 × 3.00% ÷ 360 × 44 = 220 000 fen.
     assert floored["evaluation"]["interest"]["basis"] == "lpr_floor"
     assert floored["evaluation"]["interest"]["lpr"]["published_on"] == "2025-05-20"
-    assert floored["evaluation"]["interest_fen"] == 225_000
+    assert floored["evaluation"]["interest_fen"] == 220_000
 
 
 async def test_acceptance_starts_the_term_and_a_large_enterprise_keeps_its_agreed_term(

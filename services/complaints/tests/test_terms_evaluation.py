@@ -9,22 +9,31 @@ from decimal import Decimal
 import httpx
 import pytest
 
+from sme_common.calendar import overrides_from, platform_calendar
 from sme_common.rules import RuleViolation
 from sme_common.testing.plugin import TokenFactory
 from sme_complaints.terms.domain import (
     ContractFacts,
+    Evaluation,
     InterestBasis,
     PaymentBasis,
     RespondentType,
-    evaluate,
     lpr_table,
     regulation_on,
 )
+from sme_complaints.terms.domain import evaluate as evaluate_on
+
+CALENDAR = platform_calendar()
 
 GOV = RespondentType.GOVERNMENT_BODY
 INST = RespondentType.PUBLIC_INSTITUTION
 LARGE = RespondentType.LARGE_ENTERPRISE
 D = date.fromisoformat
+
+
+def evaluate(facts: ContractFacts, as_of: date) -> Evaluation:
+    return evaluate_on(facts, as_of, CALENDAR)
+
 
 # (name, facts, as_of, regulation, term_days, starts_on, due_on, days_overdue, basis, interest_fen)
 CASES = [
@@ -60,7 +69,8 @@ CASES = [
         61_728,
     ),
     (
-        "public institution, agreed 45 days (within 60) under the 2020 regulation",
+        "public institution, agreed 45 days under the 2020 regulation: day 45 is Saturday 24 "
+        "April 2021, the last day the next working day, Sunday 25 April (a make-up working day)",
         ContractFacts(
             INST,
             D("2021-03-01"),
@@ -73,13 +83,14 @@ CASES = [
         "sc_728_2020",
         45,
         D("2021-03-10"),
-        D("2021-04-24"),
-        10,
+        D("2021-04-25"),
+        9,
         InterestBasis.STATUTORY_DAILY,
-        10_000,
+        9_000,
     ),
     (
-        "large enterprise 2025, 60 days; agreed 2.00% below the LPR 3.00%: 1e8 × 3% × 10 / 360",
+        "large enterprise 2025, 60 days to Saturday 9 August, moved to Monday 11; agreed 2.00% "
+        "below the LPR 3.00%: 1e8 × 3% × 8 / 360",
         ContractFacts(
             LARGE,
             D("2025-06-01"),
@@ -92,13 +103,14 @@ CASES = [
         "sc_802_2025",
         60,
         D("2025-06-10"),
-        D("2025-08-09"),
-        10,
+        D("2025-08-11"),
+        8,
         InterestBasis.LPR_FLOOR,
-        83_333,
+        66_667,
     ),
     (
-        "large enterprise 2020, agreed 90 days and 6% (above the LPR 3.45%): 5e7 × 6% × 30 / 360",
+        "large enterprise 2020, agreed 90 days to Saturday 30 December 2023, past the weekend and "
+        "New Year's Day to 2 January 2024; 6% (above the LPR 3.45%): 5e7 × 6% × 27 / 360",
         ContractFacts(
             LARGE,
             D("2023-09-01"),
@@ -112,10 +124,10 @@ CASES = [
         "sc_728_2020",
         90,
         D("2023-10-01"),
-        D("2023-12-30"),
-        30,
+        D("2024-01-02"),
+        27,
         InterestBasis.AGREED,
-        250_000,
+        225_000,
     ),
     (
         "acceptance not done within the agreed 15 days: the term runs from the period's end",
@@ -404,3 +416,28 @@ async def test_the_api_refuses_bad_facts_and_foreign_roles(
         PATH, json=BODY, headers=bearer("bank", region="620000", scopes=("complaints:read",))
     )
     assert bank.status_code == 403
+
+
+def test_a_last_day_off_moves_to_the_next_working_day_and_says_why() -> None:
+    # Day 30 after 1 September 2026 is Thursday 1 October (National Day, off to 7 October); the
+    # next working day is Thursday 8 October, not Saturday 10 October (a make-up working day).
+    facts = ContractFacts(GOV, D("2026-08-01"), PaymentBasis.DELIVERY, 1_000_000, D("2026-09-01"))
+    result = evaluate(facts, D("2026-10-09"))
+    assert result.due_on == D("2026-10-08")
+    assert result.days_overdue == 1
+    moved = [line for line in result.explanation if line.code == "due_moved_off_day_off"]
+    assert len(moved) == 1
+    assert "2026-10-01" in moved[0].en and "2026-10-08" in moved[0].zh
+    assert "第二百零三条" in moved[0].zh
+
+
+def test_a_last_day_in_a_year_the_calendar_does_not_know_is_refused_not_guessed() -> None:
+    # Day 30 after 15 December 2026 is 14 January 2027: whether it is a working day is not known.
+    facts = ContractFacts(GOV, D("2026-11-01"), PaymentBasis.DELIVERY, 1_000_000, D("2026-12-15"))
+    with pytest.raises(RuleViolation) as refused:
+        evaluate(facts, D("2026-12-20"))
+    assert (refused.value.code, refused.value.field) == ("calendar_year_unknown", "delivered_on")
+    covered = overrides_from(
+        {"years": {"2027": {"source": "a notice for the test", "days_off": ["2027-01-14"]}}}
+    )
+    assert evaluate_on(facts, D("2027-01-20"), covered).due_on == D("2027-01-15")

@@ -8,8 +8,12 @@ make-up working Saturdays and Sundays) unless operators filled an override table
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
 from datetime import date, timedelta
+from functools import cache
+from importlib import resources
+from typing import Any
 
 import chinese_calendar
 
@@ -65,3 +69,35 @@ class WorkdayCalendar:
             if self.is_workday(day):
                 count += 1
         return count
+
+
+def overrides_from(table: Mapping[str, Any]) -> WorkdayCalendar:
+    """A calendar with the years of an override table (``reference/data/workday-overrides.json``'s
+    shape): each year's ``days_off`` (weekdays off) and ``make_up_workdays`` (weekends worked)."""
+    overrides: dict[date, bool] = {}
+    years: set[int] = set()
+    for year_text, schedule in table["years"].items():
+        year = int(year_text)
+        if not schedule.get("source"):
+            raise ValueError(f"workday overrides for {year} cite no source")
+        for day_text in schedule.get("days_off", []):
+            overrides[_in_year(day_text, year)] = False
+        for day_text in schedule.get("make_up_workdays", []):
+            overrides[_in_year(day_text, year)] = True
+        years.add(year)
+    return WorkdayCalendar(overrides, override_years=frozenset(years))
+
+
+def _in_year(day_text: str, year: int) -> date:
+    day = date.fromisoformat(day_text)
+    if day.year != year:
+        raise ValueError(f"{day} is listed under {year}")
+    return day
+
+
+@cache
+def platform_calendar() -> WorkdayCalendar:
+    """The calendar every deadline and payment term runs on: the library's State Council
+    schedules, and the operators' table for years published after the library's release."""
+    raw = resources.files("sme_common.reference").joinpath("data/workday-overrides.json")
+    return overrides_from(json.loads(raw.read_text(encoding="utf-8")))

@@ -62,3 +62,36 @@ def test_a_deadline_never_falls_on_a_day_off(start: date, n: int) -> None:
     deadline = calendar.add_workdays(start, n)
     assert calendar.is_workday(deadline)
     assert deadline - start >= timedelta(days=n)
+
+
+def test_the_platform_table_loads_and_still_refuses_unknown_years() -> None:
+    from sme_common.calendar import platform_calendar
+
+    platform = platform_calendar()
+    assert not platform.is_workday(date(2026, 10, 1))
+    assert platform.is_workday(date(2026, 9, 20))  # a Sunday worked before National Day
+    table_years = {int(y) for y in _platform_table()["years"]}
+    unknown = next(y for y in range(2027, 2100) if y not in table_years)
+    with pytest.raises(CalendarYearUnknown):
+        platform.is_workday(date(unknown, 3, 1))
+
+
+def test_an_override_table_year_needs_its_source_and_its_own_dates() -> None:
+    from sme_common.calendar import overrides_from
+
+    year = {"days_off": ["2027-02-08"], "make_up_workdays": ["2027-02-06"]}
+    with pytest.raises(ValueError, match="source"):
+        overrides_from({"years": {"2027": year}})
+    with pytest.raises(ValueError, match="listed under 2028"):
+        overrides_from({"years": {"2028": {**year, "source": "国办发明电〔2027〕x号"}}})
+    covered = overrides_from({"years": {"2027": {**year, "source": "国办发明电〔2026〕x号"}}})
+    assert not covered.is_workday(date(2027, 2, 8))
+    assert covered.is_workday(date(2027, 2, 6))
+
+
+def _platform_table() -> dict:  # type: ignore[type-arg]
+    import json
+    from importlib import resources
+
+    raw = resources.files("sme_common.reference").joinpath("data/workday-overrides.json")
+    return json.loads(raw.read_text(encoding="utf-8"))  # type: ignore[no-any-return]

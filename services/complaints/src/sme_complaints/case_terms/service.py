@@ -11,6 +11,7 @@ from typing import Any
 
 from sme_common import clock
 from sme_common.auth import Principal
+from sme_common.calendar import platform_calendar
 from sme_common.db import Database, UnitOfWork
 from sme_common.rules import RuleViolation
 from sme_complaints.case_terms.schemas import CaseContractFacts, CasePaymentTerms
@@ -121,7 +122,7 @@ def evaluate_case(case: ComplaintCase, as_of: date) -> CasePaymentTerms:
         amount_owed_fen=facts.amount_owed_fen,
     )
     try:
-        result = domain.evaluate(facts, as_of)
+        result = domain.evaluate(facts, as_of, platform_calendar())
     except RuleViolation as why:
         return CasePaymentTerms(
             case_id=case.id,

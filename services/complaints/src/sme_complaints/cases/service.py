@@ -18,7 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from sme_common import clock
 from sme_common.auth.principal import Principal, RegionLevel, RegionScope, Role
-from sme_common.calendar import CalendarYearUnknown, WorkdayCalendar
+from sme_common.calendar import CalendarYearUnknown, WorkdayCalendar, platform_calendar
 from sme_common.contracts.base import EventData
 from sme_common.contracts.events.complaints.models import (
     CaseAcceptedV1,
@@ -70,12 +70,11 @@ from sme_complaints.categories.domain import catalogue, missing_fields
 CASE = Resource("case", "complaint case {key}", "投诉案件 {key}")
 DEPARTMENT = Resource("department", "department {key}", "处理投诉部门 {key}")
 CURSOR = KeyCursor(re.compile(r"case_[0-9a-f]{16}"), member="c")
-_calendar = WorkdayCalendar()
 
 
 def workday_calendar() -> WorkdayCalendar:
     """The working-day calendar deadlines run on (statutory holidays and 调休)."""
-    return _calendar
+    return platform_calendar()
 
 
 # --- reading -----------------------------------------------------------------------------------

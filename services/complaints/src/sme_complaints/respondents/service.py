@@ -10,6 +10,7 @@ from typing import Any
 
 from sme_common import clock
 from sme_common.auth import Principal
+from sme_common.calendar import platform_calendar
 from sme_common.db import Database, UnitOfWork
 from sme_common.pagination import KeyCursor, split_page
 from sme_common.problems import Resource, not_found
@@ -180,7 +181,9 @@ async def overdue_disclosure(
             item.name = row.respondent_name
         try:
             evaluation = terms.evaluate(
-                contract_facts(row.contract, row.respondent_type, row.amount_owed_fen), year_end
+                contract_facts(row.contract, row.respondent_type, row.amount_owed_fen),
+                year_end,
+                platform_calendar(),
             )
         except RuleViolation:
             item.undetermined_contracts += 1

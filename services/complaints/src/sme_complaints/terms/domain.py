@@ -1,6 +1,6 @@
 """Payment terms and late interest under the payment regulation (保障中小企业款项支付条例), pure.
 
-``evaluate(facts, as_of)`` answers when payment fell due, how many days it is overdue on ``as_of``
+``evaluate(facts, as_of, calendar)`` answers when payment fell due, how many days it is overdue on ``as_of``
 and the late interest (逾期利息) owed to that day, with an explanation in Chinese and English.
 The cases module calls it to show the figures on a case; the API exposes it for a hotline or an
 officer to check contract facts before filing.
@@ -22,9 +22,11 @@ The rules, by the version in force on the contract's signing date (``data/regula
   without an agreed rate, 0.05% a day (每日利率万分之五) (728号 第十五条; 802号 第十七条).
 
 Day counting: "自…之日起N日内" is counted from the day after the start day (民法典 第二百零一条),
-so the last day to pay is ``start + N``; interest runs from the day after that to ``as_of``
-inclusive. Not applied (reported, not guessed): the shift of a last day falling on a holiday
-(民法典 第二百零三条). Money is integer fen; interest is computed once over the whole period and
+so the last day to pay is ``start + N``, moved to the next working day when it falls on a day off
+(民法典 第二百零三条: "期间的最后一日是法定休假日的，以法定休假日结束的次日为期间的最后一日";
+weekends and statutory holidays are days off, 调休 make-up working days are not). The working-day
+calendar decides, and a year it does not know is refused (``calendar_year_unknown``), never guessed
+from weekends. Interest runs from the day after the last day to ``as_of`` inclusive. Money is integer fen; interest is computed once over the whole period and
 rounded half up to the fen. An agreed annual rate is turned into a daily one by dividing by 360
 (《人民币利率管理规定》: 日利率 = 年利率 ÷ 360); a convention, stated in the explanation.
 """
@@ -39,6 +41,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from functools import cache
 from importlib import resources
 
+from sme_common.calendar import CalendarYearUnknown, WorkdayCalendar
 from sme_common.rules import RuleViolation
 
 STATUTORY_DAILY_RATE = Decimal("0.0005")
@@ -468,8 +471,47 @@ def _interest(facts: ContractFacts, reg: Regulation, days: int, lines: list[Line
     )
 
 
-def evaluate(facts: ContractFacts, as_of: date) -> Evaluation:
-    """When payment fell due, the days overdue on ``as_of`` and the late interest to that day."""
+# The input the term is counted from, named when its last day cannot be placed on the calendar.
+_START_FIELD = {
+    PaymentBasis.DELIVERY: "delivered_on",
+    PaymentBasis.ACCEPTANCE: "accepted_on",
+    PaymentBasis.SETTLEMENT: "settlement_confirmed_on",
+}
+
+
+def _last_day(
+    facts: ContractFacts, start: date, term: int, calendar: WorkdayCalendar, lines: list[Line]
+) -> date:
+    """``start + term``, or the next working day when that is a day off (民法典 第二百零三条)."""
+    counted = start + timedelta(days=term)
+    try:
+        last = calendar.next_workday(counted)
+    except CalendarYearUnknown as unknown:
+        raise _invalid(
+            "calendar_year_unknown",
+            f"The last day to pay ({counted}) may move if it is a day off (Civil Code art. 203), "
+            f"and no working-day schedule is known for {unknown.year}: it is not guessed",
+            f"付款期限最后一日（{counted}）如为法定休假日应顺延（民法典第二百零三条），"
+            f"尚无 {unknown.year} 年的工作日安排，不作推测",
+            _START_FIELD[facts.payment_basis],
+        ) from None
+    if last != counted:
+        lines.append(
+            Line(
+                "due_moved_off_day_off",
+                f"Day {term} after {start} is {counted}, a day off: the last day to pay is the "
+                f"next working day, {last} (Civil Code art. 203)",
+                f"{start} 后第{term}日为 {counted}，系法定休假日，以休假日结束的次日 {last} 为付款"
+                "期限最后一日（民法典第二百零三条）",
+            )
+        )
+    return last
+
+
+def evaluate(facts: ContractFacts, as_of: date, calendar: WorkdayCalendar) -> Evaluation:
+    """When payment fell due, the days overdue on ``as_of`` and the late interest to that day.
+
+    ``calendar`` places the last day to pay on a working day (民法典 第二百零三条)."""
     reg = regulation_on(facts.signed_on)
     lines = [
         Line(
@@ -482,14 +524,16 @@ def evaluate(facts: ContractFacts, as_of: date) -> Evaluation:
     start = _start(facts, reg, as_of, lines)
     if start is None:
         return Evaluation(reg, term, None, None, 0, None, lines)
-    due = start + timedelta(days=term)
+    due = _last_day(facts, start, term, calendar, lines)
     days = max(0, (as_of - due).days)
+    moved = due != start + timedelta(days=term)
+    counted_en = f"{term} days counted from the day after {start}" + (", moved" if moved else "")
+    counted_zh = f"自 {start} 次日起算{term}日" + ("，顺延" if moved else "")
     lines.append(
         Line(
             "due",
-            f"Last day to pay: {due} ({term} days counted from the day after {start}); "
-            f"on {as_of}, {days} days overdue",
-            f"付款期限届满日：{due}（自 {start} 次日起算{term}日）；截至 {as_of} 逾期{days}日",
+            f"Last day to pay: {due} ({counted_en}); on {as_of}, {days} days overdue",
+            f"付款期限届满日：{due}（{counted_zh}）；截至 {as_of} 逾期{days}日",
         )
     )
     interest = _interest(facts, reg, days, lines) if days > 0 else None

@@ -6,6 +6,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends
 
 from sme_common.auth import Principal, Role, require
+from sme_common.calendar import platform_calendar
 from sme_common.errors import problems
 from sme_complaints.terms import domain
 from sme_complaints.terms.schemas import (
@@ -35,6 +36,7 @@ facts sent, reading nothing stored."""
 
 CODES = (
     "regulation_not_in_force",
+    "calendar_year_unknown",
     "lpr_not_known",
     "agreed_term_required",
     "delivered_on_required",
@@ -99,4 +101,4 @@ async def evaluate_payment_terms(
     """When payment fell due under the payment regulation in force at signing (国务院令第728号 or
     第802号), the days overdue on ``as_of`` and the late interest to that day (integer fen), with
     the explanation in Chinese and English. Nothing is stored."""
-    return to_read(domain.evaluate(to_facts(body), body.as_of), body)
+    return to_read(domain.evaluate(to_facts(body), body.as_of, platform_calendar()), body)
