@@ -247,7 +247,7 @@ async def test_the_province_pushes_on_demand_once_per_key_and_once_per_period(
 ) -> None:
     await population(client)
     province = {**officer(bearer), "Idempotency-Key": "push-run-1"}
-    url = f"{API}/enterprise-pushes/publish"
+    url = f"{API}/enterprise-push-runs"
     made = await client.post(url, json={}, headers=province)
     assert made.status_code == 200, made.text
     assert made.json() == {
@@ -325,14 +325,12 @@ async def test_an_enterprise_sees_its_own_pushes_only_and_officers_their_region(
         bearer("hotline", region="620000", scopes=("finance:read", "finance:write")),
     ):
         for method, path in (
-            ("GET", ""),
-            ("GET", f"/{own['id']}"),
-            ("POST", f"/{own['id']}/ack"),
-            ("POST", "/publish"),
+            ("GET", "/enterprise-pushes"),
+            ("GET", f"/enterprise-pushes/{own['id']}"),
+            ("POST", f"/enterprise-pushes/{own['id']}/ack"),
+            ("POST", "/enterprise-push-runs"),
         ):
-            got = await client.request(
-                method, f"{API}/enterprise-pushes{path}", headers=refused, json={}
-            )
+            got = await client.request(method, API + path, headers=refused, json={})
             assert got.status_code == 403, (method, path, got.text)
             assert got.json()["code"] == "role_forbidden"
 

@@ -20,7 +20,7 @@ from sme_finance_matching.pushes.schemas import (
     PushRunRead,
 )
 
-router = APIRouter(prefix="/enterprise-pushes", tags=["enterprise pushes"])
+router = APIRouter(tags=["enterprise pushes"])
 
 PushId = Annotated[str, Path(pattern=r"^push_[0-9a-f]{16}$")]
 
@@ -30,7 +30,7 @@ def _schedule(request: Request) -> Schedule:
 
 
 @router.post(
-    "/publish",
+    "/enterprise-push-runs",
     response_model=PushRunRead,
     openapi_extra=IDEMPOTENT,
     responses={
@@ -63,7 +63,7 @@ async def publish_enterprise_pushes(
     return outcome.response()
 
 
-@router.get("", response_model=EnterprisePushPage)
+@router.get("/enterprise-pushes", response_model=EnterprisePushPage)
 async def list_enterprise_pushes(
     request: Request,
     filters: Annotated[PushFilters, Query()],
@@ -75,7 +75,7 @@ async def list_enterprise_pushes(
 
 
 @router.get(
-    "/{push_id}",
+    "/enterprise-pushes/{push_id}",
     response_model=EnterprisePushRead,
     responses=problems(404, codes={404: ("enterprise_push_not_found",)}),
 )
@@ -88,7 +88,7 @@ async def get_enterprise_push(
 
 
 @router.post(
-    "/{push_id}/ack",
+    "/enterprise-pushes/{push_id}/ack",
     response_model=EnterprisePushRead,
     responses=problems(404, codes={404: ("enterprise_push_not_found",)}),
 )
