@@ -72,7 +72,8 @@ async def test_bank_b_reaches_nothing_of_bank_a_through_any_operation(
     snapshot = made.json()
     # The enterprise's own push (not any bank's): refused to bank B like the rest.
     await grant(client, ENTERPRISE, "cert_isolation")
-    await pushes.publish_due(client.app.state.database, schedule=Schedule.MONTHLY)  # type: ignore[attr-defined]
+    database = client.app.state.database  # type: ignore[attr-defined]
+    await pushes.publish_due(database, schedule=Schedule.MONTHLY)
     pushed = await client.get(f"{API}/enterprise-pushes", headers=officer(bearer))
     (push_id,) = [p["id"] for p in pushed.json()["items"]]
     secrets = {a["id"], draft["id"], need["id"], BANK_A_USCC, report.json()["id"], snapshot["id"]}

@@ -216,7 +216,8 @@ async def test_the_schedule_pushes_each_enterprise_once_per_period_and_publishes
         u=LANZHOU,
     )
     assert periods == "2026-11,2026-12"
-    off = await pushes.publish_due(client.app.state.database, schedule=Schedule.OFF)  # type: ignore[attr-defined]
+    database = client.app.state.database  # type: ignore[attr-defined]
+    off = await pushes.publish_due(database, schedule=Schedule.OFF)
     assert (off.period, off.published) == (None, 0)
 
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime, time
+from datetime import date, datetime, time
 from decimal import Decimal
 from typing import Any
 
@@ -105,8 +105,9 @@ def _listed(row: Any) -> ListedEnterprise:
     )
 
 
-def _instant(period_day: Any) -> datetime:
-    return datetime.combine(period_day, time.min, tzinfo=clock.BUSINESS_TIMEZONE)
+def _instant(day: date) -> datetime:
+    """The start of a business day (Asia/Shanghai): a period's bounds as instants."""
+    return datetime.combine(day, time.min, tzinfo=clock.BUSINESS_TIMEZONE)
 
 
 @dataclass(frozen=True)
