@@ -123,6 +123,10 @@ ENTERPRISE_OPERATIONS: dict[str, frozenset[str]] = {
         # The institutions' reports on itself (feedback): read only.
         "list_feedback",
         "get_feedback",
+        # The list and the catalogue pushed to it (seed 000 (十三)): read and acknowledged.
+        "list_enterprise_pushes",
+        "get_enterprise_push",
+        "acknowledge_enterprise_push",
     },
     # The web channel: an enterprise files a complaint for itself and follows the cases it filed
     # (with the payment terms and interest shown on them).
@@ -372,3 +376,93 @@ async def test_an_enterprise_sees_its_own_enterprise_and_no_other_in_every_servi
     listed = await client.get(f"{prefix}/v1/enterprises", headers=enterprise)
     assert listed.status_code == 200, listed.text
     assert [e["uscc"] for e in listed.json()["items"]] == [USCC]
+
+
+FINANCE = next(m for m in SERVICES if m.definition.name == "finance-matching")
+_PUSH_PEOPLE: list[tuple[str, dict[str, Any], bool, dict[str, int]]] = [
+    # role, token claims, whether the pushed enterprise is in its view, statuses of
+    # (get, ack, publish); every list answers 200, with the push or without it.
+    ("province", {"region": "620000"}, True, {"get": 200, "ack": 403, "publish": 200}),
+    ("admin", {}, True, {"get": 200, "ack": 403, "publish": 200}),
+    ("city in", {"region": "620100"}, True, {"get": 200, "ack": 403, "publish": 403}),
+    ("city out", {"region": "620200"}, False, {"get": 404, "ack": 403, "publish": 403}),
+    ("county in", {"region": "620102"}, True, {"get": 200, "ack": 403, "publish": 403}),
+    ("county out", {"region": "620503"}, False, {"get": 404, "ack": 403, "publish": 403}),
+    ("enterprise", {"uscc": USCC}, True, {"get": 200, "ack": 200, "publish": 403}),
+    ("neighbour", {"uscc": NEIGHBOUR}, False, {"get": 404, "ack": 404, "publish": 403}),
+]
+_PUSH_ROLES = {
+    "province": "province_officer",
+    "admin": "platform_admin",
+    "city in": "city_officer",
+    "city out": "city_officer",
+    "county in": "county_officer",
+    "county out": "county_officer",
+    "enterprise": "enterprise",
+    "neighbour": "enterprise",
+}
+
+
+@pytest.mark.parametrize("service_client", [FINANCE], indirect=True, ids=["finance-matching"])
+async def test_enterprise_pushes_answer_every_role_in_and_out_of_region(
+    service_client: tuple[ServiceModule, httpx.AsyncClient], bearer: TokenFactory
+) -> None:
+    """The enterprise push (finance-matching ``pushes``): the enterprise its own (and its
+    acknowledgement), officers their region, the province (and the admin) also the run on
+    demand; machine clients and experts nothing."""
+    from sme_common.db import UnitOfWork
+    from sme_common.events.envelope import CloudEvent
+    from sme_finance_matching.certified.consumers import certificates_consumer
+    from sme_finance_matching.lists.domain import Schedule
+    from sme_finance_matching.pushes import service as pushes
+
+    _module, client = service_client
+    database = client.app.state.database  # type: ignore[attr-defined]
+    for uscc in (USCC, NEIGHBOUR):
+        await register(FINANCE, client, uscc)
+    granted = "certification.certificate.granted.v1"
+    async with UnitOfWork(database) as uow:
+        await certificates_consumer.handlers[granted](
+            uow,
+            CloudEvent(
+                type=granted,
+                source="/sme/certification",
+                subject=USCC,
+                data={
+                    "certificate_id": "cert_access",
+                    "uscc": USCC,
+                    "tier": "specialised",
+                    "level": "provincial",
+                    "issued_on": "2026-01-10",
+                    "expires_on": "2099-01-09",
+                },
+            ),
+        )
+        await uow.commit()
+    assert (await pushes.publish_due(database, schedule=Schedule.MONTHLY)).published == 1
+    base = "/api/finance-matching/v1"
+    listed = await client.get(f"{base}/enterprise-pushes", headers=bearer("platform_admin"))
+    (push_id,) = [p["id"] for p in listed.json()["items"]]
+
+    for label, claims, sees, statuses in _PUSH_PEOPLE:
+        headers = bearer(_PUSH_ROLES[label], **claims)
+        page = await client.get(f"{base}/enterprise-pushes", headers=headers)
+        assert page.status_code == 200, (label, page.text)
+        assert [p["id"] for p in page.json()["items"]] == ([push_id] if sees else []), label
+        for action, method, path in (
+            ("get", "GET", f"/enterprise-pushes/{push_id}"),
+            ("ack", "POST", f"/enterprise-pushes/{push_id}/ack"),
+            ("publish", "POST", "/enterprise-push-runs"),
+        ):
+            got = await client.request(method, base + path, headers=headers, json={})
+            assert got.status_code == statuses[action], (label, action, got.text)
+    for role in ("bank", "guarantor", "hotline", "agency_system", "expert"):
+        headers = bearer(role, region="620000", scopes=("finance:read", "finance:write"))
+        for method, path in (
+            ("GET", "/enterprise-pushes"),
+            ("GET", f"/enterprise-pushes/{push_id}"),
+            ("POST", f"/enterprise-pushes/{push_id}/ack"),
+            ("POST", "/enterprise-push-runs"),
+        ):
+            got = await client.request(method, base + path, headers=headers, json={})
+            assert got.status_code == 403, (role, method, path, got.text)

@@ -7,6 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 import httpx
+from certified_support import grant
 from finance_support import (
     API,
     BANK_A_USCC,
@@ -20,6 +21,8 @@ from finance_support import (
 
 from sme_common.ids import make_uscc
 from sme_common.testing.plugin import TokenFactory
+from sme_finance_matching.lists.domain import Schedule
+from sme_finance_matching.pushes import service as pushes
 
 ENTERPRISE = make_uscc(region="620102", body="MQ000201")
 SHARED = ("/enterprises", "/event-schemas", "/audit-records")
@@ -67,7 +70,14 @@ async def test_bank_b_reaches_nothing_of_bank_a_through_any_operation(
     made = await client.post(f"{API}/lists/snapshots", json={}, headers=bank_a)
     assert made.status_code == 201, made.text
     snapshot = made.json()
+    # The enterprise's own push (not any bank's): refused to bank B like the rest.
+    await grant(client, ENTERPRISE, "cert_isolation")
+    database = client.app.state.database  # type: ignore[attr-defined]
+    await pushes.publish_due(database, schedule=Schedule.MONTHLY)
+    pushed = await client.get(f"{API}/enterprise-pushes", headers=officer(bearer))
+    (push_id,) = [p["id"] for p in pushed.json()["items"]]
     secrets = {a["id"], draft["id"], need["id"], BANK_A_USCC, report.json()["id"], snapshot["id"]}
+    secrets.add(push_id)
     values = {
         "{institution_id}": a["id"],
         "{product_id}": draft["id"],
@@ -75,6 +85,7 @@ async def test_bank_b_reaches_nothing_of_bank_a_through_any_operation(
         "{client_id}": "bank-a",
         "{feedback_id}": report.json()["id"],
         "{snapshot_id}": snapshot["id"],
+        "{push_id}": push_id,
     }
     document = client.app.openapi()  # type: ignore[attr-defined]
     checked = 0

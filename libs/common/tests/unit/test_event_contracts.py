@@ -295,6 +295,17 @@ SAMPLES: dict[str, dict[str, Any]] = {
         "content_sha256": "0" * 64,
         "generated_at": AT,
     },
+    "finance-matching.enterprise-push.published.v1": {
+        "push_id": "push_0123456789abcdef",
+        "uscc": USCC,
+        "period": "2026-11",
+        "trigger": "scheduled",
+        "tier": "specialised",
+        "institution_count": 2,
+        "product_count": 3,
+        "content_sha256": "0" * 64,
+        "generated_at": AT,
+    },
     **{
         f"complaints.case.{verb}.v1": {
             "case_id": "k1",

@@ -21,6 +21,8 @@ from sme_finance_matching.monitoring.router import router as monitoring_router
 from sme_finance_matching.needs.events import NEED_TOPIC
 from sme_finance_matching.needs.router import router as needs_router
 from sme_finance_matching.products.router import router as products_router
+from sme_finance_matching.pushes.events import ENTERPRISE_PUSH_TOPIC
+from sme_finance_matching.pushes.router import router as pushes_router
 
 DEFINITION = ServiceDefinition(
     name="finance-matching",
@@ -34,10 +36,11 @@ DEFINITION = ServiceDefinition(
         feedback_router,
         monitoring_router,
         lists_router,
+        pushes_router,
     ],
     settings_factory=Settings,
     consumers=[enterprise_directory_consumer, certificates_consumer],
-    produced_topics=[NEED_TOPIC, LOAN_TOPIC, SNAPSHOT_TOPIC],
+    produced_topics=[NEED_TOPIC, LOAN_TOPIC, SNAPSHOT_TOPIC, ENTERPRISE_PUSH_TOPIC],
     extra_commands={"lists-publish": lists_publish_command},
     background_tasks=[lists_publish_task],
 )

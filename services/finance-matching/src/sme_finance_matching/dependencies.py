@@ -49,3 +49,10 @@ delta_reader = require(roles=INSTITUTIONS, scope=READ_SCOPE)
 """Deltas follow an institution's own cursor: its clients only."""
 list_acknowledger = require(roles=INSTITUTIONS, scope=WRITE_SCOPE)
 """Acknowledgements are the institution's."""
+push_reader = require(roles=(*OFFICERS, Role.ENTERPRISE), scope=READ_SCOPE)
+"""Enterprise pushes (名单和信贷产品目录推送给企业): the enterprise its own, officers their region's;
+never an institution (what a bank is sent is its own snapshot)."""
+push_acknowledger = require(roles=(Role.ENTERPRISE,), scope=WRITE_SCOPE)
+"""The read receipt of a push is the enterprise's own."""
+push_publisher = require(roles=(Role.PROVINCE_OFFICER, Role.PLATFORM_ADMIN), scope=WRITE_SCOPE)
+"""A push run on demand is the province's (the list and the catalogue are shared by it)."""

@@ -1,6 +1,8 @@
 """The scheduled list push (名单推送, monthly by default: ``lists_schedule``): a background task of
 the worker that checks every hour whether the current period's snapshots are made, and the command
-``python -m sme_finance_matching lists-publish`` that runs it once and prints the report."""
+``python -m sme_finance_matching lists-publish`` that runs it once and prints the report. The
+enterprises' pushes of the period (``pushes``) follow the institutions' snapshots, on the same
+schedule: seed 000 (十三) shares the list “定期推送给金融机构和专精特新企业”."""
 
 from __future__ import annotations
 
@@ -17,6 +19,7 @@ from sme_common.settings import ServiceSettings
 from sme_finance_matching.lists import service
 from sme_finance_matching.lists.domain import Schedule
 from sme_finance_matching.lists.signing import signer_for
+from sme_finance_matching.pushes import service as pushes
 
 log = structlog.get_logger(__name__)
 CHECK_INTERVAL_S = 3600.0
@@ -40,6 +43,9 @@ async def lists_publish_task(
         report = await service.publish_due(database, schedule=schedule, signer=signer_for(key_file))
         if report.published:
             log.info("lists_published", **asdict(report))
+        pushed = await pushes.publish_due(database, schedule=schedule)
+        if pushed.published:
+            log.info("enterprise_pushes_published", **asdict(pushed))
         await sleep_or_stop(stop, CHECK_INTERVAL_S)
 
     await repeat_until_stopped(
@@ -48,7 +54,8 @@ async def lists_publish_task(
 
 
 def lists_publish_command(settings: ServiceSettings) -> int:
-    """Make the current period's scheduled list snapshots that are missing; print the report."""
+    """Make the current period's scheduled list snapshots that are missing, then the enterprises'
+    pushes; print the report."""
     schedule, key_file = _options(settings)
 
     async def once() -> str:
@@ -59,7 +66,8 @@ def lists_publish_command(settings: ServiceSettings) -> int:
             report = await service.publish_due(
                 database, schedule=schedule, signer=signer_for(key_file)
             )
-            return json.dumps(asdict(report))
+            pushed = await pushes.publish_due(database, schedule=schedule)
+            return json.dumps({**asdict(report), "enterprise_pushes": asdict(pushed)})
         finally:
             await database.dispose()
 

@@ -5,4 +5,5 @@ import sme_finance_matching.feedback.models
 import sme_finance_matching.institutions.models
 import sme_finance_matching.lists.models
 import sme_finance_matching.needs.models
-import sme_finance_matching.products.models  # noqa: F401
+import sme_finance_matching.products.models
+import sme_finance_matching.pushes.models  # noqa: F401

@@ -215,6 +215,41 @@ def _listed(
     )
 
 
+def profile_criteria(
+    *,
+    tier: str | None,
+    industry_section: str | None,
+    province_code: str,
+    reporting_unit_code: str,
+    size_class: str | None,
+    product: ProductTerms,
+    weights: Weights,
+) -> tuple[Criterion, Criterion, Criterion, Criterion]:
+    """The product's eligibility by who the enterprise is: tier, industry section, 市州 (or the
+    whole province) and size class, in that order; ``None`` is "not known". The part of matching
+    that needs no amount or term, so the enterprise push (``pushes``) tells an enterprise the
+    products it is eligible for by the very same rules."""
+    return (
+        _listed("tier", "梯度层级", weights.tier, tier, product.eligible_tiers),
+        _listed(
+            "industry",
+            "行业门类",
+            weights.industry,
+            industry_section,
+            product.eligible_industry_sections,
+        ),
+        _listed(
+            "region",
+            "市州",
+            weights.region,
+            reporting_unit_code,
+            product.eligible_region_codes,
+            also=(province_code,),
+        ),
+        _listed("size", "企业规模", weights.size, size_class, product.eligible_size_classes),
+    )
+
+
 def match(need: NeedProfile, product: ProductTerms, weights: Weights) -> Match:
     """Score one product against one need, with the reason for each criterion."""
     amount = _range(
@@ -238,23 +273,15 @@ def match(need: NeedProfile, product: ProductTerms, weights: Weights) -> Match:
     criteria = (
         amount,
         term,
-        _listed("tier", "梯度层级", weights.tier, need.tier, product.eligible_tiers),
-        _listed(
-            "industry",
-            "行业门类",
-            weights.industry,
-            need.industry_section,
-            product.eligible_industry_sections,
+        *profile_criteria(
+            tier=need.tier,
+            industry_section=need.industry_section,
+            province_code=need.province_code,
+            reporting_unit_code=need.reporting_unit_code,
+            size_class=need.size_class,
+            product=product,
+            weights=weights,
         ),
-        _listed(
-            "region",
-            "市州",
-            weights.region,
-            need.reporting_unit_code,
-            product.eligible_region_codes,
-            also=(need.province_code,),
-        ),
-        _listed("size", "企业规模", weights.size, need.size_class, product.eligible_size_classes),
     )
     return Match(
         product_id=product.product_id,

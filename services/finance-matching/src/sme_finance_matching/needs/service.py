@@ -65,19 +65,23 @@ def need_read(need: FinancingNeed, viewer: Viewer) -> NeedRead:
     )
 
 
+def industry_section(industry_code: str | None) -> str | None:
+    """The GB/T 4754 section (门类) of an industry code, None when absent or unknown."""
+    if not industry_code:
+        return None
+    try:
+        return IndustryCatalog.load().section_for(industry_code).code
+    except IndustryCodeError:
+        return None
+
+
 def profile(need: FinancingNeed) -> domain.NeedProfile:
-    section = None
-    if need.industry_code:
-        try:
-            section = IndustryCatalog.load().section_for(need.industry_code).code
-        except IndustryCodeError:
-            section = None
     return domain.NeedProfile(
         amount_fen=need.amount_fen,
         term_months=need.term_months,
         province_code=need.region_code[:2] + "0000",
         reporting_unit_code=need.reporting_unit_code,
-        industry_section=section,
+        industry_section=industry_section(need.industry_code),
         tier=need.tier,
         size_class=need.size_class,
     )

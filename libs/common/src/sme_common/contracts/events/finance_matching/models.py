@@ -1,7 +1,7 @@
 """The events finance-matching publishes: ``finance-matching.loan`` (keyed by USCC; proposed by
 registry, its first consumer, for the financing history on the profile; finance-matching owns it
 from its first release), ``finance-matching.need`` (keyed by USCC) and ``finance-matching.snapshot``
-(keyed by the institution's id)."""
+(keyed by the institution's id) and ``finance-matching.enterprise-push`` (keyed by USCC)."""
 
 from __future__ import annotations
 
@@ -94,4 +94,33 @@ class SnapshotPublishedV1(EventData):
     generated_at: Timestamp
 
 
-MODELS: tuple[type[EventData], ...] = (LoanReportedV1, NeedMatchedV1, SnapshotPublishedV1)
+class EnterprisePushPublishedV1(EventData):
+    """The list and the credit-product catalogue were pushed to a certified enterprise (名单和信贷
+    产品目录推送给专精特新企业, seed 000 (十三)): its own list entry, the institutions whose
+    snapshots of the period include it and the products it is eligible for, immutable. The
+    enterprise reads it at ``GET /v1/enterprise-pushes/{push_id}``; one per enterprise and
+    period."""
+
+    model_config = ConfigDict(title="A list push was published to an enterprise")
+    event_type: ClassVar[str] = "finance-matching.enterprise-push.published.v1"
+
+    push_id: str
+    uscc: Uscc
+    period: str
+    """The push period (``2026-11`` monthly, ``2026-W48`` weekly, ``2026-11-26`` daily)."""
+    trigger: Literal["on_demand", "scheduled"]
+    tier: str
+    institution_count: int = Field(ge=0)
+    product_count: int = Field(ge=0)
+    """How many credit products the enterprise is eligible for."""
+    content_sha256: str = Field(pattern=r"^[0-9a-f]{64}$")
+    """SHA-256 of the push's canonical JSON content."""
+    generated_at: Timestamp
+
+
+MODELS: tuple[type[EventData], ...] = (
+    LoanReportedV1,
+    NeedMatchedV1,
+    SnapshotPublishedV1,
+    EnterprisePushPublishedV1,
+)
