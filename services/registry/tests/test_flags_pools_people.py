@@ -3,10 +3,12 @@ coverage report and the profile."""
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
+from typing import Any
 
 import httpx
 import pytest
+from sqlalchemy import text
 
 from services.registry.tests.support import register_enterprise
 from sme_common.events.consumer import ConsumerRunner, Outcome
@@ -412,6 +414,118 @@ class TestPeople:
         assert ended.json()["ended_by"] == "officer:chengguan"
         assert ended.json()["ended_at"] is not None
         assert ended.json()["recorded_by"] != "officer:chengguan"
+
+    async def test_each_assignment_and_end_announces_everyone_serving_the_enterprise(
+        self, client: httpx.AsyncClient, officer: dict[str, str]
+    ) -> None:
+        uscc = await register_enterprise(client, officer, "MM000004")
+        elsewhere = await register_enterprise(client, officer, "MM000005")
+        appointed = {}
+        for name, role, phone in (
+            ("周专员", "service_commissioner", "0931-8000001"),
+            ("吴顾问", "financial_adviser", None),
+        ):
+            person = await client.post(
+                f"{URL}/people",
+                headers=officer,
+                json={
+                    "name": name,
+                    "role": role,
+                    "region_code": "620102",
+                    "organisation": "城关区工业和信息化局",
+                    "phone": phone,
+                },
+            )
+            assert person.status_code == 201, person.text
+            appointed[name] = person.json()["id"]
+
+        async def assign(name: str, to: str, on: str) -> str:
+            made = await client.post(
+                f"{URL}/people/{appointed[name]}/assignments",
+                headers=officer,
+                json={"uscc": to, "assigned_on": on},
+            )
+            assert made.status_code == 201, made.text
+            return str(made.json()["id"])
+
+        commissioner = await assign("周专员", uscc, "2026-02-01")
+        adviser = await assign("吴顾问", uscc, "2026-03-01")
+        await assign("吴顾问", elsewhere, "2026-03-02")
+        ended = await client.post(
+            f"{URL}/people/{appointed['周专员']}/assignments/{commissioner}/end",
+            headers=officer,
+            json={"ended_on": "2026-06-01"},
+        )
+        assert ended.status_code == 200, ended.text
+        await assign("周专员", elsewhere, "2026-06-02")
+
+        events = await people_events(client, uscc)
+        adviser_entry = {
+            "person_id": appointed["吴顾问"],
+            "name": "吴顾问",
+            "role": "financial_adviser",
+            "organisation": "城关区工业和信息化局",
+            "phone": None,
+            "assigned_on": "2026-03-01",
+        }
+        commissioner_entry = {
+            "person_id": appointed["周专员"],
+            "name": "周专员",
+            "role": "service_commissioner",
+            "organisation": "城关区工业和信息化局",
+            "phone": "0931-8000001",
+            "assigned_on": "2026-02-01",
+        }
+        assert [(e["change"], e["assignment_id"], e["people"]) for e in events] == [
+            ("assigned", commissioner, [commissioner_entry]),
+            ("assigned", adviser, [adviser_entry, commissioner_entry]),
+            ("ended", commissioner, [adviser_entry]),
+        ]
+        assert all(e["uscc"] == uscc for e in events)
+        times = [datetime.fromisoformat(e["changed_at"]) for e in events]
+        assert times == sorted(times) and all(t.tzinfo is not None for t in times)
+        # The other enterprise's events carry its own list, never this one's.
+        other = await people_events(client, elsewhere)
+        assert [[p["name"] for p in e["people"]] for e in other] == [
+            ["吴顾问"],
+            ["吴顾问", "周专员"],
+        ]
+
+    async def test_a_refused_assignment_announces_nothing(
+        self, client: httpx.AsyncClient, officer: dict[str, str]
+    ) -> None:
+        uscc = await register_enterprise(client, officer, "MM000006")
+        person = await client.post(
+            f"{URL}/people",
+            headers=officer,
+            json={"name": "郑专员", "role": "service_commissioner", "region_code": "620102"},
+        )
+        person_id = person.json()["id"]
+        body = {"uscc": uscc, "assigned_on": "2026-02-01"}
+        first = await client.post(
+            f"{URL}/people/{person_id}/assignments", headers=officer, json=body
+        )
+        again = await client.post(
+            f"{URL}/people/{person_id}/assignments", headers=officer, json=body
+        )
+        assert (first.status_code, again.status_code) == (201, 409)
+        end_url = f"{URL}/people/{person_id}/assignments/{first.json()['id']}/end"
+        early = await client.post(end_url, headers=officer, json={"ended_on": "2026-01-01"})
+        assert early.status_code == 422
+        assert [e["change"] for e in await people_events(client, uscc)] == ["assigned"]
+
+
+async def people_events(client: httpx.AsyncClient, uscc: str) -> list[dict[str, Any]]:
+    """The ``service-people-changed`` events of ``uscc`` in registry's outbox, in order."""
+    async with client.app.state.database.sessionmaker() as session:  # type: ignore[attr-defined]
+        rows = await session.execute(
+            text(
+                "SELECT convert_from(payload, 'UTF8')::jsonb FROM outbox_message "
+                "WHERE key = :u AND topic = 'registry.enterprise' AND event_type = :t ORDER BY id"
+            ),
+            {"u": uscc, "t": "registry.enterprise.service-people-changed.v1"},
+        )
+        return list(rows.scalars().all())
 
 
 async def test_profile_shows_everything_and_hides_complainants_below_the_province(

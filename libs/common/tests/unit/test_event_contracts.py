@@ -104,6 +104,30 @@ SAMPLES: dict[str, dict[str, Any]] = {
         "source": "court",
         "active_flags": ["dishonest_executee"],
     },
+    "registry.enterprise.service-people-changed.v1": {
+        "uscc": USCC,
+        "change": "assigned",
+        "assignment_id": "assign_1",
+        "people": [
+            {
+                "person_id": "person_1",
+                "name": "李四",
+                "role": "service_commissioner",
+                "organisation": "城关区工业和信息化局",
+                "phone": "0931-8888888",
+                "assigned_on": "2026-11-24",
+            },
+            {
+                "person_id": "person_2",
+                "name": "王五",
+                "role": "financial_adviser",
+                "organisation": None,
+                "phone": None,
+                "assigned_on": "2026-03-01",
+            },
+        ],
+        "changed_at": AT,
+    },
     "certification.certificate.granted.v1": {
         "certificate_id": "c1",
         "uscc": USCC,

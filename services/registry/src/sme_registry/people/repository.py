@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import date
 
 from sqlalchemy import ColumnElement, Row, and_, exists, select
 from sqlalchemy.exc import IntegrityError
@@ -64,6 +65,18 @@ async def serving(session: AsyncSession, uscc: str) -> Sequence[ServicePerson]:
         .order_by(ServicePerson.role, ServicePerson.name)
     )
     return (await session.execute(query)).scalars().all()
+
+
+async def serving_since(session: AsyncSession, uscc: str) -> Sequence[tuple[ServicePerson, date]]:
+    """(person, assigned_on) of every open assignment to ``uscc``: what the
+    ``service-people-changed`` event announces."""
+    query = (
+        select(ServicePerson, ServiceAssignment.assigned_on)
+        .join(ServiceAssignment, ServiceAssignment.person_id == ServicePerson.id)
+        .where(ServiceAssignment.uscc == uscc, ServiceAssignment.ended_on.is_(None))
+        .order_by(ServicePerson.role, ServicePerson.name, ServicePerson.id)
+    )
+    return [(person, assigned_on) for person, assigned_on in await session.execute(query)]
 
 
 async def little_giants_without_commissioner(

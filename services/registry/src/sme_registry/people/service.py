@@ -4,18 +4,21 @@ from __future__ import annotations
 
 import secrets
 from collections import defaultdict
+from typing import Literal
 
 from sqlalchemy.exc import IntegrityError
 
 from sme_common import clock
-from sme_common.auth.principal import Principal
+from sme_common.auth.principal import Principal, RegionLevel, RegionScope
 from sme_common.db import Database, UnitOfWork
 from sme_common.errors import Conflict, InvalidInput
 from sme_common.idempotency import IdempotencyKey, Outcome, run_once
 from sme_common.problems import Resource, ensure_in_region, enterprise_in_scope, not_found
 from sme_common.reference.regions import RegionCatalog
 from sme_registry.enterprises import repository as enterprises
+from sme_registry.enterprises.events import ENTERPRISE_TOPIC, enterprise_event
 from sme_registry.people import repository
+from sme_registry.people.events import service_people_changed
 from sme_registry.people.models import ServiceAssignment, ServicePerson
 from sme_registry.people.schemas import (
     AssignmentCreate,
@@ -32,6 +35,8 @@ from sme_registry.people.schemas import (
 
 PERSON = Resource("person", "service person {key}", "服务人员 {key}")
 ASSIGNMENT = Resource("assignment", "assignment {key}", "服务关系 {key}")
+# Ending an assignment is authorised by the person's region; the enterprise is locked wherever it is.
+_EVERYWHERE = RegionScope(RegionLevel.ALL)
 
 
 async def create_person(
@@ -86,12 +91,35 @@ async def _person(uow: UnitOfWork, person_id: str, actor: Principal) -> ServiceP
     return person
 
 
+async def _announce_people(
+    uow: UnitOfWork, assignment: ServiceAssignment, change: Literal["assigned", "ended"]
+) -> None:
+    """Tell the consuming services who serves the enterprise now (the whole list, so the latest
+    event is the whole answer). The caller holds the enterprise's row lock: changes of one
+    enterprise's people serialise there, so each event's list and ``changed_at`` follow the
+    order of the commits."""
+    await uow.flush()
+    serving = await repository.serving_since(uow.session, assignment.uscc)
+    uow.publish(
+        ENTERPRISE_TOPIC,
+        enterprise_event(
+            service_people_changed(
+                assignment.uscc,
+                change=change,
+                assignment_id=assignment.id,
+                serving=serving,
+                at=clock.now(),
+            )
+        ),
+    )
+
+
 async def assign(
     database: Database, *, person_id: str, command: AssignmentCreate, actor: Principal
 ) -> AssignmentRead:
     async with UnitOfWork(database) as uow:
         await _person(uow, person_id, actor)
-        await enterprise_in_scope(enterprises.get, uow.session, command.uscc, actor)
+        await enterprise_in_scope(enterprises.get_for_update, uow.session, command.uscc, actor)
         already = Conflict(
             "already_assigned",
             "This person already serves this enterprise",
@@ -117,6 +145,7 @@ async def assign(
             if repository.is_duplicate_open_assignment(exc):
                 raise already from exc
             raise
+        await _announce_people(uow, assignment, "assigned")
         await uow.commit()
         return AssignmentRead.model_validate(assignment)
 
@@ -145,8 +174,11 @@ async def end_assignment(
                 "结束日期不能早于开始日期",
                 field="ended_on",
             )
+        # The enterprise's row lock, as every change of its people takes (``_announce_people``).
+        await enterprises.get_for_update(uow.session, assignment.uscc, _EVERYWHERE)
         assignment.ended_on = command.ended_on
         assignment.ended_at, assignment.ended_by = clock.now(), actor.subject
+        await _announce_people(uow, assignment, "ended")
         await uow.commit()
         return AssignmentRead.model_validate(assignment)
 

@@ -227,6 +227,43 @@ class FlagsChangedV1(EventData):
     active_flags: list[str]
 
 
+ServicePersonRole = Literal["service_commissioner", "financial_adviser"]
+
+
+class ServingPerson(EventPart):
+    """A person with an open assignment to the enterprise (no end recorded)."""
+
+    person_id: str
+    name: str
+    role: ServicePersonRole = Field(
+        description="服务专员 (service_commissioner) or 金融顾问 (financial_adviser)"
+    )
+    organisation: str | None = None
+    phone: str | None = None
+    """A work number, as the person was appointed with."""
+    assigned_on: date
+    """The day the assignment began."""
+
+
+class ServicePeopleChangedV1(EventData):
+    """Published in the transaction that assigns a service commissioner (服务专员) or financial
+    adviser (金融顾问) to the enterprise or ends an assignment; ``people`` lists everyone serving it
+    after this change (empty when no one does), so the latest event is the whole answer."""
+
+    model_config = ConfigDict(title="The people serving an enterprise changed")
+    event_type: ClassVar[str] = "registry.enterprise.service-people-changed.v1"
+
+    uscc: Uscc
+    change: Literal["assigned", "ended"]
+    """What happened: an assignment was made or ended."""
+    assignment_id: str
+    """The assignment made or ended."""
+    people: list[ServingPerson]
+    """Everyone serving the enterprise after this change, by role, name and person id."""
+    changed_at: Timestamp
+    """When the change was recorded; of two events of one enterprise the later one is current."""
+
+
 MODELS: tuple[type[EventData], ...] = (
     EnterpriseRegisteredV1,
     EnterpriseUpdatedV1,
@@ -234,4 +271,5 @@ MODELS: tuple[type[EventData], ...] = (
     SizeClassChangedV1,
     PoolChangedV1,
     FlagsChangedV1,
+    ServicePeopleChangedV1,
 )
