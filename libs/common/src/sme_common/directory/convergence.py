@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from sme_common.directory.consumers import ENTERPRISE_TOPIC, directory_consumer
+from sme_common.directory.consumers import ENTERPRISE_TOPIC, ENTRY_TYPES
 
 
 @dataclass(frozen=True)
@@ -40,8 +40,9 @@ _DIGEST_OF = """
 
 
 def directory_event_types() -> list[str]:
-    """The registry event types the directory applies (what its version can follow)."""
-    return sorted(directory_consumer("any").handlers)
+    """The registry event types that carry the entry and its version (what the digest follows;
+    the directory applies others too, which carry no version)."""
+    return sorted(ENTRY_TYPES)
 
 
 async def register_digest(session: AsyncSession) -> Digest:
