@@ -13,6 +13,9 @@ from services.complaints.tests.support import (
     complaint,
     register,
 )
+from sme_common.db import UnitOfWork
+from sme_common.directory.consumers import SIZE_CLASS_CHANGED_V1, apply_directory_events
+from sme_common.events.envelope import CloudEvent
 from sme_common.testing.plugin import TokenFactory
 
 
@@ -174,3 +177,121 @@ async def test_registry_facts_are_recorded_and_unknowns_said(
     assert facts["complainant"]["registered"] is True
     assert facts["complainant"]["founded_after_contract"] is True
     assert facts["respondent"]["large"] == "not_applicable"
+
+
+async def decide_size(
+    client: httpx.AsyncClient, uscc: str, size_class: str | None, decided_at: str, year: int
+) -> None:
+    """Registry's size-class decision reaching complaints' directory, as its event would."""
+    async with UnitOfWork(client.app.state.database) as uow:  # type: ignore[attr-defined]
+        await apply_directory_events(
+            uow,
+            [
+                CloudEvent(
+                    type=SIZE_CLASS_CHANGED_V1,
+                    source="/sme/registry",
+                    subject=uscc,
+                    data={
+                        "uscc": uscc,
+                        "size_class": size_class,
+                        "previous_size_class": None,
+                        "basis_year": year,
+                        "rule_version": "gxb-2011-300",
+                        "decided_at": decided_at,
+                    },
+                )
+            ],
+        )
+        await uow.commit()
+
+
+async def test_the_complainant_is_an_sme_by_its_size_class_in_force_when_the_contract_was_signed(
+    client: httpx.AsyncClient, bearer: TokenFactory
+) -> None:
+    """国务院令第802号 第三条: the size at the contract's signing (2025-07-01), not today's."""
+    await decide_size(client, COMPLAINANT, "small", "2024-04-30T02:00:00+00:00", 2023)
+    # Decided late on signing day in Beijing (23:30): in force that day.
+    await decide_size(client, COMPLAINANT, "medium", "2025-07-01T15:30:00+00:00", 2024)
+    await decide_size(client, COMPLAINANT, "large", "2026-04-30T02:00:00+00:00", 2025)
+    filed = await client.post(f"{API}/cases", headers=hotline(bearer), json=complaint())
+    assert filed.status_code == 201, filed.text
+    facts = filed.json()["registry_facts"]["complainant"]
+    assert facts["sme_at_contract_date"] == "yes"
+    assert facts["size_class_at_contract_date"] == "medium"
+    assert facts["size_class_basis_year"] == 2024
+    assert "2025-07-01" in facts["sme_basis"] and "802" in facts["sme_basis"]
+
+    later = await client.post(
+        f"{API}/cases",
+        headers=hotline(bearer),
+        json=complaint(
+            work_order_no="GS-3",
+            **{"contract.signed_on": "2026-05-01", "contract.delivered_on": "2026-05-10"},
+        ),
+    )
+    assert later.status_code == 201, later.text
+    facts = later.json()["registry_facts"]["complainant"]
+    assert (facts["sme_at_contract_date"], facts["size_class_at_contract_date"]) == ("no", "large")
+
+
+async def test_a_contract_signed_before_any_known_decision_leaves_sme_status_unknown(
+    client: httpx.AsyncClient, bearer: TokenFactory
+) -> None:
+    await decide_size(client, COMPLAINANT, "small", "2025-07-02T02:00:00+00:00", 2024)
+    filed = await client.post(f"{API}/cases", headers=hotline(bearer), json=complaint())
+    facts = filed.json()["registry_facts"]["complainant"]
+    assert facts["sme_at_contract_date"] == "unknown", "the later decision is not guessed back"
+    assert facts["size_class_at_contract_date"] is None
+    assert "no size-class decision" in facts["sme_basis"]
+
+
+async def test_a_decision_that_could_not_decide_leaves_sme_status_unknown(
+    client: httpx.AsyncClient, bearer: TokenFactory
+) -> None:
+    await decide_size(client, COMPLAINANT, None, "2025-01-02T02:00:00+00:00", 2024)
+    filed = await client.post(f"{API}/cases", headers=hotline(bearer), json=complaint())
+    facts = filed.json()["registry_facts"]["complainant"]
+    assert (facts["sme_at_contract_date"], facts["size_class_at_contract_date"]) == (
+        "unknown",
+        None,
+    )
+    assert "decided no class" in facts["sme_basis"]
+
+
+async def test_a_respondent_with_a_uscc_is_large_by_its_latest_known_class(
+    client: httpx.AsyncClient, bearer: TokenFactory
+) -> None:
+    large_enterprise = {
+        "respondent.type": "large_enterprise",
+        "respondent.name": "某某集团有限公司",
+        "respondent.uscc": RESPONDENT,
+    }
+    unknown = await client.post(
+        f"{API}/cases", headers=hotline(bearer), json=complaint(**large_enterprise)
+    )
+    assert unknown.status_code == 201, unknown.text
+    facts = unknown.json()["registry_facts"]["respondent"]
+    assert (facts["registered"], facts["large"], facts["size_class"]) == (False, "unknown", None)
+
+    await decide_size(client, RESPONDENT, "medium", "2024-04-30T02:00:00+00:00", 2023)
+    await decide_size(client, RESPONDENT, "large", "2026-04-30T02:00:00+00:00", 2025)
+    known = await client.post(
+        f"{API}/cases",
+        headers=hotline(bearer),
+        json=complaint(work_order_no="GS-4", **large_enterprise),
+    )
+    facts = known.json()["registry_facts"]["respondent"]
+    assert (facts["large"], facts["size_class"], facts["size_class_basis_year"]) == (
+        "yes",
+        "large",
+        2025,
+    )
+    assert facts["size_class_at_contract_date"] == "medium"
+
+    await decide_size(client, RESPONDENT, "medium", "2026-05-30T02:00:00+00:00", 2025)
+    smaller = await client.post(
+        f"{API}/cases",
+        headers=hotline(bearer),
+        json=complaint(work_order_no="GS-5", **large_enterprise),
+    )
+    assert smaller.json()["registry_facts"]["respondent"]["large"] == "no"

@@ -196,7 +196,20 @@ CASE_EXAMPLE: dict[str, Any] = {
     "description": None,
     "registry_facts": {
         "checked_at": "2026-09-23T02:00:00+00:00",
-        "complainant": {"registered": True, "sme_at_contract_date": "unknown"},
+        "complainant": {
+            "registered": True,
+            "declared_size_class": "small",
+            "sme_at_contract_date": "yes",
+            "size_class_at_contract_date": "small",
+            "size_class_basis_year": 2024,
+            "sme_basis": "registry's size-class decision of 2025-04-30 (facts of 2024, "
+            "thresholds gxb-2011-300, 工信部联企业〔2011〕300号), in force when the contract was "
+            "signed on 2025-07-01: small (国务院令第802号 第三条)",
+            "region_code": "620102",
+            "operating_status": "operating",
+            "founded_on": "2015-03-01",
+            "founded_after_contract": False,
+        },
         "respondent": {"declared_type": "government_body", "large": "not_applicable"},
     },
     "possible_duplicate_of": None,
@@ -264,8 +277,11 @@ class CaseRead(BaseModel):
     evidence: list[dict[str, Any]]
     description: str | None
     registry_facts: dict[str, Any]
-    """What registry told us at intake (SME status at the contract date, whether the respondent
-    is large), or that it was not known."""
+    """What registry told us at intake, or that it was not known: the complainant's
+    ``sme_at_contract_date`` (yes / no / unknown: its size class in force when the contract was
+    signed, 国务院令第802号 第三条) with ``size_class_at_contract_date``,
+    ``size_class_basis_year`` and ``sme_basis``; the respondent's ``large`` (yes / no / unknown /
+    not_applicable, from its latest known class when it has a USCC) with ``large_basis``."""
     possible_duplicate_of: str | None
     status: CaseStatus
     department_id: str | None

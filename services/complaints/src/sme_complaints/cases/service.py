@@ -360,20 +360,51 @@ def _channel(command: CaseCreate, actor: Principal, region: str, unit: str) -> t
 async def _registry_facts(
     session: AsyncSession, command: CaseCreate, now: datetime
 ) -> dict[str, Any]:
-    """What the directory knows of both parties at intake; what it cannot tell is said, not
-    guessed (intake never waits for it)."""
-    everywhere = RegionScope(RegionLevel.ALL)
-    found = await directory.get(session, command.complainant.uscc, everywhere)
+    """What the directory knows of both parties at intake, read in one query; what it cannot tell
+    is said, not guessed (intake never waits for it).
+
+    The complainant is an SME if its size class in force when the contract was signed was micro,
+    small or medium (国务院令第802号 第三条: 中小企业、大型企业依合同订立时的企业规模类型确定):
+    registry's latest size-class decision (工信部联企业〔2011〕300号) made by the end of the
+    signing day. With none known by then it is ``unknown`` and the declared class stands until
+    checked (第二十九条: disputes over the size class)."""
+
+    def basis_of(decision: directory.SizeClassDecision | None, when: str) -> str:
+        """What the size answer was read from, in words an officer can check against registry."""
+        if decision is None:
+            return (
+                f"no size-class decision by registry is known {when}: not guessed; the declared "
+                "class stands until checked (国务院令第802号 第三条, 第二十九条)"
+            )
+        decided_on = clock.business_day(decision.decided_at)
+        basis = (
+            f"registry's size-class decision of {decided_on} (facts of {decision.basis_year}, "
+            f"thresholds {decision.rule_version}, 工信部联企业〔2011〕300号), in force {when}"
+        )
+        if decision.size_class is None:
+            return f"{basis}, decided no class (the figures did not allow it)"
+        return f"{basis}: {decision.size_class} (国务院令第802号 第三条)"
+
     signed_on = command.contract.signed_on
+    own_uscc, other_uscc = command.complainant.uscc, command.respondent.uscc
+    known = await directory.enterprise_facts(
+        session,
+        [own_uscc, *([other_uscc] if other_uscc is not None else [])],
+        RegionScope(RegionLevel.ALL),
+        on=signed_on,
+    )
+    mine = known[own_uscc]
+    found = mine.entry
+    in_force = mine.size_class_on
     complainant: dict[str, Any] = {
         "registered": found is not None,
         "declared_size_class": command.complainant.size_class.value,
-        "sme_at_contract_date": "unknown",
-        "sme_basis": (
-            "complaints keeps no size-class history yet (registry.enterprise.size-class-changed.v1 "
-            "is not consumed here); the declared size class stands until checked "
-            "(第三条: size at the contract date; 第二十九条: disputes)"
-        ),
+        "sme_at_contract_date": {True: "yes", False: "no", None: "unknown"}[
+            in_force.is_sme if in_force is not None else None
+        ],
+        "size_class_at_contract_date": in_force.size_class if in_force is not None else None,
+        "size_class_basis_year": in_force.basis_year if in_force is not None else None,
+        "sme_basis": basis_of(in_force, f"when the contract was signed on {signed_on}"),
     }
     if found is not None:
         complainant["region_code"] = found.region_code
@@ -382,16 +413,27 @@ async def _registry_facts(
             complainant["founded_on"] = found.founded_on.isoformat()
             complainant["founded_after_contract"] = found.founded_on > signed_on
     respondent: dict[str, Any] = {"declared_type": command.respondent.type.value}
-    if command.respondent.uscc is not None:
-        other = await directory.get(session, command.respondent.uscc, everywhere)
-        respondent["registered"] = other is not None
-    if command.respondent.type.value == "large_enterprise":
-        respondent["large"] = "unknown"
-        respondent["large_basis"] = (
-            "the directory holds no size class; the respondent is large as declared"
-        )
+    declared_large = command.respondent.type.value == "large_enterprise"
+    if other_uscc is None:
+        respondent["large"] = "unknown" if declared_large else "not_applicable"
+        if declared_large:
+            respondent["large_basis"] = "no USCC given: the respondent is large as declared"
+        return {"checked_at": now.isoformat(), "complainant": complainant, "respondent": respondent}
+    other = known[other_uscc]
+    latest = other.latest_size_class
+    respondent["registered"] = other.entry is not None
+    respondent["size_class"] = latest.size_class if latest is not None else None
+    respondent["size_class_basis_year"] = latest.basis_year if latest is not None else None
+    at_signing = other.size_class_on
+    respondent["size_class_at_contract_date"] = (
+        at_signing.size_class if at_signing is not None else None
+    )
+    if latest is not None and latest.is_sme is not None:
+        respondent["large"] = "no" if latest.is_sme else "yes"
     else:
-        respondent["large"] = "not_applicable"
+        # 机关 and 事业单位 have no size class; an enterprise without one is not known to be large.
+        respondent["large"] = "unknown" if declared_large else "not_applicable"
+    respondent["large_basis"] = basis_of(latest, "at intake (the latest known)")
     return {"checked_at": now.isoformat(), "complainant": complainant, "respondent": respondent}
 
 
