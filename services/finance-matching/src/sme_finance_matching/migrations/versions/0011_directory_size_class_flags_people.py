@@ -4,15 +4,15 @@
 they were written, so not captured here (as the directory itself, 0004). After upgrading, run
 ``python -m sme_finance_matching rebuild-directory`` once: the consumer skipped these events until now.
 
-Revision ID: 0010
-Revises: 0009
+Revision ID: 0011
+Revises: 0010
 Create Date: 2026-11-26
 """
 
 from sme_common.directory.models import create_tables_v2 as create_enterprise_directory_v2
 
-revision = "0010"
-down_revision = "0009"
+revision = "0011"
+down_revision = "0010"
 branch_labels = None
 depends_on = None
 
