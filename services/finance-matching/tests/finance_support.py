@@ -121,3 +121,37 @@ async def register_enterprise(
             ),
         )
         await uow.commit()
+
+
+async def registry_announces(
+    client: httpx.AsyncClient, uscc: str, kind: str, data: dict[str, Any]
+) -> None:
+    """A registry event about ``uscc`` (size-class-changed, flags-changed,
+    service-people-changed …) applied through the service's directory consumer."""
+    from sme_common.db import UnitOfWork
+    from sme_common.events.envelope import CloudEvent
+    from sme_finance_matching.enterprises.consumers import enterprise_directory_consumer
+
+    event_type = f"registry.enterprise.{kind}.v1"
+    handler = enterprise_directory_consumer.handlers[event_type]
+    event = CloudEvent(
+        type=event_type, source="/sme/registry", subject=uscc, data={"uscc": uscc, **data}
+    )
+    async with UnitOfWork(client.app.state.database) as uow:  # type: ignore[attr-defined]
+        await handler(uow, event)
+        await uow.commit()
+
+
+async def size_class_decided(client: httpx.AsyncClient, uscc: str, size_class: str) -> None:
+    await registry_announces(
+        client,
+        uscc,
+        "size-class-changed",
+        {
+            "size_class": size_class,
+            "previous_size_class": None,
+            "basis_year": 2025,
+            "rule_version": "gxb-2011-300",
+            "decided_at": "2026-05-01T02:00:00+00:00",
+        },
+    )

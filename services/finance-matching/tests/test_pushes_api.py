@@ -23,6 +23,7 @@ from finance_support import (
     institution_client,
     officer,
     register_enterprise,
+    size_class_decided,
 )
 from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
@@ -184,6 +185,29 @@ async def test_each_titled_enterprise_is_pushed_its_entry_its_institutions_and_i
 
     pushed = await client.get(f"{API}/enterprise-pushes", headers=province)
     assert {p["uscc"] for p in pushed.json()["items"]} == {LANZHOU, INNOVATIVE, JIAYUGUAN, FARM}
+
+
+async def test_a_size_class_registry_decided_is_checked_not_left_to_the_bank(
+    client: httpx.AsyncClient, bearer: TokenFactory
+) -> None:
+    await population(client)
+    ids = await catalogue(client, bearer)
+    # The "sized" and "farming" products are for small and medium enterprises: a small one is
+    # offered "sized" (its tier, section and 市州 fit) with nothing to confirm; a large one
+    # neither.
+    await size_class_decided(client, LANZHOU, "small")
+    await size_class_decided(client, FARM, "large")
+    await schedule_run(client)
+    province = officer(bearer)
+    lanzhou = (await push_of(client, province, LANZHOU))["content"]
+    assert lanzhou["entry"]["size_class"] == "small"
+    sized = {p["id"]: p for p in lanzhou["products"]}[ids["sized"]]
+    assert sized["to_confirm"] == []
+    assert "small" in sized["reason"]
+    farm = {p["id"]: p for p in (await push_of(client, province, FARM))["content"]["products"]}
+    # Large: neither product for small and medium enterprises; the open one still, unreserved.
+    assert ids["sized"] not in farm and ids["farming"] not in farm
+    assert farm[ids["open"]]["to_confirm"] == []
 
 
 async def test_the_schedule_pushes_each_enterprise_once_per_period_and_publishes_each_push(

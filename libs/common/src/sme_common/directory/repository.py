@@ -176,6 +176,42 @@ def _decision(row: Mapping[Any, Any], prefix: str = "") -> SizeClassDecision | N
     return SizeClassDecision(**{name: row[f"{prefix}{name}"] for name in _DECISION_COLUMNS})
 
 
+def latest_size_class_of(uscc: Any) -> Any:
+    """The latest size class decided for the enterprise in ``uscc`` (a column of the outer query),
+    as a scalar subquery for set-based copies (a snapshot of the list); NULL when none is known or
+    registry could not decide one."""
+    return (
+        select(_history.c.size_class)
+        .where(_history.c.uscc == uscc)
+        .order_by(_history.c.decided_at.desc(), _history.c.id.desc())
+        .limit(1)
+        .scalar_subquery()
+    )
+
+
+def flags_in_force_of(uscc: Any, on: date) -> Any:
+    """The kinds of the credit flags in force on ``on`` for the enterprise in ``uscc``, sorted and
+    comma-joined, as a scalar subquery; NULL when none is (a flag's period decides, since an end
+    date coming round is no event)."""
+    kind = enterprise_directory_flag.c.kind
+    return (
+        select(func.string_agg(func.distinct(kind), literal(",")))
+        .where(*_flag_in_force(uscc, on))
+        .scalar_subquery()
+    )
+
+
+def _flag_in_force(uscc: Any, on: Any) -> tuple[ColumnElement[bool], ...]:
+    """A flag of ``uscc`` is in force on ``on`` from ``started_on`` until the day before
+    ``ended_on`` (registry's ``flags.domain.is_active``: ``ended_on`` is the first day without it)."""
+    flag = enterprise_directory_flag
+    return (
+        flag.c.uscc == uscc,
+        flag.c.started_on <= on,
+        or_(flag.c.ended_on.is_(None), flag.c.ended_on > on),
+    )
+
+
 async def size_class_on(session: AsyncSession, uscc: str, on: date) -> SizeClassDecision | None:
     """The decision in force on ``on``: the latest made before the end of that day (Asia/Shanghai),
     or None when none is known by then (never the next one guessed backwards)."""
@@ -256,11 +292,7 @@ async def enterprise_facts(
     flag = enterprise_directory_flag
     in_force = (
         select(func.array_agg(flag.c.kind))
-        .where(
-            flag.c.uscc == asked.c.uscc,
-            flag.c.started_on <= flags_on,
-            or_(flag.c.ended_on.is_(None), flag.c.ended_on > flags_on),
-        )
+        .where(*_flag_in_force(asked.c.uscc, flags_on))
         .scalar_subquery()
     )
     stated = enterprise_directory_flags

@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from sme_common.auth.principal import RegionScope
 from sme_common.directory.models import enterprise_directory as directory
+from sme_common.directory.repository import latest_size_class_of
 from sme_finance_matching.certified.models import CertifiedEnterprise
 from sme_finance_matching.institutions.models import Institution
 from sme_finance_matching.lists.models import ListSnapshot, SnapshotEntry
@@ -75,6 +76,7 @@ async def listed(session: AsyncSession, usccs: Sequence[str], today: date) -> Se
             d.region_code,
             d.reporting_unit_code,
             d.industry_code,
+            latest_size_class_of(c.uscc).label("size_class"),
         )
         .join(directory, d.uscc == c.uscc)
         .where(c.uscc.in_(usccs), *_titled(today))

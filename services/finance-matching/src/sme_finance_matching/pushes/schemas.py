@@ -59,7 +59,7 @@ class PushEntry(BaseModel):
     reporting_unit_code: str
     industry_code: str | None
     size_class: str | None
-    """Always null for now: finance-matching does not receive the size class (划型) yet."""
+    """The latest size class registry decided (划型); null while none is known."""
 
 
 class PushInstitution(BaseModel):

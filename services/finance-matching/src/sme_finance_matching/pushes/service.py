@@ -100,8 +100,9 @@ def _listed(row: Any) -> ListedEnterprise:
         reporting_unit_code=row["reporting_unit_code"],
         industry_code=row["industry_code"],
         industry_section=industry_section(row["industry_code"]),
-        # finance-matching does not receive registry's size class (划型) yet (docs: Not done).
-        size_class=None,
+        # The latest class registry decided (划型); None while none is known, and then a product
+        # restricted by size is shown with "size" to confirm.
+        size_class=row["size_class"],
     )
 
 
