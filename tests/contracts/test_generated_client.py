@@ -707,3 +707,18 @@ def test_every_operation_of_the_service_is_in_its_generated_client(
     assert package is not None
     generated = {m.stem for m in Path(package).parent.glob("*/*.py") if m.stem != "__init__"}
     assert expected <= generated, sorted(expected - generated)
+
+
+def test_a_generated_funding_client_reads_the_payment_batch_export_as_csv(
+    clients: GeneratedClients,
+) -> None:
+    """The paying bank's file is CSV; the client hands it over as text (it parsed it as JSON
+    while the document also offered an empty JSON answer)."""
+    api = clients("funding")
+    export = api("api.payments.export_payment_batch")
+    body = "\ufeffline,uscc,amount_fen\r\n1,91620102MA00001038,30000000\r\nTOTAL,,30000000\r\n"
+    parsed = export._parse_response(
+        client=api("client").Client(base_url="http://platform"),
+        response=httpx.Response(200, text=body, headers={"content-type": "text/csv"}),
+    )
+    assert parsed == body
