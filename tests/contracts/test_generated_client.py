@@ -680,9 +680,10 @@ async def test_the_hotline_files_polls_and_reads_payment_terms_with_a_generated_
         assert terms.determined is True and terms.as_of == date(2025, 10, 15)
         evaluation = terms.evaluation
         assert isinstance(evaluation, models.PaymentTermsEvaluation), terms
-        # 30 days from delivery (2025-08-01); 45 days late at 0.05 % a day on 60 000 000 fen.
-        assert (evaluation.due_on, evaluation.days_overdue) == (date(2025, 8, 31), 45)
-        assert evaluation.interest_fen == 1_350_000
+        # 30 days from delivery (2025-08-01) end on Sunday 31 August: due Monday 1 September;
+        # 44 days late at 0.05 % a day on 60 000 000 fen (docs/complaints.md, worked figures).
+        assert (evaluation.due_on, evaluation.days_overdue) == (date(2025, 9, 1), 44)
+        assert evaluation.interest_fen == 1_320_000
 
         unknown = await get_case.asyncio_detailed("case_0000000000000000", client=hotline)
         assert unknown.status_code == 404 and isinstance(unknown.parsed, models.Problem)

@@ -50,6 +50,7 @@ from sme_funding.entitlements.consumers import certificates_consumer as funding_
 from sme_registry.reference.service import load_reference_data
 
 REPO = Path(__file__).resolve().parents[2]
+FINANCE_TOPICS = ("finance-matching.need", "finance-matching.loan", "finance-matching.snapshot")
 COMMITTED_SCHEMAS = REPO / "libs" / "common" / "src" / "sme_common" / "contracts" / "events"
 TOPIC = "registry.enterprise"
 USCC = make_uscc(region="620102", body="MK000001")
@@ -595,7 +596,7 @@ async def test_an_independent_consumer_validates_every_finance_matching_event_ag
                         client,
                         province,
                     )
-                    for topic in FINANCE.produced_topics
+                    for topic in FINANCE_TOPICS
                 }
     finally:
         await database.dispose()
