@@ -253,6 +253,31 @@ class Deadline(BaseModel):
     unknown: str | None = None
 
 
+class ContractRead(BaseModel):
+    """The contract as the complaint stated it (``Contract``)."""
+
+    signed_on: date
+    subject: ContractSubject
+    amount_fen: int
+    delivered_on: date | None
+    accepted_on: date | None
+    agreed_payment_days: int | None
+    agreed_rate: Decimal | None
+    """An agreed late-interest rate a day, as a ratio (0.0005 = 万分之五)."""
+
+
+class OtherProceedingsRead(BaseModel):
+    seized: bool
+    bodies: list[Proceeding]
+
+
+class EvidenceRead(BaseModel):
+    kind: EvidenceKind
+    title: str
+    sha256: str | None
+    pages: int | None
+
+
 class CaseRead(BaseModel):
     """A case as every reader in scope sees it: the complainant's contact is not in it (保密,
     第二十五条); accepting and handling officers read it at ``/complainant-contact`` (audited)."""
@@ -271,10 +296,10 @@ class CaseRead(BaseModel):
     respondent_type: RespondentType
     region_code: str
     reporting_unit_code: str
-    contract: dict[str, Any]
+    contract: ContractRead
     amount_owed_fen: int
-    other_proceedings: dict[str, Any]
-    evidence: list[dict[str, Any]]
+    other_proceedings: OtherProceedingsRead
+    evidence: list[EvidenceRead]
     description: str | None
     registry_facts: dict[str, Any]
     """What registry told us at intake, or that it was not known: the complainant's

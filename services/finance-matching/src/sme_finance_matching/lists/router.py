@@ -23,6 +23,7 @@ from sme_finance_matching.lists.schemas import (
     DeltaPage,
     DeltaQuery,
     SigningKeys,
+    SnapshotContent,
     SnapshotCreate,
     SnapshotFilters,
     SnapshotPage,
@@ -34,6 +35,16 @@ router = APIRouter(prefix="/lists", tags=["lists"])
 
 SnapshotId = Annotated[str, Path(pattern=r"^snap_[0-9a-f]{16}$")]
 _CALLER = ("institution_client_unknown", "institution_client_required")
+_BINARY = {"type": "string", "format": "binary"}
+# The content's media types as a generated client meets them: the canonical NDJSON (the default,
+# what the checksum covers) first, since a generator takes the first type it can read; JSON with
+# its schema; CSV and XLSX as bytes.
+_CONTENT = {
+    service.MEDIA_TYPES[Format.NDJSON]: {"schema": _BINARY},
+    service.MEDIA_TYPES[Format.JSON]: {"schema": {"$ref": "#/components/schemas/SnapshotContent"}},
+    service.MEDIA_TYPES[Format.CSV]: {"schema": _BINARY},
+    service.MEDIA_TYPES[Format.XLSX]: {"schema": _BINARY},
+}
 
 
 def _signer(request: Request) -> ListSigner:
@@ -103,9 +114,8 @@ async def get_list_snapshot(
     responses={
         200: {
             "description": "The snapshot's content in the format asked for, streamed.",
-            "content": {
-                media: {"schema": {"type": "string"}} for media in service.MEDIA_TYPES.values()
-            },
+            "model": SnapshotContent,
+            "content": _CONTENT,
         },
         **problems(404, codes={404: ("snapshot_not_found",), 403: _CALLER}),
     },

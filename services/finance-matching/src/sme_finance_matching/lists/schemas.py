@@ -208,8 +208,134 @@ class CursorRead(BaseModel):
     acknowledged_at: datetime | None
 
 
+class SigningKey(BaseModel):
+    """An Ed25519 public key as a JWK (RFC 8037): ``x`` is the raw key, base64url."""
+
+    kty: Literal["OKP"]
+    crv: Literal["Ed25519"]
+    x: str
+    kid: str
+    """The ``key_id`` a manifest names."""
+    use: Literal["sig"]
+    alg: Literal["EdDSA"]
+
+
 class SigningKeys(BaseModel):
-    keys: list[dict[str, Any]]
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "keys": [
+                        {
+                            "kty": "OKP",
+                            "crv": "Ed25519",
+                            "x": "11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHURo",
+                            "kid": "3f1c0a9e5b7d2c48",
+                            "use": "sig",
+                            "alg": "EdDSA",
+                        }
+                    ]
+                }
+            ]
+        }
+    )
+
+    keys: list[SigningKey]
+
+
+class SnapshotEnterprise(BaseModel):
+    """An enterprise of a snapshot as it was when the snapshot was made (an NDJSON line is the
+    same object with ``"record": "enterprise"``; CSV and XLSX have these columns)."""
+
+    uscc: str
+    name: str
+    tier: str
+    level: str
+    certificate_id: str
+    issued_on: date
+    expires_on: date
+    region_code: str
+    reporting_unit_code: str
+    industry_code: str | None
+    size_class: str | None
+    contact: str | None
+
+
+class SnapshotProduct(BaseModel):
+    """A credit product of the catalogue the snapshot carries (an NDJSON line adds
+    ``"record": "product"``)."""
+
+    id: str
+    institution_id: str
+    name: str
+    product_type: str
+    min_amount_fen: int
+    max_amount_fen: int
+    min_rate_ratio: str
+    max_rate_ratio: str
+    min_term_months: int
+    max_term_months: int
+    guarantee_fee_ratio: str | None
+    eligible_tiers: list[str]
+    eligible_industry_sections: list[str]
+    eligible_region_codes: list[str]
+    eligible_size_classes: list[str]
+
+
+class SnapshotContent(BaseModel):
+    """``?format=json``: the manifest, its signature and the entries in one document (the
+    checksum covers the NDJSON bytes, not these)."""
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "manifest": _MANIFEST,
+                    "signature": "q1d2...base64url...",
+                    "enterprises": [
+                        {
+                            "uscc": "91620102MA00001038",
+                            "name": "兰州精工科技有限公司",
+                            "tier": "specialised",
+                            "level": "provincial",
+                            "certificate_id": "cert_0123456789ab",
+                            "issued_on": "2026-01-10",
+                            "expires_on": "2029-01-09",
+                            "region_code": "620102",
+                            "reporting_unit_code": "620100",
+                            "industry_code": "C3484",
+                            "size_class": None,
+                            "contact": None,
+                        }
+                    ],
+                    "products": [
+                        {
+                            "id": "prod_0123456789ab",
+                            "institution_id": "inst_0123456789ab",
+                            "name": "专精特新信用贷",
+                            "product_type": "credit_loan",
+                            "min_amount_fen": 10000000,
+                            "max_amount_fen": 1000000000,
+                            "min_rate_ratio": "0.03",
+                            "max_rate_ratio": "0.042",
+                            "min_term_months": 6,
+                            "max_term_months": 36,
+                            "guarantee_fee_ratio": None,
+                            "eligible_tiers": ["specialised"],
+                            "eligible_industry_sections": [],
+                            "eligible_region_codes": ["620100"],
+                            "eligible_size_classes": [],
+                        }
+                    ],
+                }
+            ]
+        }
+    )
+
+    manifest: Manifest
+    signature: str
+    enterprises: list[SnapshotEnterprise]
+    products: list[SnapshotProduct]
 
 
 class ReadLogEntry(BaseModel):

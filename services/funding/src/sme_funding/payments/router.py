@@ -106,6 +106,9 @@ async def get_payment_batch(
 
 @router.get(
     "/payment-batches/{batch_id}/export.csv",
+    # CSV only: without it the document also offered an empty application/json answer, which a
+    # generated client picks first and parses as JSON.
+    response_class=Response,
     responses={
         200: {"content": CSV_CONTENT, "description": "the sealed batch for the paying bank"},
         **problems(404, 409, codes={**NOT_FOUND, 409: ("payment_batch_status_conflict",)}),
