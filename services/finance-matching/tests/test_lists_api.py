@@ -27,6 +27,8 @@ from finance_support import (
     institution_client,
     officer,
     register_enterprise,
+    registry_announces,
+    size_class_decided,
 )
 from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
@@ -105,7 +107,7 @@ async def test_a_bank_verifies_its_snapshot_with_the_published_key_and_checksum(
         ("product", product["id"]),
     ]
     assert lines[0]["tier"] == "specialised" and lines[0]["reporting_unit_code"] == "620100"
-    assert lines[0]["size_class"] is None and lines[0]["contact"] is None
+    assert lines[0]["size_class"] is None and lines[0]["contact"] is None  # nothing announced
 
     keys = (await client.get(f"{API}/lists/signing-keys")).json()["keys"]  # no token: public
     key = next(k for k in keys if k["kid"] == manifest["key_id"])
@@ -116,6 +118,74 @@ async def test_a_bank_verifies_its_snapshot_with_the_published_key_and_checksum(
     tampered = signed.replace(manifest["content_sha256"].encode(), b"0" * 64)
     with pytest.raises(InvalidSignature):
         public.verify(b64url_decode(snap["signature"]), tampered)
+
+
+async def test_entries_carry_the_size_class_the_contact_and_the_flags_registry_announced(
+    client: httpx.AsyncClient, bearer: TokenFactory
+) -> None:
+    await setup_population(client)
+    await grant(client, LATER, "cert_later", tier="little_giant")
+    await size_class_decided(client, IN_SCOPE, "medium")
+    await registry_announces(
+        client,
+        IN_SCOPE,
+        "service-people-changed",
+        {
+            "change": "assigned",
+            "assignment_id": "assign_2",
+            "people": [
+                {
+                    "person_id": "person_1",
+                    "name": "周专员",
+                    "role": "service_commissioner",
+                    "organisation": "城关区工信局",
+                    "phone": "0931-8000001",
+                    "assigned_on": "2026-04-01",
+                },
+                {
+                    "person_id": "person_2",
+                    "name": "王顾问",
+                    "role": "financial_adviser",
+                    "organisation": "甘肃银行",
+                    "phone": None,
+                    "assigned_on": "2026-04-20",
+                },
+            ],
+            "changed_at": "2026-05-01T02:00:00+00:00",
+        },
+    )
+    for flag_id, kind, ended_on in (
+        ("flag_1", "abnormal_operations", None),
+        ("flag_2", "data_falsification", "2026-06-01"),  # over before the snapshot's day
+    ):
+        await registry_announces(
+            client,
+            IN_SCOPE,
+            "flags-changed",
+            {
+                "flag_id": flag_id,
+                "kind": kind,
+                "change": "raised",
+                "started_on": "2026-03-01",
+                "ended_on": ended_on,
+                "active_flags": [kind],
+            },
+        )
+    _, bank_a = await bank(client, bearer, BANK_A_USCC, "bank-a")
+    snap = await snapshot(client, bank_a)
+    ndjson = await content(client, snap, bank_a, "ndjson")
+    assert hashlib.sha256(ndjson).hexdigest() == snap["manifest"]["content_sha256"]
+    known, unknown = (json.loads(line) for line in ndjson.decode().splitlines())
+    assert (known["uscc"], unknown["uscc"]) == (IN_SCOPE, LATER)
+    assert known["size_class"] == "medium"
+    assert (
+        known["contact"]
+        == "王顾问（金融顾问，甘肃银行）；周专员（服务专员，城关区工信局）0931-8000001"
+    )
+    assert known["credit_flags"] == "abnormal_operations"
+    assert (unknown["size_class"], unknown["contact"], unknown["credit_flags"]) == (None,) * 3
+    rows = list(csv.DictReader(io.StringIO((await content(client, snap, bank_a, "csv")).decode())))
+    assert (rows[0]["size_class"], rows[0]["credit_flags"]) == ("medium", "abnormal_operations")
 
 
 async def test_the_snapshot_reads_the_same_in_json_csv_and_xlsx(

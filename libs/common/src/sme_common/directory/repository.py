@@ -22,11 +22,12 @@ from sqlalchemy import (
     cast,
     func,
     literal,
+    literal_column,
     null,
     or_,
     select,
 )
-from sqlalchemy.dialects.postgresql import ARRAY
+from sqlalchemy.dialects.postgresql import ARRAY, aggregate_order_by
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from sme_common import clock
@@ -195,7 +196,7 @@ def flags_in_force_of(uscc: Any, on: date) -> Any:
     date coming round is no event)."""
     kind = enterprise_directory_flag.c.kind
     return (
-        select(func.string_agg(func.distinct(kind), literal(",")))
+        select(func.string_agg(kind.distinct(), aggregate_order_by(literal_column("','"), kind)))
         .where(*_flag_in_force(uscc, on))
         .scalar_subquery()
     )

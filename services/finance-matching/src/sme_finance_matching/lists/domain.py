@@ -31,6 +31,7 @@ ENTERPRISE_FIELDS = (
     "industry_code",
     "size_class",
     "contact",
+    "credit_flags",
 )
 """The columns of a snapshot's enterprise rows, in the CSV and XLSX order."""
 PRODUCT_FIELDS = (

@@ -61,6 +61,7 @@ class SnapshotEntry(Base):
     industry_code: Mapped[str | None] = mapped_column(Text)
     size_class: Mapped[str | None] = mapped_column(Text)
     contact: Mapped[str | None] = mapped_column(Text)
+    credit_flags: Mapped[str | None] = mapped_column(Text)
 
 
 class SnapshotAck(Base):

@@ -7,11 +7,13 @@ from collections.abc import AsyncIterator, Sequence
 from datetime import date, datetime
 from typing import Any, NamedTuple
 
-from sqlalchemy import and_, exists, func, literal, select, text
-from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy import and_, case, exists, func, literal, literal_column, select, text
+from sqlalchemy.dialects.postgresql import aggregate_order_by, insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from sme_common.directory.models import enterprise_directory as directory
+from sme_common.directory.models import enterprise_directory_people
+from sme_common.directory.repository import flags_in_force_of, latest_size_class_of
 from sme_finance_matching.certified.models import CertifiedEnterprise
 from sme_finance_matching.institutions.models import Institution
 from sme_finance_matching.lists.domain import ENTERPRISE_FIELDS
@@ -44,12 +46,50 @@ def _serves(institution: Institution, unit: Any, tier: Any) -> Any:
     )
 
 
+# 金融顾问 first (seed 000 (十三): 建立金融顾问服务制度, the adviser banks deal with), then 服务专员.
+_CONTACT_ROLES = {"financial_adviser": (0, "金融顾问"), "service_commissioner": (1, "服务专员")}
+
+
+def _contact_of(uscc: Any) -> Any:
+    """``name（role，organisation）phone`` of each person serving the enterprise, advisers first,
+    joined by ``；``; NULL when registry has announced nobody."""
+    person = (
+        func.jsonb_array_elements(enterprise_directory_people.c.people)
+        .table_valued("value")
+        .alias("person")
+    )
+    field = person.c.value.op("->>")
+    role = field("role")
+    role_zh = case(
+        *((role == name, label) for name, (_, label) in _CONTACT_ROLES.items()), else_=role
+    )
+    rank = case(*((role == name, order) for name, (order, _) in _CONTACT_ROLES.items()), else_=9)
+    described = func.concat(
+        field("name"),
+        "（",
+        func.concat_ws("，", role_zh, field("organisation")),
+        "）",
+        func.coalesce(field("phone"), ""),
+    )
+    return (
+        select(
+            func.string_agg(
+                described, aggregate_order_by(literal_column("'；'"), rank, field("name"))
+            )
+        )
+        .select_from(enterprise_directory_people, person)
+        .where(enterprise_directory_people.c.uscc == uscc)
+        .scalar_subquery()
+    )
+
+
 async def fill_entries(
     session: AsyncSession, *, snapshot_id: str, institution: Institution, today: date
 ) -> None:
     """Copy the institution's certified enterprises (valid today, in its scope, known to the
-    directory) into the snapshot's entries. Size class and contact are not known
-    to finance-matching yet: null."""
+    directory) into the snapshot's entries, with what registry announced beside the entry: the
+    latest size class, the contact through the people serving it and the credit flags in force
+    today."""
     c, d = CertifiedEnterprise, directory.c
     ordinal = func.row_number().over(order_by=c.uscc)
     source = (
@@ -66,8 +106,9 @@ async def fill_entries(
             d.region_code,
             d.reporting_unit_code,
             d.industry_code,
-            literal(None),
-            literal(None),
+            latest_size_class_of(c.uscc),
+            _contact_of(c.uscc),
+            flags_in_force_of(c.uscc, today),
         )
         .join(directory, d.uscc == c.uscc)
         .where(

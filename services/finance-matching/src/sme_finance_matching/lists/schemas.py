@@ -258,7 +258,14 @@ class SnapshotEnterprise(BaseModel):
     reporting_unit_code: str
     industry_code: str | None
     size_class: str | None
+    """The latest size class registry decided (划型: micro, small, medium, large); null when none
+    is known."""
     contact: str | None
+    """Who to contact through the platform: the enterprise's 金融顾问 and 服务专员 as registry
+    assigned them, ``name（role, organisation）phone`` joined by ``；``; null when none serves it."""
+    credit_flags: str | None
+    """The kinds of registry's credit flags in force on the snapshot's day, comma-joined; null
+    when none is."""
 
 
 class SnapshotProduct(BaseModel):
@@ -304,8 +311,10 @@ class SnapshotContent(BaseModel):
                             "region_code": "620102",
                             "reporting_unit_code": "620100",
                             "industry_code": "C3484",
-                            "size_class": None,
-                            "contact": None,
+                            "size_class": "small",
+                            "contact": "王顾问（金融顾问，甘肃银行）0931-8000002；"
+                            "周专员（服务专员，城关区工业和信息化局）0931-8000001",
+                            "credit_flags": None,
                         }
                     ],
                     "products": [
