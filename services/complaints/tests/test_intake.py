@@ -82,6 +82,19 @@ async def test_another_hotline_channel_may_reuse_the_number(
     assert second.json()["possible_duplicate_of"] == first.json()["id"]
 
 
+async def test_a_contract_past_21_million_yuan_is_matched_as_a_duplicate_too(
+    client: httpx.AsyncClient, bearer: TokenFactory
+) -> None:
+    # 3 000 000 000 fen is past a 32-bit integer: the duplicate check compares it as a bigint.
+    large = {"contract.amount_fen": 3_000_000_000, "amount_owed_fen": 2_000_000_000}
+    first = await client.post(f"{API}/cases", headers=hotline(bearer, "a"), json=complaint(**large))
+    second = await client.post(
+        f"{API}/cases", headers=hotline(bearer, "b"), json=complaint(**large)
+    )
+    assert (first.status_code, second.status_code) == (201, 201), second.text
+    assert second.json()["possible_duplicate_of"] == first.json()["id"]
+
+
 async def test_the_hotline_files_with_its_work_order_number(
     client: httpx.AsyncClient, bearer: TokenFactory
 ) -> None:

@@ -17,6 +17,10 @@ from typing import Any
 
 import chinese_calendar
 
+# Enough for every day of the years a deadline can span; a bound, so that odd dates sent by
+# callers (a range of past years) cannot grow it without end.
+_KNOWN_DAYS_MAX = 20_000
+
 
 class CalendarYearUnknown(LookupError):
     def __init__(self, year: int) -> None:
@@ -33,16 +37,27 @@ class WorkdayCalendar:
         """``overrides``: date → is a working day; ``override_years``: years they fully cover."""
         self._overrides = dict(overrides or {})
         self._override_years = override_years
+        # Answers already given: a deadline walks ten or more days through chinese-calendar's
+        # checks on every case filed or stepped (≈0.4 ms of an intake's CPU, docs/benchmarks.md);
+        # a day's answer never changes for a calendar built once. Unknown years are not kept.
+        self._known: dict[date, bool] = {}
 
     def is_workday(self, day: date) -> bool:
+        known = self._known.get(day)
+        if known is not None:
+            return known
         if day in self._overrides:
-            return self._overrides[day]
-        if day.year in self._override_years:
-            return day.weekday() < 5
-        try:
-            return bool(chinese_calendar.is_workday(day))
-        except NotImplementedError:
-            raise CalendarYearUnknown(day.year) from None
+            answer = self._overrides[day]
+        elif day.year in self._override_years:
+            answer = day.weekday() < 5
+        else:
+            try:
+                answer = bool(chinese_calendar.is_workday(day))
+            except NotImplementedError:
+                raise CalendarYearUnknown(day.year) from None
+        if len(self._known) < _KNOWN_DAYS_MAX:
+            self._known[day] = answer
+        return answer
 
     def next_workday(self, day: date) -> date:
         """The first working day on or after ``day``."""

@@ -1,9 +1,10 @@
 """Recording audit items: appended to the service's chain in the transaction of the write.
 
-``UnitOfWork.commit`` calls ``seal`` just before it commits: one statement that takes the chain lock,
-chains what the row triggers captured in this transaction plus the items queued with
-``uow.audit(...)``, and returns; the commit follows at once, so the lock is held for that statement
-and the commit only. Reads of personal data are recorded by ``audit_read`` (a route dependency).
+``UnitOfWork.commit`` calls ``seal_and_commit``: one statement that takes the chain lock, chains
+what the row triggers captured in this transaction plus the items queued with ``uow.audit(...)``,
+and the commit, sent together (``seal`` alone where the transaction is a test's savepoint), so the
+lock is held for that statement and the commit only. Reads of personal data are recorded by
+``audit_read`` (a route dependency).
 """
 
 from __future__ import annotations
@@ -16,9 +17,11 @@ from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+import psycopg
 from fastapi import Depends, Request
 from fastapi.params import Depends as DependsParam
 from sqlalchemy import text
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from sme_common.audit.context import Actor, current_actor
@@ -28,6 +31,10 @@ from sme_common.db.uow import UnitOfWork
 from sme_common.observability.tracing import request_id_var
 
 _SEAL = text("SELECT audit_seal(CAST(:actor AS jsonb), :request_id, CAST(:items AS jsonb))")
+# The same statement in psycopg's own placeholders, for the pipeline of ``seal_and_commit``.
+_SEAL_DRIVER_SQL = (
+    "SELECT audit_seal(CAST(%(actor)s AS jsonb), %(request_id)s, CAST(%(items)s AS jsonb))"
+)
 # What a read record keeps of the request: enough to say what was asked, bounded in size.
 _MAX_VALUE_CHARS = 200
 
@@ -66,17 +73,55 @@ def _plain(value: Any) -> Any:
     return dump(mode="json") if callable(dump) else value
 
 
+def _seal_parameters(items: Sequence[AuditItem]) -> dict[str, Any]:
+    request_id = request_id_var.get()
+    return {
+        "actor": json.dumps(current_actor().as_json()),
+        "request_id": _bounded(request_id) if request_id else None,
+        "items": json.dumps([item.as_json() for item in items], default=str),
+    }
+
+
 async def seal(session: AsyncSession, items: Sequence[AuditItem]) -> None:
     """Chain this transaction's audit items (captured rows first, then ``items``)."""
-    request_id = request_id_var.get()
-    await session.execute(
-        _SEAL,
-        {
-            "actor": json.dumps(current_actor().as_json()),
-            "request_id": _bounded(request_id) if request_id else None,
-            "items": json.dumps([item.as_json() for item in items], default=str),
-        },
-    )
+    await session.execute(_SEAL, _seal_parameters(items))
+
+
+async def seal_and_commit(session: AsyncSession, items: Sequence[AuditItem]) -> None:
+    """``seal``, then commit, sent to PostgreSQL together (psycopg's pipeline mode).
+
+    The chain lock the seal takes is held until the transaction ends. Sent one after the other,
+    the COMMIT left only once this process had read the seal's answer; with the event loop busy
+    (a burst of requests), that took milliseconds, every other writer of the service queued on the
+    lock meanwhile, and the queue fed itself (complaints intake: six writers waiting on the seal on
+    average, docs/benchmarks.md). Pipelined, the server commits right after the seal. An error is
+    raised as SQLAlchemy raises it (a lost connection is invalidated and transient, a unique
+    violation a 409), and the transaction is then rolled back by the unit of work."""
+    await session.flush()  # what the ORM holds is written (and captured) before the seal
+    connection = await session.connection()
+    pooled = await connection.get_raw_connection()
+    driver = pooled.driver_connection
+    assert isinstance(driver, psycopg.AsyncConnection)
+    parameters = _seal_parameters(items)
+    try:
+        async with driver.pipeline():
+            await driver.execute(_SEAL_DRIVER_SQL, parameters)
+            await driver.commit()
+    except psycopg.Error as exc:
+        lost = driver.closed or driver.broken  # what SQLAlchemy's psycopg dialect checks
+        if lost:
+            await connection.invalidate(exc)
+        raise DBAPIError.instance(
+            _SEAL_DRIVER_SQL,
+            None,
+            exc,
+            psycopg.Error,
+            hide_parameters=True,
+            connection_invalidated=lost,
+            dialect=connection.dialect,
+        ) from exc
+    # The connection is idle now: SQLAlchemy ends its transaction, psycopg sends nothing more.
+    await session.commit()
 
 
 async def record_read(database: Database, item: AuditItem) -> None:

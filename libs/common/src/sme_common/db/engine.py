@@ -75,6 +75,11 @@ class Database:
         # against it. Set by the runtime, which knows the settings; None keeps the path.
         self.public_base_url: str | None = None
 
+    @property
+    def bound(self) -> bool:
+        """Bound to one connection inside an outer transaction (tests): commits are savepoints."""
+        return self._bound
+
     @classmethod
     def from_url(
         cls, url: str, *, pool_size: int = 10, pre_ping: bool = False, role: str | None = None

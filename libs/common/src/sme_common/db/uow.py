@@ -77,7 +77,7 @@ class UnitOfWork:
         await self.session.flush()
 
     async def commit(self) -> None:
-        from sme_common.audit.recorder import seal
+        from sme_common.audit.recorder import seal, seal_and_commit
         from sme_common.events.outbox import write_outbox_rows
 
         if self._pending_events:
@@ -87,7 +87,12 @@ class UnitOfWork:
                 public_base_url=self._database.public_base_url,
             )
             self._pending_events = []
-        # Last statement before the commit: the chain lock it takes is held only until then.
-        await seal(self.session, self._pending_audit)
-        self._pending_audit = []
-        await self.session.commit()
+        # Last statement before the commit: the chain lock it takes is held only until then, and
+        # the two go to the server together (``seal_and_commit``). A test's database commits
+        # savepoints inside its own transaction, which only SQLAlchemy's commit knows how to do.
+        items, self._pending_audit = self._pending_audit, []
+        if self._database.bound:
+            await seal(self.session, items)
+            await self.session.commit()
+        else:
+            await seal_and_commit(self.session, items)

@@ -226,14 +226,16 @@ async def notify_channel_of(
     """Queue a case's change for the channel registered for the client that filed it (the
     hotline's ``client_id``); a client with no registered channel gets no callback (it may still
     poll its cases). Returns the delivery id, or None."""
-    channel_id = (
-        await uow.session.execute(select(Channel.id).where(Channel.client_id == client_id))
+    # The whole row, not its id: ``queue_status_change`` then finds it in the session's identity
+    # map instead of reading it again (one round trip fewer on every status change).
+    channel = (
+        await uow.session.execute(select(Channel).where(Channel.client_id == client_id))
     ).scalar_one_or_none()
-    if channel_id is None:
+    if channel is None:
         return None
     return await queue_status_change(
         uow,
-        channel_id=channel_id,
+        channel_id=channel.id,
         case_id=case_id,
         work_order_no=work_order_no,
         status=status,

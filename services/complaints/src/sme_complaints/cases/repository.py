@@ -3,9 +3,24 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import date
+from typing import Any, cast
 
-from sqlalchemy import ColumnElement, and_, false, or_, select, text
+from sqlalchemy import (
+    BigInteger,
+    ColumnElement,
+    Table,
+    Text,
+    and_,
+    bindparam,
+    false,
+    insert,
+    or_,
+    select,
+    text,
+)
+from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from sme_common.auth.principal import Principal, Role
@@ -34,12 +49,113 @@ def scope_clause(actor: Principal) -> ColumnElement[bool]:
     )
 
 
-async def lock_work_order(session: AsyncSession, channel_id: str, work_order_no: str) -> None:
-    """Serialise intakes of one work order (two deliveries of it at once are still one case)."""
-    await session.execute(
-        text("SELECT pg_advisory_xact_lock(hashtextextended(:key, 0))"),
-        {"key": f"complaint_work_order:{channel_id}:{work_order_no}"},
+@dataclass(frozen=True)
+class IntakeLookup:
+    """What intake reads before it files: the case the channel already filed under the work
+    order, and an earlier case of the same complaint from any channel."""
+
+    filed_id: str | None
+    possible_duplicate_of: str | None
+
+
+# One round trip for intake's two reads (the channel's work order, its unique key; the possible
+# duplicate: same complainant, respondent and contract). Fixed text: prepared once per connection.
+# The amount is compared as a bigint: contracts reach 10^15 fen, past an integer's range.
+_INTAKE_LOOKUP = text(
+    """
+    SELECT filed.id,
+           (SELECT earlier.id FROM complaint_case AS earlier
+             WHERE earlier.complainant_uscc = :complainant_uscc
+               AND earlier.respondent_name = :respondent_name
+               AND earlier.contract ->> 'signed_on' = :signed_on
+               AND CAST(earlier.contract ->> 'amount_fen' AS bigint) = :amount_fen
+             ORDER BY earlier.created_at LIMIT 1)
+      FROM (SELECT 1) AS one
+      LEFT JOIN complaint_case AS filed
+        ON filed.channel_id = :channel_id AND filed.work_order_no = :work_order_no
+    """
+).bindparams(
+    bindparam("complainant_uscc", type_=Text),
+    bindparam("respondent_name", type_=Text),
+    bindparam("signed_on", type_=Text),
+    bindparam("amount_fen", type_=BigInteger),
+    bindparam("channel_id", type_=Text),
+    bindparam("work_order_no", type_=Text),
+)
+
+
+async def intake_lookup(
+    session: AsyncSession,
+    *,
+    channel_id: str,
+    work_order_no: str | None,
+    complainant_uscc: str,
+    respondent_name: str,
+    signed_on: str,
+    amount_fen: int,
+) -> IntakeLookup:
+    """The channel's case under ``work_order_no`` (none without one) and an earlier case of the
+    same complainant, respondent and contract (any channel), in one statement."""
+    row = (
+        await session.execute(
+            _INTAKE_LOOKUP,
+            {
+                "complainant_uscc": complainant_uscc,
+                "respondent_name": respondent_name,
+                "signed_on": signed_on,
+                "amount_fen": amount_fen,
+                "channel_id": channel_id,
+                "work_order_no": work_order_no,
+            },
+        )
+    ).one()
+    return IntakeLookup(filed_id=row[0], possible_duplicate_of=row[1])
+
+
+_CASE = cast(Table, ComplaintCase.__table__)
+_STEP = cast(Table, CaseStep.__table__)
+_FILED = (
+    pg_insert(_CASE)
+    .values({c.key: bindparam(c.key, type_=c.type) for c in _CASE.columns})
+    .on_conflict_do_nothing(index_elements=[_CASE.c.channel_id, _CASE.c.work_order_no])
+    .returning(_CASE.c.id, _CASE.c.version)
+    .cte("filed")
+)
+_STEP_FIELDS = (
+    "action",
+    "from_status",
+    "to_status",
+    "department_id",
+    "details",
+    "acted_on",
+    "acted_at",
+    "acted_by",
+)
+# The case and its first step in one statement; the case's insert does nothing when the channel
+# already filed the work order (its unique key), and then neither row is written. The audit's
+# statement triggers capture both rows, the case first (as a flush of the two would).
+_FILE_CASE = (
+    insert(_STEP)
+    .from_select(
+        ["case_id", "version", *_STEP_FIELDS],
+        select(
+            _FILED.c.id,
+            _FILED.c.version,
+            *(bindparam(f"step_{name}", type_=_STEP.c[name].type) for name in _STEP_FIELDS),
+        ),
     )
+    .returning(_STEP.c.case_id)
+)
+
+
+async def insert_filed_case(session: AsyncSession, case: ComplaintCase, step: CaseStep) -> bool:
+    """Insert a new case (every column from ``case``) and its first ``step`` (at the case's
+    version); False, writing nothing, when the case's channel already has a case under its work
+    order (a concurrent intake of it committed first: PostgreSQL waits for that one to end)."""
+    values: dict[str, Any] = {c.key: getattr(case, c.key) for c in _CASE.columns}
+    values.update({f"step_{name}": getattr(step, name) for name in _STEP_FIELDS})
+    inserted = (await session.execute(_FILE_CASE, values)).scalar_one_or_none()
+    return inserted is not None
 
 
 async def by_work_order(
@@ -47,29 +163,6 @@ async def by_work_order(
 ) -> ComplaintCase | None:
     query = select(ComplaintCase).where(
         ComplaintCase.channel_id == channel_id, ComplaintCase.work_order_no == work_order_no
-    )
-    return (await session.execute(query)).scalar_one_or_none()
-
-
-async def possible_duplicate(
-    session: AsyncSession,
-    *,
-    complainant_uscc: str,
-    respondent_name: str,
-    signed_on: str,
-    amount_fen: int,
-) -> str | None:
-    """An earlier case of the same complainant, respondent and contract (any channel)."""
-    query = (
-        select(ComplaintCase.id)
-        .where(
-            ComplaintCase.complainant_uscc == complainant_uscc,
-            ComplaintCase.respondent_name == respondent_name,
-            ComplaintCase.contract["signed_on"].astext == signed_on,
-            ComplaintCase.contract["amount_fen"].as_integer() == amount_fen,
-        )
-        .order_by(ComplaintCase.created_at)
-        .limit(1)
     )
     return (await session.execute(query)).scalar_one_or_none()
 

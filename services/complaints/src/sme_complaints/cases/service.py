@@ -446,7 +446,14 @@ async def create_case(
     database: Database, *, command: CaseCreate, actor: Principal
 ) -> tuple[int, CaseRead]:
     """File a complaint (received). The same work order of the same channel with the same content
-    is the same case (200); with other content a 409 ``work_order_conflict``."""
+    is the same case (200); with other content a 409 ``work_order_conflict``.
+
+    Intake is the hot path (issue 11: 100 a second through the gateway), so it takes as few round
+    trips as it can (docs/benchmarks.md, complaints): one read for the channel's work order and
+    the possible duplicate, the directory, then the case and its first step in one statement
+    whose insert does nothing when the channel's work order is already filed (the unique key
+    decides, so two deliveries of one work order at once are still one case: the later waits for
+    the earlier to commit and answers its case), the callback channel, the outbox, the seal."""
     now = clock.now()
     today = clock.business_day(now)
     region, unit = _validate(command, today)
@@ -454,20 +461,20 @@ async def create_case(
     digest = content_hash(command)
     async with UnitOfWork(database) as uow:
         session = uow.session
-        if command.work_order_no is not None:
-            await repository.lock_work_order(session, channel_id, command.work_order_no)
-            existing = await repository.by_work_order(session, channel_id, command.work_order_no)
-            if existing is not None:
-                if existing.content_hash != digest:
-                    raise Conflict(
-                        "work_order_conflict",
-                        f"Work order {command.work_order_no} was filed with other content "
-                        f"(case {existing.id})",
-                        f"工单 {command.work_order_no} 已以不同内容提交（案件 {existing.id}）",
-                        field="work_order_no",
-                    )
-                return 200, case_read(existing)
         contract = command.contract.model_dump(mode="json")
+        lookup = await repository.intake_lookup(
+            session,
+            channel_id=channel_id,
+            work_order_no=command.work_order_no,
+            complainant_uscc=command.complainant.uscc,
+            respondent_name=command.respondent.name,
+            signed_on=contract["signed_on"],
+            amount_fen=command.contract.amount_fen,
+        )
+        if lookup.filed_id is not None:
+            filed = await session.get(ComplaintCase, lookup.filed_id)
+            assert filed is not None  # read a moment ago in this transaction; never deleted
+            return _already_filed(command, digest, filed)
         case = ComplaintCase(
             id=f"case_{secrets.token_hex(8)}",
             channel=channel.value,
@@ -491,13 +498,7 @@ async def create_case(
             evidence=[e.model_dump(mode="json") for e in command.evidence],
             description=command.description,
             registry_facts=await _registry_facts(session, command, now),
-            possible_duplicate_of=await repository.possible_duplicate(
-                session,
-                complainant_uscc=command.complainant.uscc,
-                respondent_name=command.respondent.name,
-                signed_on=contract["signed_on"],
-                amount_fen=command.contract.amount_fen,
-            ),
+            possible_duplicate_of=lookup.possible_duplicate_of,
             status=CaseStatus.RECEIVED.value,
             department_id=None,
             received_on=today,
@@ -521,13 +522,30 @@ async def create_case(
             updated_by=actor.subject,
         )
         _start_clock(case, "accept", today)
-        session.add(case)
-        await uow.flush()
         step = Step(CaseAction.FILE, CaseStatus.RECEIVED, CaseStatus.RECEIVED)
-        _record(session, case, "file", step, {"channel": channel.value}, actor, now, today)
+        first = _step_row(case, "file", step, {"channel": channel.value}, actor, now, today)
+        if not await repository.insert_filed_case(session, case, first):
+            # Another delivery of the same work order committed first: answer its case.
+            assert command.work_order_no is not None  # only a work order has a unique key
+            filed = await repository.by_work_order(session, channel_id, command.work_order_no)
+            assert filed is not None
+            return _already_filed(command, digest, filed)
         await status_changed(uow, case, "file", {}, now)
         await uow.commit()
         return 201, case_read(case)
+
+
+def _already_filed(command: CaseCreate, digest: str, filed: ComplaintCase) -> tuple[int, CaseRead]:
+    """The channel filed this work order before: the same content is the same case (200), other
+    content a 409 ``work_order_conflict``."""
+    if filed.content_hash != digest:
+        raise Conflict(
+            "work_order_conflict",
+            f"Work order {command.work_order_no} was filed with other content (case {filed.id})",
+            f"工单 {command.work_order_no} 已以不同内容提交（案件 {filed.id}）",
+            field="work_order_no",
+        )
+    return 200, case_read(filed)
 
 
 # --- clocks -----------------------------------------------------------------------------------
@@ -574,6 +592,29 @@ def _stop_clock(case: ComplaintCase) -> None:
 # --- steps ------------------------------------------------------------------------------------
 
 
+def _step_row(
+    case: ComplaintCase,
+    action: str,
+    step: Step,
+    details: dict[str, Any],
+    actor: Principal,
+    at: datetime,
+    on: date,
+) -> CaseStep:
+    return CaseStep(
+        case_id=case.id,
+        action=action,
+        from_status=step.from_status.value,
+        to_status=step.to_status.value,
+        department_id=case.department_id or details.get("department_id"),
+        details=details,
+        version=case.version,
+        acted_on=on,
+        acted_at=at,
+        acted_by=actor.subject,
+    )
+
+
 def _record(
     session: AsyncSession,
     case: ComplaintCase,
@@ -584,20 +625,7 @@ def _record(
     at: datetime,
     on: date,
 ) -> None:
-    session.add(
-        CaseStep(
-            case_id=case.id,
-            action=action,
-            from_status=step.from_status.value,
-            to_status=step.to_status.value,
-            department_id=case.department_id or details.get("department_id"),
-            details=details,
-            version=case.version,
-            acted_on=on,
-            acted_at=at,
-            acted_by=actor.subject,
-        )
-    )
+    session.add(_step_row(case, action, step, details, actor, at, on))
 
 
 def _check_actor(case: ComplaintCase, step: Step, actor: Principal) -> None:
