@@ -257,9 +257,18 @@ async def open_loop(
 
 
 def start_platform(
-    stack: ExitStack, server_url: str, bootstrap: str, workdir: Path, auth_dir: Path
+    stack: ExitStack,
+    server_url: str,
+    bootstrap: str,
+    workdir: Path,
+    auth_dir: Path,
+    api_processes: int = 1,
 ) -> tuple[str, str]:
-    """The complaints service behind the gateway; returns (gateway URL, database URL)."""
+    """The complaints service behind the gateway; returns (gateway URL, database URL).
+
+    One process (``serve``: API and workers) by default; with ``api_processes`` > 1, the
+    deployment for more than one core: that many ``serve --reuse-port`` API processes on one port
+    (workers off) and one ``worker`` process (outbox relay, consumers, callback deliveries)."""
     module = next(m for m in SERVICES if m.definition.name == "complaints")
     url = server_url.rsplit("/", 1)[0] + f"/bench_complaints_{secrets.token_hex(3)}"
     ensure_database(url)
@@ -267,11 +276,18 @@ def start_platform(
     settings = service_settings(module, url, kafka, auth_dir)
     prepare(settings, module)
     port = free_port()
-    process = start_service_process(
-        module, settings, ["serve", "--port", str(port)], workdir / "complaints.log"
-    )
-    stack.callback(process.wait, 20)
-    stack.callback(process.terminate)
+    if api_processes == 1:
+        commands = [(settings, ["serve", "--port", str(port)])]
+    else:
+        api_only = settings.model_copy(update={"run_workers": False})
+        serve = ["serve", "--port", str(port), "--reuse-port"]
+        commands = [(settings, ["worker"])] + [(api_only, serve)] * api_processes
+    for n, (process_settings, command) in enumerate(commands):
+        process = start_service_process(
+            module, process_settings, command, workdir / f"complaints-{n}.log"
+        )
+        stack.callback(process.wait, 20)
+        stack.callback(process.terminate)
     wait_for_port("127.0.0.1", port, 60)
     upstreams = dict.fromkeys(
         ("registry", "certification", "funding", "finance-matching", "complaints"),
@@ -385,6 +401,13 @@ def main() -> None:
     parser.add_argument("--repeat", type=float, default=0.10, help="share of repeated work orders")
     parser.add_argument("--warmup", type=int, default=50, help="requests before the timed run")
     parser.add_argument("--keep", action="store_true", help="keep the working directory")
+    parser.add_argument(
+        "--api-processes",
+        type=int,
+        default=1,
+        help="API processes sharing the port (SO_REUSEPORT) beside one worker process; "
+        "1 (default): one process serving the API and running the workers",
+    )
     args = parser.parse_args()
     workdir = Path(tempfile.mkdtemp(prefix="sme-bench-complaints-"))
     workdir.chmod(0o777)
@@ -402,7 +425,9 @@ def main() -> None:
         stack.callback(kafka.stop)
         auth_dir = workdir / "auth"
         ensure_signing_key(auth_dir)
-        base_url, url = start_platform(stack, server, kafka.bootstrap_servers, workdir, auth_dir)
+        base_url, url = start_platform(
+            stack, server, kafka.bootstrap_servers, workdir, auth_dir, args.api_processes
+        )
         passed = asyncio.run(run(args, base_url, url, auth_dir))
     if not args.keep:
         shutil.rmtree(workdir, ignore_errors=True)

@@ -112,6 +112,8 @@ def service_environment(settings: ServiceSettings) -> dict[str, str]:
     }
     if settings.database_role is not None:
         env[f"{prefix}DATABASE_ROLE"] = settings.database_role
+    if not settings.run_workers:
+        env[f"{prefix}RUN_WORKERS"] = "false"
     if settings.auth.jwks_file is not None:
         env[f"{prefix}AUTH__JWKS_FILE"] = str(settings.auth.jwks_file)
     return env

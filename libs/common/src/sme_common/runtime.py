@@ -16,6 +16,7 @@ import contextlib
 import gc
 import json
 import signal
+import socket
 import sys
 from collections.abc import AsyncIterator, Callable, Coroutine, Sequence
 from dataclasses import asdict, dataclass, field
@@ -375,6 +376,19 @@ async def verify_audit(
         await database.dispose()
 
 
+def _reuse_port_socket(host: str, port: int) -> socket.socket:
+    """A listening socket other processes may bind too (Linux SO_REUSEPORT): one event loop is
+    one core, and a service that needs more runs more API processes on the same port."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    listener = socket.socket(family, socket.SOCK_STREAM)
+    listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
+    listener.bind((host, port))
+    listener.listen(2048)
+    listener.set_inheritable(True)
+    return listener
+
+
 def service_cli(
     definition: ServiceDefinition,
     create_app: Callable[[ServiceSettings], FastAPI],
@@ -385,6 +399,13 @@ def service_cli(
     serve = sub.add_parser("serve", help="run the API (and, unless disabled, the workers)")
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=8000)
+    serve.add_argument(
+        "--reuse-port",
+        action="store_true",
+        help="bind with SO_REUSEPORT, so several API processes (each with "
+        "SME_<SERVICE>_RUN_WORKERS=false, beside one `worker`) share the port and the kernel "
+        "spreads connections over them",
+    )
     sub.add_parser("worker", help="run the outbox relay and consumers only")
     sub.add_parser("migrate", help="create the database if needed and apply migrations")
     replay = sub.add_parser(
@@ -437,7 +458,11 @@ def service_cli(
             service=definition.name,
             docs=f"http://{args.host}:{args.port}{definition.api_prefix}/docs",
         )
-        uvicorn.run(create_app(settings), host=args.host, port=args.port, log_config=None)
+        if args.reuse_port:
+            listener = _reuse_port_socket(args.host, args.port)
+            uvicorn.run(create_app(settings), fd=listener.fileno(), log_config=None)
+        else:
+            uvicorn.run(create_app(settings), host=args.host, port=args.port, log_config=None)
     elif args.command == "worker":
         asyncio.run(run_workers_until_signalled(definition, settings))
     elif args.command == "migrate":
