@@ -1,29 +1,30 @@
 """A streaming XLSX writer: a workbook produced as bytes, chunk by chunk, while its rows arrive.
 
-Why not xlsxwriter: it spends ≈80 µs of Python per row of twelve cells (a snapshot of 150,000
-enterprises took 12 s, docs/benchmarks.md "Finance matching: list push"), and needs a temporary
-file that is streamed only once the workbook is closed. A workbook of plain cells needs only six
-small parts and one worksheet part per sheet; a worksheet is written row by row into a ZIP entry
-(``zipfile`` on an unseekable sink, which writes data descriptors), so memory stays that of one
-chunk of rows whatever the number of rows.
+Why not xlsxwriter: it spends ≈70 µs of CPU a row of twelve text cells, this writer ≈8 (a list
+snapshot of 150,000 enterprises took 12 s, docs/benchmarks.md "Finance matching: list push"),
+and it needs a temporary file that is streamed only once the workbook is closed. A workbook of
+plain cells needs only five small parts and one worksheet part a sheet; a worksheet is written
+row by row into a ZIP entry (``zipfile`` on an unseekable sink, which writes data descriptors),
+so memory stays that of one chunk of rows whatever the number of rows.
 
 What a cell holds (ECMA-376 Part 1, §18.3.1.4 ``c``, §18.3.1.53 ``is``):
 
 - ``str``: an inline string (``t="inlineStr"``: no shared-string table, which would have to be
   kept whole in memory), XML-escaped. Characters XML 1.0 does not allow (C0 controls other than
   TAB, LF and CR, U+FFFE, U+FFFF, lone surrogates) are removed: Excel refuses a file that holds
-  them. Text that reads as Excel's own ``_xHHHH_`` escape gets its underscore escaped
-  (``_x005F_``), so Excel shows it as written (openpyxl, which does not undo that escape, reads
-  ``_x005F_x…``). Text longer than Excel's 32,767 characters a cell is cut there. An empty
-  string is an empty cell. Text is never read as a formula: an inline string is not evaluated.
+  them; a CR is written as a character reference (a reader turns a raw one into LF). Text that
+  reads as Excel's own ``_xHHHH_`` escape gets its underscore escaped (``_x005F_``), so Excel
+  shows it as written (openpyxl, which does not undo that escape, reads ``_x005F_x…``). Text
+  longer than Excel's 32,767 characters a cell is cut there. An empty string is an empty cell.
+  Text is never read as a formula: an inline string is not evaluated.
 - ``bool``: a boolean cell; ``int``, ``float``, ``Decimal``: a number (finite only);
 - ``date``, naive ``datetime``: a date serial with a ``yyyy-mm-dd`` (``yyyy-mm-dd hh:mm:ss``)
   number format, on the 1900 date system (1900-01-01 onwards);
 - ``None``: an empty cell.
 
-Limits: 1,048,576 rows and 16,384 columns a sheet (Excel's), 31 characters a sheet name; a
-worksheet part must stay under 2 GiB uncompressed (a ZIP entry without ZIP64, which Excel
-reads in a streamed file).
+Limits: 1,048,576 rows and 16,384 columns a sheet (Excel's), 31 characters a sheet name (and
+none of ``[]:*?/\\``); a worksheet part stays under 2 GiB of XML (its ZIP entry is started
+without ZIP64, its size unknown; ``zipfile`` raises beyond).
 """
 
 from __future__ import annotations
@@ -57,10 +58,13 @@ _DATETIME_STYLE = 2
 _CONTENT_TYPES = (
     '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
     '<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">'
-    '<Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/>'
+    '<Default Extension="rels" '
+    'ContentType="application/vnd.openxmlformats-package.relationships+xml"/>'
     '<Default Extension="xml" ContentType="application/xml"/>'
-    '<Override PartName="/xl/workbook.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"/>'
-    '<Override PartName="/xl/styles.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.styles+xml"/>'
+    '<Override PartName="/xl/workbook.xml" ContentType='
+    '"application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"/>'
+    '<Override PartName="/xl/styles.xml" ContentType='
+    '"application/vnd.openxmlformats-officedocument.spreadsheetml.styles+xml"/>'
     "{sheets}</Types>"
 )
 _SHEET_CONTENT_TYPE = (
@@ -134,10 +138,13 @@ def _column_letters(count: int) -> list[str]:
     return letters
 
 
-def _text(value: str) -> str:
-    """An inline string's ``<is>`` element, the value cleaned, cut and escaped."""
+def _text(value: str) -> str | None:
+    """An inline string's ``<is>`` element, the value cleaned, cut and escaped; None for a value
+    that cleaning leaves empty (an empty cell)."""
     if _REFUSED.search(value):
         value = _REFUSED.sub("", value)
+        if not value:
+            return None
     if len(value) > _SHORT:
         # Excel counts UTF-16 units; a character outside the BMP is two of them.
         units = value.encode("utf-16-le")
@@ -333,8 +340,8 @@ class XlsxStream:
                                 .replace(">", "&gt;")
                             )
                         append(f'<c r="{letter}{number}" t="inlineStr"><is><t>{value}</t></is></c>')
-                    else:
-                        append(f'<c r="{letter}{number}" t="inlineStr">{_text(value)}</c>')
+                    elif (text := _text(value)) is not None:
+                        append(f'<c r="{letter}{number}" t="inlineStr">{text}</c>')
                 elif value is None:
                     continue
                 elif kind is bool:
@@ -347,8 +354,8 @@ class XlsxStream:
                     style = _DATETIME_STYLE if isinstance(value, datetime) else _DATE_STYLE
                     append(f'<c r="{letter}{number}" s="{style}"><v>{_serial(value)}</v></c>')
                 elif isinstance(value, str):  # a StrEnum
-                    if value:
-                        append(f'<c r="{letter}{number}" t="inlineStr">{_text(str(value))}</c>')
+                    if value and (text := _text(str(value))) is not None:
+                        append(f'<c r="{letter}{number}" t="inlineStr">{text}</c>')
                 elif isinstance(value, int):  # an IntEnum
                     append(f'<c r="{letter}{number}"><v>{int(value)}</v></c>')
                 else:

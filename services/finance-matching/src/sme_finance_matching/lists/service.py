@@ -416,24 +416,26 @@ async def _xlsx(database: Database, snapshot: ListSnapshot) -> AsyncIterator[byt
     """Sheets ``enterprises`` (a header row, then one row an entry), ``products`` (a header row,
     then the catalogue; lists joined with commas) and ``manifest`` (the canonical manifest and
     its signature)."""
-    book = XlsxStream(_XLSX_SHEETS)  # each call returns the bytes of the file written so far
-    yield book.sheet("enterprises") + book.rows([ENTERPRISE_FIELDS])
-    async with database.sessionmaker() as session:
-        # Dates as ISO text, as in the CSV and JSON contents.
-        async for chunk in repository.stream_entry_texts(session, snapshot.id):
-            if part := book.rows(chunk):
-                yield part
     products = [
         [",".join(v) if isinstance(v, list) else v for v in (p[f] for f in PRODUCT_FIELDS)]
         for p in snapshot.products
     ]
-    yield (
-        book.sheet("products")
-        + book.rows([PRODUCT_FIELDS, *products])
-        + book.sheet("manifest")
-        + book.rows([("manifest", "signature"), (snapshot.manifest, snapshot.signature)])
-        + book.close()
-    )
+    # Each call returns the bytes of the file written so far; a reader that goes away half-way
+    # leaves the workbook discarded (the with block).
+    with XlsxStream(_XLSX_SHEETS) as book:
+        yield book.sheet("enterprises") + book.rows([ENTERPRISE_FIELDS])
+        async with database.sessionmaker() as session:
+            # Dates as ISO text, as in the CSV and JSON contents.
+            async for chunk in repository.stream_entry_texts(session, snapshot.id):
+                if part := book.rows(chunk):
+                    yield part
+        yield (
+            book.sheet("products")
+            + book.rows([PRODUCT_FIELDS, *products])
+            + book.sheet("manifest")
+            + book.rows([("manifest", "signature"), (snapshot.manifest, snapshot.signature)])
+            + book.close()
+        )
 
 
 # --- deltas and acknowledgements -------------------------------------------------------------
