@@ -242,3 +242,13 @@ def test_a_row_wider_than_a_worksheet_is_refused() -> None:
     book.rows([["x"] * MAX_COLUMNS])
     with pytest.raises(ValueError, match="columns"):
         book.rows([["x"] * (MAX_COLUMNS + 1)])
+
+
+def test_a_workbook_left_half_way_is_discarded_and_produces_nothing_more() -> None:
+    with pytest.raises(TypeError), XlsxStream(["s", "t"]) as book:
+        book.sheet("s")
+        book.rows([("written",)])
+        book.rows([(object(),)])  # a reader gone, a value refused: the with block ends it
+    assert book.close() == b""
+    with pytest.raises(ValueError, match="no worksheet"):
+        book.sheet("t")
