@@ -10,6 +10,7 @@ import csv
 import hashlib
 import io
 import json
+from decimal import Decimal
 from typing import Any
 
 import httpx
@@ -37,7 +38,7 @@ from sme_common.db import UnitOfWork
 from sme_common.ids import make_uscc
 from sme_common.testing.plugin import TokenFactory
 from sme_finance_matching.lists import service as lists
-from sme_finance_matching.lists.domain import Schedule
+from sme_finance_matching.lists.domain import PRODUCT_FIELDS, Schedule
 from sme_finance_matching.lists.signing import signer_for
 
 IN_SCOPE = make_uscc(region="620102", body="LP000001")
@@ -212,6 +213,52 @@ async def test_the_snapshot_reads_the_same_in_json_csv_and_xlsx(
     assert sheet[0][0] == "uscc" and [r[0] for r in sheet[1:]] == expected
     assert len(list(workbook["products"].iter_rows(values_only=True))) == 2
     assert workbook["manifest"]["B2"].value == snap["signature"]
+
+
+async def test_the_xlsx_holds_every_cell_of_the_csv_its_catalogue_and_manifest(
+    client: httpx.AsyncClient, bearer: TokenFactory
+) -> None:
+    await setup_population(client)
+    await grant(client, LATER, "cert_later", tier="little_giant")
+    hostile = '兰州<甲>&"乙"\x01\x1f公司 _x0041_ '  # what a spreadsheet must show as text
+    async with UnitOfWork(client.app.state.database) as uow:  # type: ignore[attr-defined]
+        await uow.session.execute(
+            text("UPDATE enterprise_directory SET name = :n WHERE uscc = :u"),
+            {"n": hostile, "u": IN_SCOPE},
+        )
+        await uow.commit()
+    _, bank_a = await bank(client, bearer, BANK_A_USCC, "bank-a")
+    product = await create_product(client, bank_a, status="active", name="专精特新贷 <A&B>")
+    snap = await snapshot(client, bank_a)
+
+    workbook = openpyxl.load_workbook(io.BytesIO(await content(client, snap, bank_a, "xlsx")))
+    assert workbook.sheetnames == ["enterprises", "products", "manifest"]
+    csv_rows = list(csv.reader(io.StringIO((await content(client, snap, bank_a, "csv")).decode())))
+    xlsx_rows = list(workbook["enterprises"].iter_rows(values_only=True))
+    # The same rows and columns; an empty CSV field is an empty cell; the dates are ISO text;
+    # the control characters XML refuses are gone; openpyxl shows Excel's _x005F_ escape as is.
+    assert csv_rows[1][1] == hostile
+    assert xlsx_rows[1][1] == '兰州<甲>&"乙"公司 _x005F_x0041_ '
+    xlsx_rows[1] = (xlsx_rows[1][0], hostile, *xlsx_rows[1][2:])
+    assert [tuple(r) for r in csv_rows] == [
+        tuple("" if v is None else v for v in row) for row in xlsx_rows
+    ]
+    assert xlsx_rows[2][5:7] == ("2026-01-10", "2029-01-09")
+
+    catalogue = list(workbook["products"].iter_rows(values_only=True))
+    assert catalogue[0] == PRODUCT_FIELDS
+    expected = tuple(
+        ",".join(v) if isinstance(v, list) else v for v in (product[f] for f in PRODUCT_FIELDS)
+    )
+    # Amounts and terms are numbers; ratios keep the text of the catalogue (exact decimals).
+    assert catalogue[1] == tuple(
+        str(Decimal(v).normalize()) if f.endswith("_ratio") and v is not None else v
+        for f, v in zip(PRODUCT_FIELDS, expected, strict=True)
+    )
+    assert [c.value for c in workbook["manifest"][2]] == [
+        snap["manifest_canonical"],
+        snap["signature"],
+    ]
 
 
 async def test_every_read_is_logged_with_its_client_format_and_rows(

@@ -162,6 +162,28 @@ async def stream_entries(session: AsyncSession, snapshot_id: str) -> AsyncIterat
         yield list(chunk)
 
 
+async def stream_entry_texts(
+    session: AsyncSession, snapshot_id: str
+) -> AsyncIterator[list[Sequence[Any]]]:
+    """The snapshot's entries in order as rows of ``ENTERPRISE_FIELDS`` with the dates as ISO
+    text (``to_char``, whatever the server's DateStyle), ``CHUNK`` rows at a time: the cells of
+    the XLSX sheet. Read as plain rows on the session's connection, without the ORM's row
+    processing (a third of the CPU of ``stream_entries`` for 150,000 entries)."""
+    columns = [
+        func.to_char(column, "YYYY-MM-DD") if f.endswith("_on") else column
+        for f, column in ((f, getattr(SnapshotEntry, f)) for f in ENTERPRISE_FIELDS)
+    ]
+    query = (
+        select(*columns)
+        .where(SnapshotEntry.snapshot_id == snapshot_id)
+        .order_by(SnapshotEntry.ordinal)
+        .execution_options(yield_per=CHUNK)
+    )
+    result = await (await session.connection()).stream(query)
+    async for chunk in result.partitions(CHUNK):
+        yield list(chunk)
+
+
 def visible(*, institution_id: str | None, officer_where: Any) -> Any:
     """An institution's own snapshots; an officer's: those of the institutions it sees."""
     if institution_id is not None:

@@ -13,16 +13,13 @@ import io
 import json
 import re
 import secrets
-import tempfile
 from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
-from pathlib import Path
 from typing import Any
 
 import orjson
 import structlog
-import xlsxwriter
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -33,6 +30,7 @@ from sme_common.db import Database, UnitOfWork
 from sme_common.errors import Conflict, Forbidden, InvalidInput
 from sme_common.pagination import KeyCursor, PositionCursor, split_page
 from sme_common.problems import Resource, not_found
+from sme_common.xlsx import XlsxStream
 from sme_finance_matching.certified import repository as certified
 from sme_finance_matching.institutions import repository as institutions
 from sme_finance_matching.institutions.domain import InstitutionKind, role_may_act_for
@@ -373,17 +371,13 @@ async def open_content(
         return snapshot
 
 
-def _entry_json(row: Any) -> dict[str, Any]:
-    return {
-        f: (v.isoformat() if hasattr(v, "isoformat") else v)
-        for f, v in ((f, row[f]) for f in ENTERPRISE_FIELDS)
-    }
+_XLSX_SHEETS = ("enterprises", "products", "manifest")
 
 
 async def content(database: Database, snapshot: ListSnapshot, fmt: Format) -> AsyncIterator[bytes]:
     """The snapshot's content, streamed: entries are read in chunks from a server-side cursor and
-    written out chunk by chunk (XLSX is written row by row to a temporary file in xlsxwriter's
-    constant-memory mode, then streamed)."""
+    written out chunk by chunk (XLSX too: ``sme_common.xlsx`` deflates each chunk's rows into
+    the worksheet as they come)."""
     if fmt is Format.XLSX:
         async for part in _xlsx(database, snapshot):
             yield part
@@ -419,38 +413,29 @@ async def content(database: Database, snapshot: ListSnapshot, fmt: Format) -> As
 
 
 async def _xlsx(database: Database, snapshot: ListSnapshot) -> AsyncIterator[bytes]:
-    with tempfile.TemporaryDirectory() as directory:
-        path = Path(directory) / "list.xlsx"
-        workbook = xlsxwriter.Workbook(
-            str(path), {"constant_memory": True, "tmpdir": directory, "strings_to_numbers": False}
-        )
-        sheet = workbook.add_worksheet("enterprises")
-        sheet.write_row(0, 0, ENTERPRISE_FIELDS)
-        row_number = 1
+    """Sheets ``enterprises`` (a header row, then one row an entry), ``products`` (a header row,
+    then the catalogue; lists joined with commas) and ``manifest`` (the canonical manifest and
+    its signature)."""
+    products = [
+        [",".join(v) if isinstance(v, list) else v for v in (p[f] for f in PRODUCT_FIELDS)]
+        for p in snapshot.products
+    ]
+    # Each call returns the bytes of the file written so far; a reader that goes away half-way
+    # leaves the workbook discarded (the with block).
+    with XlsxStream(_XLSX_SHEETS) as book:
+        yield book.sheet("enterprises") + book.rows([ENTERPRISE_FIELDS])
         async with database.sessionmaker() as session:
-            async for chunk in repository.stream_entries(session, snapshot.id):
-                for row in chunk:
-                    values = _entry_json(row)
-                    sheet.write_row(row_number, 0, [values[f] for f in ENTERPRISE_FIELDS])
-                    row_number += 1
-        catalogue = workbook.add_worksheet("products")
-        catalogue.write_row(0, 0, PRODUCT_FIELDS)
-        for number, product in enumerate(snapshot.products, start=1):
-            catalogue.write_row(
-                number,
-                0,
-                [
-                    ",".join(v) if isinstance(v, list) else v
-                    for v in (product[f] for f in PRODUCT_FIELDS)
-                ],
-            )
-        manifest = workbook.add_worksheet("manifest")
-        manifest.write_row(0, 0, ["manifest", "signature"])
-        manifest.write_row(1, 0, [snapshot.manifest, snapshot.signature])
-        workbook.close()
-        with path.open("rb") as handle:
-            while part := handle.read(1 << 16):
-                yield part
+            # Dates as ISO text, as in the CSV and JSON contents.
+            async for chunk in repository.stream_entry_texts(session, snapshot.id):
+                if part := book.rows(chunk):
+                    yield part
+        yield (
+            book.sheet("products")
+            + book.rows([PRODUCT_FIELDS, *products])
+            + book.sheet("manifest")
+            + book.rows([("manifest", "signature"), (snapshot.manifest, snapshot.signature)])
+            + book.close()
+        )
 
 
 # --- deltas and acknowledgements -------------------------------------------------------------
