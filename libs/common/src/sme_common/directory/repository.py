@@ -10,11 +10,14 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import UTC, date, datetime
+from functools import cache
 from typing import Any
 
 from sqlalchemy import (
     ColumnElement,
+    Date,
+    DateTime,
     Row,
     Select,
     Text,
@@ -156,7 +159,7 @@ _DECISION_COLUMNS = (
 )
 
 
-def _decisions(uscc: Any, until: datetime | None) -> Select[Any]:
+def _decisions(uscc: Any, until: Any) -> Select[Any]:
     """The latest decision about ``uscc`` made before ``until`` (or at all): the latest
     ``decided_at``, then the latest received of equals."""
     query = select(*(_history.c[name] for name in _DECISION_COLUMNS)).where(_history.c.uscc == uscc)
@@ -263,6 +266,55 @@ _ENTRY_COLUMNS = (
 )
 
 
+@cache
+def _facts_query(with_on: bool) -> Select[Any]:
+    """``enterprise_facts``' statement, built once (intake reads it on every complaint, and
+    building its lateral subqueries cost more CPU than running it): the USCCs, the day flags are
+    judged on and, ``with_on``, the end of the day the size class is wanted for are parameters."""
+    asked = select(
+        func.unnest(cast(bindparam("usccs", type_=ARRAY(Text())), ARRAY(Text()))).label("uscc")
+    ).subquery("asked")
+    directory = enterprise_directory
+    latest = _decisions(asked.c.uscc, None).lateral("latest")
+    on_day = _decisions(asked.c.uscc, bindparam("until", type_=DateTime(timezone=True))).lateral(
+        "on_day"
+    )
+    flag = enterprise_directory_flag
+    in_force = (
+        select(func.array_agg(flag.c.kind))
+        .where(*_flag_in_force(asked.c.uscc, bindparam("flags_on", type_=Date())))
+        .scalar_subquery()
+    )
+    stated = enterprise_directory_flags
+    people = enterprise_directory_people
+    columns: list[Any] = [
+        asked.c.uscc,
+        directory.c.uscc.label("entry_uscc"),
+        *(directory.c[name] for name in _ENTRY_COLUMNS),
+        *(latest.c[name].label(f"latest_{name}") for name in _DECISION_COLUMNS),
+        *(
+            (on_day.c[name] if with_on else null()).label(f"on_{name}")
+            for name in _DECISION_COLUMNS
+        ),
+        in_force.label("flags_in_force"),
+        stated.c.active_flags.label("flags_stated"),
+        stated.c.changed_at.label("flags_stated_at"),
+        people.c.people,
+        people.c.changed_at.label("people_changed_at"),
+    ]
+    query = (
+        select(*columns)
+        .select_from(asked)
+        .outerjoin(directory, directory.c.uscc == asked.c.uscc)
+        .outerjoin(latest, literal(True))
+        .outerjoin(stated, stated.c.uscc == asked.c.uscc)
+        .outerjoin(people, people.c.uscc == asked.c.uscc)
+    )
+    if with_on:
+        query = query.outerjoin(on_day, literal(True))
+    return query
+
+
 async def enterprise_facts(
     session: AsyncSession,
     usccs: Iterable[str],
@@ -282,51 +334,15 @@ async def enterprise_facts(
     if not wanted:
         return {}
     flags_on = on if on is not None else clock.business_today()
-    asked = select(
-        func.unnest(cast(bindparam("usccs", wanted, type_=ARRAY(Text())), ARRAY(Text()))).label(
-            "uscc"
-        )
-    ).subquery("asked")
-    directory = enterprise_directory
-    latest = _decisions(asked.c.uscc, None).lateral("latest")
-    on_day = _decisions(asked.c.uscc, _until(on) if on is not None else None).lateral("on_day")
-    flag = enterprise_directory_flag
-    in_force = (
-        select(func.array_agg(flag.c.kind))
-        .where(*_flag_in_force(asked.c.uscc, flags_on))
-        .scalar_subquery()
-    )
-    stated = enterprise_directory_flags
-    people = enterprise_directory_people
-    columns: list[Any] = [
-        asked.c.uscc,
-        directory.c.uscc.label("entry_uscc"),
-        *(directory.c[name] for name in _ENTRY_COLUMNS),
-        *(latest.c[name].label(f"latest_{name}") for name in _DECISION_COLUMNS),
-        *(
-            (on_day.c[name] if on is not None else null()).label(f"on_{name}")
-            for name in _DECISION_COLUMNS
-        ),
-        in_force.label("flags_in_force"),
-        stated.c.active_flags.label("flags_stated"),
-        stated.c.changed_at.label("flags_stated_at"),
-        people.c.people,
-        people.c.changed_at.label("people_changed_at"),
-    ]
-    query = (
-        select(*columns)
-        .select_from(asked)
-        .outerjoin(directory, directory.c.uscc == asked.c.uscc)
-        .outerjoin(latest, literal(True))
-        .outerjoin(stated, stated.c.uscc == asked.c.uscc)
-        .outerjoin(people, people.c.uscc == asked.c.uscc)
-    )
-    if on is not None:
-        query = query.outerjoin(on_day, literal(True))
+    query = _facts_query(on is not None)
     if scope.level is not RegionLevel.ALL:
-        query = query.where(_scope_of_asked(scope, asked.c.uscc))
+        query = query.where(_scope_of_asked(scope, query.selected_columns.uscc))
+    params: dict[str, Any] = {"usccs": wanted, "flags_on": flags_on}
+    if on is not None:
+        params["until"] = _until(on) or datetime.max.replace(tzinfo=UTC)
+    rows = (await session.execute(query, params)).mappings()
     facts: dict[str, EnterpriseFacts] = {}
-    for row in (await session.execute(query)).mappings():
+    for row in rows:
         uscc = row["uscc"]
         entry = (
             EntrySummary(**{name: row[name] for name in _ENTRY_COLUMNS})
