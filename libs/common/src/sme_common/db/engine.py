@@ -54,6 +54,12 @@ def is_transient_failure(exc: BaseException) -> bool:
     return isinstance(exc, _TRANSIENT)
 
 
+async def _driver_of(connection: AsyncConnection) -> psycopg.AsyncConnection[Any]:
+    driver = (await connection.get_raw_connection()).driver_connection
+    assert isinstance(driver, psycopg.AsyncConnection)
+    return driver
+
+
 class Database:
     """The engine and session factory of one service.
 
@@ -133,12 +139,11 @@ class Database:
         to one transaction yields its connection inside a savepoint that the block releases."""
         if self._bound:
             async with self.sessionmaker() as session:
-                connection = await session.connection()
-                yield (await connection.get_raw_connection()).driver_connection
+                yield await _driver_of(await session.connection())
                 await session.commit()
             return
         async with self.engine.connect() as connection:
-            driver = (await connection.get_raw_connection()).driver_connection
+            driver = await _driver_of(connection)
             try:
                 try:
                     yield driver
