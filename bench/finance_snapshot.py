@@ -16,12 +16,19 @@ tokens):
    server-side generator runs (tracemalloc, a second pass) and the process's peak RSS growth
    (``resource``);
 3. delta pulls, each institution with its own client token, against the 50 ms p99 target, printed
-   with PASS/FAIL: one at a time (reference); (a) 100 requests in flight at once
-   (``asyncio.gather``, ``--rounds`` times); (b) 100 institutions each pulling once every
-   ``--period`` seconds at its own phase (open loop, latency from the scheduled arrival), for
-   ``--seconds``, with the garbage collections seen meanwhile (after ``gc.freeze()``, as the
-   service's start-up does; ``--no-gc-freeze`` to see it without). The app and the load
-   generator share one process.
+   with PASS/FAIL, against the service in ``--processes`` processes of its own (the app as
+   ``serve`` builds it, with its lifespan and logging, on uvicorn with uvloop and httptools; one
+   port shared with SO_REUSEPORT), from a load generator in another process, so its CPU is not
+   counted in the server's event loop: (a) 100 keep-alive connections, one per institution, all
+   sending at once, ``--rounds`` times (the round ends when the last is answered); (a') ``wrk``
+   (when installed: ``apt-get install wrk``) keeping 100 connections in flight for ``--seconds``,
+   each request with the next institution's token; (b) 100 institutions each pulling once every
+   ``--period`` seconds at its own phase (open loop, latency from the scheduled arrival). Each
+   prints the server processes' and PostgreSQL's CPU a pull (``/proc``) and how busy the machine
+   was: the machine's two cores are shared by the servers, PostgreSQL and the load generator (and
+   whatever else runs). ``--in-process`` measures as the earlier runs did instead: httpx through
+   ASGI in the app's own process and event loop (the load generator's CPU counted in the loop).
+   ``--database-url`` pulls from a database an earlier run seeded (printed after seeding).
 
     .venv/bin/python bench/finance_snapshot.py --enterprises 150000
 """
@@ -48,6 +55,7 @@ from pathlib import Path
 import httpx
 import psycopg
 import uvicorn
+from sqlalchemy.ext.asyncio import async_sessionmaker, create_async_engine
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
@@ -56,7 +64,7 @@ from sme_common.auth.keys import SIGNING_KEY_FILE, ensure_signing_key  # noqa: E
 from sme_common.auth.tokens import mint_token_from_file  # noqa: E402
 from sme_common.clock import FixedClock, use_clock  # noqa: E402
 from sme_common.db import Database, UnitOfWork  # noqa: E402
-from sme_common.db.engine import to_sync_url  # noqa: E402
+from sme_common.db.engine import to_async_url, to_sync_url  # noqa: E402
 from sme_common.db.migrations import ensure_database, upgrade  # noqa: E402
 from sme_common.devstack import EmbeddedPostgres, free_port  # noqa: E402
 from sme_common.ids import uscc_from_serial  # noqa: E402
@@ -460,6 +468,11 @@ def main() -> None:
     parser.add_argument(
         "--database-url", help="pull deltas from a database an earlier run seeded (no seeding)"
     )
+    parser.add_argument(
+        "--max-overflow",
+        type=int,
+        help="the server processes' pool overflow (the service's default: as many as --pool-size)",
+    )
     if len(sys.argv) > 1 and sys.argv[1] in ("serve", "pull"):
         sub = sys.argv.pop(1)
         (serve_main if sub == "serve" else pull_main)(sys.argv[1:])
@@ -537,6 +550,7 @@ def serve_main(argv: list[str]) -> None:
     parser.add_argument("--port", type=int, required=True)
     parser.add_argument("--pool-size", type=int, default=20)
     parser.add_argument("--ready", required=True, help="a file written once it serves")
+    parser.add_argument("--max-overflow", type=int)
     args = parser.parse_args(argv)
     settings = Settings(
         database_url=args.database_url,
@@ -546,9 +560,19 @@ def serve_main(argv: list[str]) -> None:
         run_workers=False,
     )
     configure_logging(settings.log_level, environment="production")
-    config = uvicorn.Config(
-        create_app(settings), log_config=None, lifespan="on", backlog=2048, access_log=False
-    )
+    database = None
+    if args.max_overflow is not None:
+        # The kernel's pool opens as many overflow connections as pooled ones; under bursts they
+        # are opened and closed again and again (a PostgreSQL backend started each time).
+        engine = create_async_engine(
+            to_async_url(args.database_url),
+            pool_size=args.pool_size,
+            max_overflow=args.max_overflow,
+            hide_parameters=True,
+        )
+        database = Database(engine, async_sessionmaker(engine, expire_on_commit=False))
+    app = create_app(settings, database=database)
+    config = uvicorn.Config(app, log_config=None, lifespan="on", backlog=2048, access_log=False)
 
     class Server(uvicorn.Server):
         async def startup(self, sockets: list[socket.socket] | None = None) -> None:
@@ -706,6 +730,7 @@ def pull_deltas_apart(url: str, key_dir: Path, workdir: Path, args: argparse.Nam
                 str(port),
                 "--pool-size",
                 str(args.pool_size),
+                *([] if args.max_overflow is None else ["--max-overflow", str(args.max_overflow)]),
                 "--ready",
                 str(workdir / f"ready{n}"),
             ],
