@@ -135,20 +135,6 @@ async def remember_recipients(
     )
 
 
-async def remember_delivered(
-    session: AsyncSession, *, institution_id: str, usccs: Sequence[str], at: datetime
-) -> None:
-    if not usccs:
-        return
-    await session.execute(
-        insert(ListRecipient)
-        .values(
-            [{"institution_id": institution_id, "uscc": u, "first_received_at": at} for u in usccs]
-        )
-        .on_conflict_do_nothing()
-    )
-
-
 async def stream_entries(session: AsyncSession, snapshot_id: str) -> AsyncIterator[list[Any]]:
     """The snapshot's entries in order, ``CHUNK`` rows at a time (a server-side cursor)."""
     columns = [getattr(SnapshotEntry, f) for f in ENTERPRISE_FIELDS]
@@ -326,11 +312,6 @@ async def record_pull(
 
 async def log_read(session: AsyncSession, **values: Any) -> None:
     session.add(ListRead(**values))
-
-
-async def insert_read(session: AsyncSession, **values: Any) -> None:
-    """One read on the log as a single INSERT (no ORM object, no flush)."""
-    await session.execute(insert(ListRead).values(**values))
 
 
 async def cursor_position(session: AsyncSession, institution_id: str) -> int | None:
