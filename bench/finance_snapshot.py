@@ -16,12 +16,19 @@ tokens):
    server-side generator runs (tracemalloc, a second pass) and the process's peak RSS growth
    (``resource``);
 3. delta pulls, each institution with its own client token, against the 50 ms p99 target, printed
-   with PASS/FAIL: one at a time (reference); (a) 100 requests in flight at once
-   (``asyncio.gather``, ``--rounds`` times); (b) 100 institutions each pulling once every
-   ``--period`` seconds at its own phase (open loop, latency from the scheduled arrival), for
-   ``--seconds``, with the garbage collections seen meanwhile (after ``gc.freeze()``, as the
-   service's start-up does; ``--no-gc-freeze`` to see it without). The app and the load
-   generator share one process.
+   with PASS/FAIL, against the service in ``--processes`` processes of its own (the app as
+   ``serve`` builds it, with its lifespan and logging, on uvicorn with uvloop and httptools; one
+   port shared with SO_REUSEPORT), from a load generator in another process, so its CPU is not
+   counted in the server's event loop: (a) 100 keep-alive connections, one per institution, all
+   sending at once, ``--rounds`` times (the round ends when the last is answered); (a') ``wrk``
+   (when installed: ``apt-get install wrk``) keeping 100 connections in flight for ``--seconds``,
+   each request with the next institution's token; (b) 100 institutions each pulling once every
+   ``--period`` seconds at its own phase (open loop, latency from the scheduled arrival). Each
+   prints the server processes' and PostgreSQL's CPU a pull (``/proc``) and how busy the machine
+   was: the machine's two cores are shared by the servers, PostgreSQL and the load generator (and
+   whatever else runs). ``--in-process`` measures as the earlier runs did instead: httpx through
+   ASGI in the app's own process and event loop (the load generator's CPU counted in the loop).
+   ``--database-url`` pulls from a database an earlier run seeded (printed after seeding).
 
     .venv/bin/python bench/finance_snapshot.py --enterprises 150000
 """
@@ -35,6 +42,8 @@ import os
 import resource
 import secrets
 import shutil
+import socket
+import subprocess
 import sys
 import tempfile
 import time
@@ -46,6 +55,7 @@ from pathlib import Path
 import httpx
 import psycopg
 import uvicorn
+from sqlalchemy.ext.asyncio import async_sessionmaker, create_async_engine
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
@@ -54,10 +64,11 @@ from sme_common.auth.keys import SIGNING_KEY_FILE, ensure_signing_key  # noqa: E
 from sme_common.auth.tokens import mint_token_from_file  # noqa: E402
 from sme_common.clock import FixedClock, use_clock  # noqa: E402
 from sme_common.db import Database, UnitOfWork  # noqa: E402
-from sme_common.db.engine import to_sync_url  # noqa: E402
+from sme_common.db.engine import to_async_url, to_sync_url  # noqa: E402
 from sme_common.db.migrations import ensure_database, upgrade  # noqa: E402
 from sme_common.devstack import EmbeddedPostgres, free_port  # noqa: E402
 from sme_common.ids import uscc_from_serial  # noqa: E402
+from sme_common.observability.logging import configure_logging  # noqa: E402
 from sme_common.settings import AuthSettings, KafkaSettings  # noqa: E402
 from sme_finance_matching.app import create_app  # noqa: E402
 from sme_finance_matching.config import Settings  # noqa: E402
@@ -312,8 +323,9 @@ async def bench(url: str, key_dir: Path, args: argparse.Namespace) -> None:
         if not args.skip_http:
             await stream_over_http(app, big, snapshot["id"])
 
-    headers = [token(key_dir, f"client-inst_p{p:011d}") for p in range(PULLERS)]
-    await pull_deltas_bench(transport, headers, args)
+    if args.in_process:
+        headers = [token(key_dir, f"client-inst_p{p:011d}") for p in range(PULLERS)]
+        await pull_deltas_bench(transport, headers, args)
     await database.dispose()
 
 
@@ -442,10 +454,40 @@ def main() -> None:
         help="skip the gc.freeze() the service's start-up does (to see what it buys)",
     )
     parser.add_argument("--profile", help="write a cProfile of the concurrent pulls here")
+    parser.add_argument(
+        "--in-process",
+        action="store_true",
+        help="delta pulls from httpx in the app's own process and event loop (the earlier method)",
+    )
+    parser.add_argument(
+        "--processes",
+        type=int,
+        default=2,
+        help="server processes for the delta pulls (one listening port, SO_REUSEPORT)",
+    )
+    parser.add_argument(
+        "--database-url", help="pull deltas from a database an earlier run seeded (no seeding)"
+    )
+    parser.add_argument(
+        "--max-overflow",
+        type=int,
+        help="the server processes' pool overflow (the service's default: as many as --pool-size)",
+    )
+    if len(sys.argv) > 1 and sys.argv[1] in ("serve", "pull"):
+        sub = sys.argv.pop(1)
+        (serve_main if sub == "serve" else pull_main)(sys.argv[1:])
+        return
     args = parser.parse_args()
     with ExitStack() as stack:
         workdir = Path(tempfile.mkdtemp(prefix="finance-bench-"))
         stack.callback(shutil.rmtree, workdir, True)
+        key_dir = workdir / "auth"
+        ensure_signing_key(key_dir)
+        if args.database_url:
+            # A database an earlier run seeded and left (its pullers' cursors unchanged: a pull
+            # moves nothing), for the delta pulls alone.
+            pull_deltas_apart(args.database_url, key_dir, workdir, args)
+            return
         server = os.environ.get("SME_BENCH_DATABASE_URL")
         if server is None:
             postgres = EmbeddedPostgres(data_dir=workdir / "postgres", port=free_port())
@@ -459,11 +501,401 @@ def main() -> None:
         seed(url, args.enterprises)
         line(
             f"seeded {args.enterprises:,} certified enterprises in {time.perf_counter() - started:.1f} s"
+            f" ({url})"
         )
-        key_dir = workdir / "auth"
-        ensure_signing_key(key_dir)
         with use_clock(FixedClock(NOW)):
             asyncio.run(bench(url, key_dir, args))
+        if not args.in_process:
+            pull_deltas_apart(url, key_dir, workdir, args)
+
+
+# --- delta pulls against the service in processes of its own ---------------------------------
+
+_WRK_SCRIPT = """
+local tokens = {}
+local next_token = 0
+init = function(args)
+  for token in io.lines(args[1]) do tokens[#tokens + 1] = token end
+end
+request = function()
+  next_token = next_token % #tokens + 1
+  return wrk.format("GET", nil, {["Authorization"] = "Bearer " .. tokens[next_token]})
+end
+done = function(summary, latency, requests)
+  local e = summary.errors
+  io.write(string.format("WRK %d %d %d %d %d %d %d\\n", summary.requests, summary.duration,
+    latency:percentile(50), latency:percentile(99), latency.max,
+    e.connect + e.read + e.write + e.timeout, e.status))
+end
+"""
+
+
+def _listening_socket(port: int) -> socket.socket:
+    """Every server process binds the same port with SO_REUSEPORT: the kernel spreads the
+    connections over them (what several uvicorn workers behind one port do)."""
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
+    sock.bind(("127.0.0.1", port))
+    sock.listen(2048)
+    return sock
+
+
+def serve_main(argv: list[str]) -> None:
+    """One server process: the finance-matching app as ``serve`` builds it (its lifespan, so its
+    start-up ``gc.freeze()``; its logging), on uvicorn with uvloop and httptools."""
+    parser = argparse.ArgumentParser(prog="finance_snapshot.py serve")
+    parser.add_argument("--database-url", required=True)
+    parser.add_argument("--jwks", required=True)
+    parser.add_argument("--port", type=int, required=True)
+    parser.add_argument("--pool-size", type=int, default=20)
+    parser.add_argument("--ready", required=True, help="a file written once it serves")
+    parser.add_argument("--max-overflow", type=int)
+    args = parser.parse_args(argv)
+    settings = Settings(
+        database_url=args.database_url,
+        database_pool_size=args.pool_size,
+        kafka=KafkaSettings(bootstrap_servers="127.0.0.1:1"),
+        auth=AuthSettings(jwks_file=Path(args.jwks)),
+        run_workers=False,
+    )
+    configure_logging(settings.log_level, environment="production")
+    database = None
+    if args.max_overflow is not None:
+        # The kernel's pool opens as many overflow connections as pooled ones; under bursts they
+        # are opened and closed again and again (a PostgreSQL backend started each time).
+        engine = create_async_engine(
+            to_async_url(args.database_url),
+            pool_size=args.pool_size,
+            max_overflow=args.max_overflow,
+            hide_parameters=True,
+        )
+        database = Database(engine, async_sessionmaker(engine, expire_on_commit=False))
+    app = create_app(settings, database=database)
+    config = uvicorn.Config(app, log_config=None, lifespan="on", backlog=2048, access_log=False)
+
+    class Server(uvicorn.Server):
+        async def startup(self, sockets: list[socket.socket] | None = None) -> None:
+            await super().startup(sockets=sockets)
+            Path(args.ready).write_text(str(os.getpid()))  # noqa: ASYNC240 (once, at start)
+
+    Server(config).run(sockets=[_listening_socket(args.port)])
+
+
+async def _http_get(
+    reader: asyncio.StreamReader, writer: asyncio.StreamWriter, request: bytes
+) -> tuple[int, int]:
+    """One keep-alive GET on a raw connection (a load generator costing little CPU): status and
+    body length."""
+    writer.write(request)
+    head = await reader.readuntil(b"\r\n\r\n")
+    status = int(head[9:12])
+    length = 0
+    for header in head.split(b"\r\n"):
+        if header[:15].lower() == b"content-length:":
+            length = int(header[15:])
+    await reader.readexactly(length)
+    return status, length
+
+
+def pull_main(argv: list[str]) -> None:
+    """The load generator, in a process of its own: 100 keep-alive connections, one per
+    institution, each with its own token. ``burst``: all 100 send at once and the round ends when
+    the last is answered (scenario (a)); ``steady``: each institution pulls once every
+    ``--period`` at its own phase, latency from the scheduled arrival (scenario (b)). Prints one
+    line ``PULL <n> <p50 ms> <p99 ms> <max ms> <non-200>``."""
+    parser = argparse.ArgumentParser(prog="finance_snapshot.py pull")
+    parser.add_argument("--port", type=int, required=True)
+    parser.add_argument("--tokens", required=True)
+    parser.add_argument("--mode", choices=("burst", "steady"), required=True)
+    parser.add_argument("--rounds", type=int, default=10)
+    parser.add_argument("--seconds", type=int, default=10)
+    parser.add_argument("--period", type=float, default=1.0)
+    args = parser.parse_args(argv)
+    tokens = Path(args.tokens).read_text().split()
+    requests = [
+        (
+            f"GET {API}/lists/deltas HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+            f"Authorization: Bearer {t}\r\n\r\n"
+        ).encode()
+        for t in tokens
+    ]
+
+    async def run() -> list[float]:
+        connections = [await asyncio.open_connection("127.0.0.1", args.port) for _ in requests]
+        failures = 0
+        samples: list[float] = []
+        loop = asyncio.get_running_loop()
+
+        async def once(index: int, since: float) -> None:
+            nonlocal failures
+            status, _ = await _http_get(*connections[index], requests[index])
+            failures += status != 200
+            samples.append((loop.time() - since) * 1000)
+
+        # Warm-up: every connection accepted and every institution pulled once (its CPU is
+        # counted in the figures per pull, a 1/rounds overstatement).
+        await asyncio.gather(*(once(i, loop.time()) for i in range(len(requests))))
+        samples.clear()
+        failures = 0
+        if args.mode == "burst":
+            for _ in range(args.rounds):
+                began = loop.time()
+                await asyncio.gather(*(once(i, began) for i in range(len(requests))))
+        else:
+            start = loop.time() + 0.2
+
+            async def polling(index: int) -> None:
+                for tick in range(args.seconds):
+                    due = start + (tick + index / len(requests)) * args.period
+                    await asyncio.sleep(max(0.0, due - loop.time()))
+                    await once(index, due)
+
+            await asyncio.gather(*(polling(i) for i in range(len(requests))))
+        for _, writer in connections:
+            writer.close()
+        ordered = sorted(samples)
+        print(
+            f"PULL {len(ordered)} {_pct(ordered, 0.5):.1f} {_pct(ordered, 0.99):.1f}"
+            f" {ordered[-1]:.1f} {failures}",
+            flush=True,
+        )
+        return samples
+
+    import uvloop
+
+    uvloop.run(run())
+
+
+def _cpu_seconds(pids: list[int]) -> float:
+    """User + system CPU of the processes so far (``/proc/<pid>/stat``)."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    total = 0.0
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except FileNotFoundError:  # a backend that ended meanwhile: its CPU is not counted
+            continue
+        total += (int(fields[11]) + int(fields[12])) / ticks
+    return total
+
+
+def _machine_busy() -> tuple[float, float]:
+    """Busy and total CPU time of the whole machine (``/proc/stat``), in ticks."""
+    values = [int(v) for v in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+    idle = values[3] + values[4]
+    return sum(values) - idle, sum(values)
+
+
+def _backends(url: str) -> list[int]:
+    """The PostgreSQL backends connected to the bench's database now (the servers' pools)."""
+    with psycopg.connect(to_sync_url(url), autocommit=True) as conn:
+        rows = conn.execute(
+            "SELECT pid FROM pg_stat_activity WHERE datname = current_database()"
+            " AND backend_type = 'client backend' AND pid <> pg_backend_pid()"
+        ).fetchall()
+    return [pid for (pid,) in rows if Path(f"/proc/{pid}/stat").exists()]
+
+
+def _load() -> str:
+    return Path("/proc/loadavg").read_text().split()[0]
+
+
+def pull_deltas_apart(url: str, key_dir: Path, workdir: Path, args: argparse.Namespace) -> None:
+    """Delta pulls against the service in ``--processes`` processes of its own, from a load
+    generator in another process (``wrk`` when installed, and the bench's own raw-socket client),
+    so the load generator's CPU is not counted in the server's event loop. The machine's two
+    cores are still shared by the server processes, PostgreSQL and the load generator."""
+    tokens = workdir / "tokens.txt"
+    tokens.write_text(
+        "\n".join(
+            token(key_dir, f"client-inst_p{p:011d}")["Authorization"].split()[1]
+            for p in range(PULLERS)
+        )
+        + "\n"
+    )
+    port = free_port()
+    here = str(Path(__file__).resolve())
+    servers = [
+        subprocess.Popen(
+            [
+                sys.executable,
+                here,
+                "serve",
+                "--database-url",
+                url,
+                "--jwks",
+                str(key_dir / "jwks.json"),
+                "--port",
+                str(port),
+                "--pool-size",
+                str(args.pool_size),
+                *([] if args.max_overflow is None else ["--max-overflow", str(args.max_overflow)]),
+                "--ready",
+                str(workdir / f"ready{n}"),
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=(workdir / f"server{n}.log").open("w"),
+        )
+        for n in range(args.processes)
+    ]
+    try:
+        _wait_listening([workdir / f"ready{n}" for n in range(args.processes)], servers)
+        pids = [s.pid for s in servers]
+        line(
+            f"delta pulls ({PULLERS} institutions, each with its own client token) against"
+            f" {args.processes} server process(es) on one port (SO_REUSEPORT), load generator in"
+            f" another process; load average {_load()} at start:"
+        )
+
+        def measured(label: str, command: list[str], marker: str) -> list[float] | None:
+            backends = _backends(url)
+            before = {pid: _cpu_seconds([pid]) for pid in backends}
+            cpu = _cpu_seconds(pids)
+
+            def _cpu_before(lasting: set[int]) -> float:
+                return sum(before[pid] for pid in lasting)
+
+            busy, total = _machine_busy()
+            output = subprocess.run(command, capture_output=True, text=True, check=False).stdout
+            found = [ln.split()[1:] for ln in output.splitlines() if ln.startswith(marker)]
+            if not found:
+                line(f"  {label}: no result ({output.strip()[-300:]})")
+                return None
+            # PostgreSQL: the backends that lived through the run (a pool's overflow connections
+            # opened and closed meanwhile are not counted: a lower bound).
+            lasting = set(backends) & set(_backends(url))
+            db_cpu = _cpu_seconds(list(lasting)) - _cpu_before(lasting)
+            cpu = _cpu_seconds(pids) - cpu
+            busy_after, total_after = _machine_busy()
+            values = [float(v) for v in found[0]]
+            share = (busy_after - busy) / max(1, total_after - total) * 100
+            return [*values, cpu, db_cpu, share]
+
+        def report(
+            label: str,
+            n: float,
+            p50: float,
+            p99: float,
+            top: float,
+            bad: float,
+            cpu: float,
+            db_cpu: float,
+            share: float,
+            pulls: float,
+        ) -> None:
+            line(
+                f"  {label}: {n:.0f} pulls: p50 {p50:.1f} ms, p99 {p99:.1f} ms, max {top:.1f} ms,"
+                f" {bad:.0f} not 200 -> {'PASS' if p99 < TARGET_MS and not bad else 'FAIL'}"
+                f" (p99 < {TARGET_MS:.0f} ms)\n"
+                f"      CPU a pull: server {cpu * 1000 / pulls:.2f} ms, PostgreSQL"
+                f" {db_cpu * 1000 / pulls:.2f} ms; machine {share:.0f} % busy"
+            )
+
+        # Every server process's connections opened and every institution pulled, so that the
+        # measured runs find their PostgreSQL backends (and count their CPU) from the start.
+        pull = [sys.executable, here, "pull", "--port", str(port), "--tokens", str(tokens)]
+        subprocess.run([*pull, "--mode", "burst", "--rounds", "3"], capture_output=True, check=True)
+
+        got = measured(
+            f"(a) {PULLERS} in flight at once",
+            [*pull, "--mode", "burst", "--rounds", str(args.rounds)],
+            "PULL",
+        )
+        if got:
+            n, p50, p99, top, bad, cpu, db_cpu, share = got
+            report(
+                f"(a) {PULLERS} in flight at once (raw client, {args.rounds} rounds)",
+                n,
+                p50,
+                p99,
+                top,
+                bad,
+                cpu,
+                db_cpu,
+                share,
+                n + PULLERS,  # the client's warm-up round is in the CPU too
+            )
+        wrk = shutil.which("wrk")
+        if wrk:
+            script = workdir / "pull.lua"
+            script.write_text(_WRK_SCRIPT)
+            command = [
+                wrk,
+                "-t1",
+                f"-c{PULLERS}",
+                f"-d{args.seconds}s",
+                "--timeout",
+                "10s",
+                "-s",
+                str(script),
+                f"http://127.0.0.1:{port}{API}/lists/deltas",
+                "--",
+                str(tokens),
+            ]
+            got = measured("wrk", command, "WRK")
+            if got:
+                n, duration, p50, p99, top, errors, status, cpu, db_cpu, share = got
+                report(
+                    f"(a') wrk, {PULLERS} connections always in flight ({args.seconds} s,"
+                    f" {n / (duration / 1e6):.0f} pulls/s)",
+                    n,
+                    p50 / 1000,
+                    p99 / 1000,
+                    top / 1000,
+                    errors + status,
+                    cpu,
+                    db_cpu,
+                    share,
+                    n,
+                )
+        else:
+            line("  (wrk not installed: apt-get install wrk for the closed-loop figure)")
+        got = measured(
+            f"(b) {PULLERS} institutions each pulling once every {args.period:g} s",
+            [
+                *pull,
+                "--mode",
+                "steady",
+                "--seconds",
+                str(args.seconds),
+                "--period",
+                str(args.period),
+            ],
+            "PULL",
+        )
+        if got:
+            n, p50, p99, top, bad, cpu, db_cpu, share = got
+            report(
+                f"(b) {PULLERS} institutions each pulling once every {args.period:g} s"
+                f" ({PULLERS / args.period:.0f} pulls/s, {args.seconds} s)",
+                n,
+                p50,
+                p99,
+                top,
+                bad,
+                cpu,
+                db_cpu,
+                share,
+                n + PULLERS,  # the client's warm-up round is in the CPU too
+            )
+        line(f"  load average {_load()} at the end")
+    finally:
+        for server in servers:
+            server.terminate()
+        for server in servers:
+            server.wait(timeout=20)
+
+
+def _wait_listening(ready: list[Path], servers: list[subprocess.Popen[bytes]]) -> None:
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        if any(s.poll() is not None for s in servers):
+            raise RuntimeError("a server process stopped at start-up (see its log)")
+        if all(r.exists() for r in ready):
+            return
+        time.sleep(0.2)
+    raise RuntimeError("the server processes did not start serving")
 
 
 if __name__ == "__main__":

@@ -410,6 +410,35 @@ async def test_an_officer_of_another_region_sees_no_snapshot_and_enterprises_non
         assert got.status_code == 403
 
 
+async def test_a_client_unlinked_is_refused_on_its_next_pull_and_its_refusal_is_not_logged(
+    client: httpx.AsyncClient, bearer: TokenFactory
+) -> None:
+    await setup_population(client)
+    a, bank_a = await bank(client, bearer, BANK_A_USCC, "bank-a")
+    first = await client.get(f"{API}/lists/deltas", headers=bank_a)
+    assert first.status_code == 200 and [c["uscc"] for c in first.json()["changes"]] == [IN_SCOPE]
+    unlinked = await client.delete(
+        f"{API}/institutions/{a['id']}/clients/bank-a", headers=officer(bearer)
+    )
+    assert unlinked.status_code == 200
+    refused = await client.get(f"{API}/lists/deltas", headers=bank_a)
+    assert refused.status_code == 403 and refused.json()["code"] == "institution_client_unknown"
+    async with UnitOfWork(client.app.state.database) as uow:  # type: ignore[attr-defined]
+        logged = (
+            await uow.session.execute(
+                text("SELECT kind, rows, cursor_from, client_id FROM list_read ORDER BY id")
+            )
+        ).all()
+        received = (
+            await uow.session.execute(
+                text("SELECT institution_id, uscc FROM list_recipient ORDER BY uscc")
+            )
+        ).all()
+    # The pull that answered is on the log, with the enterprise it sent in scope as received.
+    assert [tuple(r) for r in logged] == [("delta", 1, 0, "bank-a")]
+    assert [tuple(r) for r in received] == [(a["id"], IN_SCOPE)]
+
+
 async def test_a_cursor_beyond_the_last_change_or_forged_is_refused(
     client: httpx.AsyncClient, bearer: TokenFactory
 ) -> None:

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import pytest
 from sqlalchemy import text
+from sqlalchemy.exc import OperationalError
 
 from sme_common.db import Database, UnitOfWork
+from sme_common.db.engine import is_transient_failure
 from sme_common.testing.plugin import DatabaseFactory, isolated_database
 
 
@@ -42,4 +45,58 @@ async def test_a_unit_of_work_left_without_commit_writes_nothing(
         )
     async with database.sessionmaker() as session:
         assert await session.scalar(text("SELECT count(*) FROM inbox_message")) == 0
+    await database.dispose()
+
+
+_INSERT_DRIVER = (
+    "INSERT INTO inbox_message (consumer, event_id, event_type, source) "
+    "VALUES ('c', %(id)s, 't', 's')"
+)
+
+
+async def test_a_driver_transaction_commits_at_the_end_and_writes_nothing_when_it_raises(
+    database_factory: DatabaseFactory,
+) -> None:
+    database = Database.from_url(database_factory.create("driver", "sme_certification"))
+    async with database.driver_transaction() as driver:
+        await driver.execute(_INSERT_DRIVER, {"id": "kept"})
+    try:
+        async with database.driver_transaction() as driver:
+            await driver.execute(_INSERT_DRIVER, {"id": "dropped"})
+            raise LookupError("refused after the write")
+    except LookupError:
+        pass
+    async with database.sessionmaker() as session:
+        ids = (await session.scalars(text("SELECT event_id FROM inbox_message"))).all()
+    assert ids == ["kept"]
+    await database.dispose()
+
+
+async def test_a_driver_transaction_inside_an_isolated_database_is_rolled_back_with_it(
+    database_factory: DatabaseFactory,
+) -> None:
+    url = database_factory.create("driver", "sme_certification")
+    async for database in isolated_database(url):
+        async with database.driver_transaction() as driver:
+            await driver.execute(_INSERT_DRIVER, {"id": "inside"})
+        async with database.sessionmaker() as session:
+            assert await session.scalar(text("SELECT count(*) FROM inbox_message")) == 1
+    outside = Database.from_url(url)
+    async with outside.sessionmaker() as session:
+        assert await session.scalar(text("SELECT count(*) FROM inbox_message")) == 0
+    await outside.dispose()
+
+
+async def test_a_driver_transaction_that_loses_its_connection_raises_a_transient_failure(
+    database_factory: DatabaseFactory,
+) -> None:
+    database = Database.from_url(database_factory.create("driver", "sme_certification"))
+    with pytest.raises(OperationalError) as raised:
+        async with database.driver_transaction() as driver:
+            row = await (await driver.execute("SELECT pg_backend_pid()")).fetchone()
+            assert row is not None
+            async with database.engine.connect() as other:
+                await other.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": row[0]})
+            await driver.execute("SELECT 1")
+    assert is_transient_failure(raised.value)  # answered as a 503, as on every other path
     await database.dispose()

@@ -28,14 +28,16 @@ DEFINITION = ServiceDefinition(
     name="finance-matching",
     package="sme_finance_matching",
     title="SME platform — finance matching",
+    # Lists first: routes are matched in order, and the delta pulls of every bank's polling are
+    # the busiest path (≈0.6 ms of CPU a pull less than matching them last; docs/benchmarks.md).
     routers=[
+        lists_router,
         enterprises_router,
         institutions_router,
         products_router,
         needs_router,
         feedback_router,
         monitoring_router,
-        lists_router,
         pushes_router,
     ],
     settings_factory=Settings,

@@ -7,7 +7,8 @@ from collections.abc import AsyncIterator, Sequence
 from datetime import date, datetime
 from typing import Any, NamedTuple
 
-from sqlalchemy import and_, case, exists, func, literal, literal_column, select, text
+from psycopg import AsyncConnection
+from sqlalchemy import and_, case, exists, func, literal, literal_column, select
 from sqlalchemy.dialects.postgresql import aggregate_order_by, insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -134,20 +135,6 @@ async def remember_recipients(
     )
 
 
-async def remember_delivered(
-    session: AsyncSession, *, institution_id: str, usccs: Sequence[str], at: datetime
-) -> None:
-    if not usccs:
-        return
-    await session.execute(
-        insert(ListRecipient)
-        .values(
-            [{"institution_id": institution_id, "uscc": u, "first_received_at": at} for u in usccs]
-        )
-        .on_conflict_do_nothing()
-    )
-
-
 async def stream_entries(session: AsyncSession, snapshot_id: str) -> AsyncIterator[list[Any]]:
     """The snapshot's entries in order, ``CHUNK`` rows at a time (a server-side cursor)."""
     columns = [getattr(SnapshotEntry, f) for f in ENTERPRISE_FIELDS]
@@ -231,7 +218,7 @@ async def cursor(
 
 
 class Puller(NamedTuple):
-    """The institution a client pulls deltas for, with its stored cursor (one round trip)."""
+    """The institution a client pulls deltas for, with its stored cursor."""
 
     id: str
     kind: str
@@ -241,78 +228,90 @@ class Puller(NamedTuple):
     position: int | None
 
 
-_PULLER = text(
-    """
-    SELECT i.id, i.kind, i.province_code, i.region_codes, i.tiers, lc.position
+# A delta pull is the hot path of every bank's polling (issue 10: 100 institutions at once), so
+# it runs on the driver connection (psycopg, ``Database.driver_transaction``), without the ORM:
+# one statement finds the client's institution with its stored cursor *and* the page after it
+# (one round trip, one snapshot: the page starts where the cursor it reports is). The institution's row comes back on every change row
+# (LEFT JOIN LATERAL: once, with NULLs, when nothing changed). The lateral subquery is the delta
+# query with the institution's scope as outer references: an index range scan after the cursor
+# per pull. Its first tier/recipient condition is redundant with the second but on the change
+# alone, so the changes are filtered before the directory is joined. Prepared by psycopg after a
+# few executions on a connection.
+_PULL = """
+    SELECT i.id, i.kind, i.province_code, i.region_codes, i.tiers, lc.position,
+           c.seq, c.kind, c.uscc, c.certificate_id, c.tier, c.previous_tier, c.level,
+           c.issued_on, c.expires_on, c.status, c.changed_at,
+           c.name, c.region_code, c.reporting_unit_code, c.industry_code
       FROM institution_client ic
       JOIN institution i ON i.id = ic.institution_id
       LEFT JOIN list_cursor lc ON lc.institution_id = i.id
-     WHERE ic.client_id = :client_id
-    """
-)
+      LEFT JOIN LATERAL (
+            SELECT ch.seq, ch.kind, ch.uscc, ch.certificate_id, ch.tier, ch.previous_tier,
+                   ch.level, ch.issued_on, ch.expires_on, ch.status, ch.changed_at,
+                   d.name, d.region_code, d.reporting_unit_code, d.industry_code
+              FROM certified_change ch
+              LEFT OUTER JOIN enterprise_directory d ON d.uscc = ch.uscc
+             WHERE ch.seq > coalesce(%(after)s::bigint, lc.position, 0)
+               AND (ch.tier = ANY(i.tiers)
+                    OR EXISTS (SELECT 1 FROM list_recipient r
+                                WHERE r.institution_id = i.id AND r.uscc = ch.uscc))
+               AND ((d.uscc IS NOT NULL
+                     AND substr(d.reporting_unit_code, 1, 2) = substr(i.province_code, 1, 2)
+                     AND (i.province_code = ANY(i.region_codes)
+                          OR d.reporting_unit_code = ANY(i.region_codes))
+                     AND ch.tier = ANY(i.tiers))
+                    OR EXISTS (SELECT 1 FROM list_recipient r
+                                WHERE r.institution_id = i.id AND r.uscc = ch.uscc))
+             ORDER BY ch.seq
+             LIMIT %(limit)s
+      ) c ON true
+     WHERE ic.client_id = %(client_id)s
+     ORDER BY c.seq
+"""
+
+_DELIVERED = """
+    INSERT INTO list_recipient (institution_id, uscc, first_received_at)
+    SELECT %(institution_id)s, u, %(at)s FROM unnest(%(usccs)s::text[]) AS u
+    ON CONFLICT DO NOTHING
+"""
+
+_READ = """
+    INSERT INTO list_read (institution_id, kind, snapshot_id, format, rows, cursor_from,
+                           cursor_to, client_id, subject, read_at)
+    VALUES (%(institution_id)s, %(kind)s, %(snapshot_id)s, %(format)s, %(rows)s,
+            %(cursor_from)s, %(cursor_to)s, %(client_id)s, %(subject)s, %(read_at)s)
+"""
 
 
-async def puller(session: AsyncSession, client_id: str) -> Puller | None:
-    row = (await session.execute(_PULLER, {"client_id": client_id})).first()
-    return None if row is None else Puller(*row)
-
-
-# The delta query as one fixed statement (not rebuilt per pull); its parameters carry the
-# institution's scope, so it is prepared once per connection. The first tier/recipient condition
-# is redundant with the second but on the change alone: under a prepared statement's generic plan
-# it filters the changes before the directory is joined (without it PostgreSQL hashes the whole
-# directory on every pull).
-_DELTAS = text(
-    """
-    SELECT ch.seq, ch.kind, ch.uscc, ch.certificate_id, ch.tier, ch.previous_tier, ch.level,
-           ch.issued_on, ch.expires_on, ch.status, ch.changed_at,
-           d.name, d.region_code, d.reporting_unit_code, d.industry_code
-      FROM certified_change ch
-      LEFT OUTER JOIN enterprise_directory d ON d.uscc = ch.uscc
-     WHERE ch.seq > :after
-       AND (ch.tier = ANY(CAST(:tiers AS text[]))
-            OR EXISTS (SELECT 1 FROM list_recipient r
-                        WHERE r.institution_id = :institution_id AND r.uscc = ch.uscc))
-       AND ((d.uscc IS NOT NULL
-             AND substr(d.reporting_unit_code, 1, 2) = :province_prefix
-             AND (CAST(:whole_province AS boolean)
-                  OR d.reporting_unit_code = ANY(CAST(:region_codes AS text[])))
-             AND ch.tier = ANY(CAST(:tiers AS text[])))
-            OR EXISTS (SELECT 1 FROM list_recipient r
-                        WHERE r.institution_id = :institution_id AND r.uscc = ch.uscc))
-     ORDER BY ch.seq
-     LIMIT :limit
-    """
-)
-
-
-async def deltas(
-    session: AsyncSession, institution: Puller | Institution, *, after: int, limit: int
-) -> Sequence[Any]:
-    """Changes after ``after`` that concern the institution: those in its scope now (the SQL form
+async def pull_page(
+    driver: AsyncConnection[Any], client_id: str, *, after: int | None, limit: int
+) -> tuple[Puller | None, list[tuple[Any, ...]]]:
+    """The client's institution (None for a client linked to none) and up to ``limit`` changes
+    after ``after`` (or its stored cursor) that concern it: those in its scope now (the SQL form
     of ``domain.in_scope``), and every change of an enterprise it has received (its revocation or
-    expiry above all, even out of scope). Up to ``limit + 1`` rows in position order, as tuples
-    in the order of the select."""
-    province = institution.province_code
-    params = {
-        "after": after,
-        "tiers": list(institution.tiers) or ["-"],
-        "institution_id": institution.id,
-        "province_prefix": province[:2],
-        "whole_province": province in institution.region_codes,
-        "region_codes": list(institution.region_codes),
-        "limit": limit + 1,
-    }
-    return (await session.execute(_DELTAS, params)).all()
+    expiry above all, even out of scope); in position order, as tuples in the select's order."""
+    cursor = await driver.execute(_PULL, {"client_id": client_id, "after": after, "limit": limit})
+    rows = await cursor.fetchall()
+    if not rows:
+        return None, []
+    puller = Puller(*rows[0][:6])
+    return puller, [row[6:] for row in rows if row[6] is not None]
+
+
+async def record_pull(
+    driver: AsyncConnection[Any], *, usccs: Sequence[str], read: dict[str, Any]
+) -> None:
+    """The enterprises the pull sent in scope (now received), and the read on the log."""
+    if usccs:
+        await driver.execute(
+            _DELIVERED,
+            {"institution_id": read["institution_id"], "usccs": list(usccs), "at": read["read_at"]},
+        )
+    await driver.execute(_READ, read)
 
 
 async def log_read(session: AsyncSession, **values: Any) -> None:
     session.add(ListRead(**values))
-
-
-async def insert_read(session: AsyncSession, **values: Any) -> None:
-    """One read on the log as a single INSERT (no ORM object, no flush)."""
-    await session.execute(insert(ListRead).values(**values))
 
 
 async def cursor_position(session: AsyncSession, institution_id: str) -> int | None:

@@ -51,6 +51,40 @@ def _signer(request: Request) -> ListSigner:
     return signer_for(getattr(request.app.state.settings, "lists_signing_key_file", None))
 
 
+# The delta routes first: matched in order, they are the busiest (every bank's polling).
+@router.get(
+    "/deltas",
+    response_model=DeltaPage,
+    responses=problems(codes={403: _CALLER, 422: ("cursor_invalid",)}),
+)
+async def list_list_deltas(
+    request: Request,
+    query: Annotated[DeltaQuery, Query()],
+    principal: Annotated[Principal, Depends(delta_reader)],
+) -> Response:
+    """Changes after ``cursor`` (or the institution's acknowledged cursor): added, tier changed,
+    renewed, expired, revoked. A revocation or expiry reaches every institution that received the
+    enterprise, even once it is out of the institution's scope."""
+    # Serialised by the service straight from the rows (the shape of DeltaPage, which documents
+    # it): no model per change on the hot path of every bank's polling.
+    body = await service.pull_deltas(request.app.state.database, query=query, actor=principal)
+    return Response(body, media_type="application/json")
+
+
+@router.post(
+    "/deltas/ack",
+    response_model=CursorRead,
+    responses=problems(codes={403: _CALLER, 422: ("cursor_invalid", "cursor_ahead")}),
+)
+async def acknowledge_list_deltas(
+    request: Request, body: DeltaAck, principal: Annotated[Principal, Depends(list_acknowledger)]
+) -> CursorRead:
+    """The institution applied the changes up to ``cursor``: its stored cursor moves there."""
+    return await service.acknowledge_deltas(
+        request.app.state.database, command=body, actor=principal
+    )
+
+
 @router.post(
     "/snapshots",
     status_code=201,
@@ -158,39 +192,6 @@ async def acknowledge_list_snapshot(
     snapshot's."""
     return await service.acknowledge_snapshot(
         request.app.state.database, snapshot_id=snapshot_id, actor=principal
-    )
-
-
-@router.get(
-    "/deltas",
-    response_model=DeltaPage,
-    responses=problems(codes={403: _CALLER, 422: ("cursor_invalid",)}),
-)
-async def list_list_deltas(
-    request: Request,
-    query: Annotated[DeltaQuery, Query()],
-    principal: Annotated[Principal, Depends(delta_reader)],
-) -> Response:
-    """Changes after ``cursor`` (or the institution's acknowledged cursor): added, tier changed,
-    renewed, expired, revoked. A revocation or expiry reaches every institution that received the
-    enterprise, even once it is out of the institution's scope."""
-    # Serialised by the service straight from the rows (the shape of DeltaPage, which documents
-    # it): no model per change on the hot path of every bank's polling.
-    body = await service.pull_deltas(request.app.state.database, query=query, actor=principal)
-    return Response(body, media_type="application/json")
-
-
-@router.post(
-    "/deltas/ack",
-    response_model=CursorRead,
-    responses=problems(codes={403: _CALLER, 422: ("cursor_invalid", "cursor_ahead")}),
-)
-async def acknowledge_list_deltas(
-    request: Request, body: DeltaAck, principal: Annotated[Principal, Depends(list_acknowledger)]
-) -> CursorRead:
-    """The institution applied the changes up to ``cursor``: its stored cursor moves there."""
-    return await service.acknowledge_deltas(
-        request.app.state.database, command=body, actor=principal
     )
 
 

@@ -455,15 +455,9 @@ async def _own_institution(session: AsyncSession, actor: Principal) -> Instituti
 _DELTA_JSON = orjson.OPT_UTC_Z | orjson.OPT_NAIVE_UTC
 
 
-async def _puller(session: AsyncSession, actor: Principal) -> repository.Puller:
-    """The institution of an institution's own client, with its stored cursor, in one query (the
-    rule of ``viewer_of``: people are refused, and a client whose role may not act for its
-    institution's kind is unknown)."""
-    if actor.roles & _PEOPLE:
-        raise _institution_only()
-    if not actor.client_id:
-        raise client_unknown()
-    found = await repository.puller(session, actor.client_id)
+def _puller(found: repository.Puller | None, actor: Principal) -> repository.Puller:
+    """The institution of an institution's own client (the rule of ``viewer_of``: people are
+    refused, and a client whose role may not act for its institution's kind is unknown)."""
     if found is None or not role_may_act_for(actor.roles, InstitutionKind(found.kind)):
         raise client_unknown()
     return found
@@ -542,35 +536,47 @@ def _delta_page(
 async def pull_deltas(database: Database, *, query: DeltaQuery, actor: Principal) -> bytes:
     """The changes after the cursor (or after the institution's acknowledged cursor) that concern
     the institution, as the JSON of a ``DeltaPage``; the read is logged and the enterprises sent
-    are remembered as received (in the same transaction)."""
-    async with UnitOfWork(database) as uow:
-        session = uow.session
-        institution = await _puller(session, actor)
-        if query.cursor is not None:
-            after = DELTA_CURSOR.after(query.cursor)
-        else:
+    are remembered as received, in the transaction that read them (committed before the answer).
+
+    The hot path of every bank's polling: three statements on the driver connection (the
+    institution, its cursor and the page in one; the recipients if any; the read log) and the
+    commit, without an ORM session. The client's link is read on every pull (no cache): a client
+    unlinked by the province is refused on its next pull.
+
+    Its transaction is not a unit of work's: what a pull writes, the read log and the
+    recipients, are append-only logs no audit trigger captures (docs/finance-matching.md, "Logs
+    and audit"), so the seal would only ask PostgreSQL whether it has anything to chain, a round
+    trip on every pull (``Database.driver_transaction``)."""
+    if actor.roles & _PEOPLE:
+        raise _institution_only()
+    if not actor.client_id:
+        raise client_unknown()
+    after = None if query.cursor is None else DELTA_CURSOR.after(query.cursor)
+    async with database.driver_transaction() as driver:
+        found, rows = await repository.pull_page(
+            driver, actor.client_id, after=after, limit=query.limit + 1
+        )
+        institution = _puller(found, actor)
+        if after is None:
             after = 0 if institution.position is None else institution.position
-        rows = await repository.deltas(session, institution, after=after, limit=query.limit)
         body, received, last, count = _delta_page(rows, institution, after=after, limit=query.limit)
-        now = clock.now()
-        await repository.remember_delivered(
-            session, institution_id=institution.id, usccs=received, at=now
+        await repository.record_pull(
+            driver,
+            usccs=received,
+            read={
+                "institution_id": institution.id,
+                "kind": "delta",
+                "snapshot_id": None,
+                "format": "json",
+                "rows": count,
+                "cursor_from": after,
+                "cursor_to": last,
+                "client_id": actor.client_id,
+                "subject": actor.subject,
+                "read_at": clock.now(),
+            },
         )
-        await repository.insert_read(
-            session,
-            institution_id=institution.id,
-            kind="delta",
-            snapshot_id=None,
-            format="json",
-            rows=count,
-            cursor_from=after,
-            cursor_to=last,
-            client_id=actor.client_id,
-            subject=actor.subject,
-            read_at=now,
-        )
-        await uow.commit()
-        return body
+    return body
 
 
 async def _advance(
