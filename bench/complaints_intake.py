@@ -162,6 +162,15 @@ class Connection:
         self.host, self.port, self.head = host, port, head
         self.reader: asyncio.StreamReader | None = None
         self.writer: asyncio.StreamWriter | None = None
+        self.idle_since = time.monotonic()
+
+    def stale(self) -> bool:
+        """Idle longer than the gateway keeps an idle client connection (nginx's keepalive_timeout,
+        75 s; left with a margin), or already closed by it: a client does not send on it, as
+        HTTP clients drop or retry such a connection (RFC 9112 §9.3.1). Without this, a burst that
+        reaches for an old connection at the bottom of the pool races nginx's close of it."""
+        idle_for = time.monotonic() - self.idle_since
+        return idle_for > 50.0 or (self.reader is not None and self.reader.at_eof())
 
     async def post(self, body: bytes) -> tuple[int, bytes]:
         if self.writer is None:
@@ -213,7 +222,15 @@ async def open_loop(
     idle: list[Connection] = []
 
     async def one(scheduled: float, number: str, body: bytes, repeat: bool) -> None:
-        conn = idle.pop() if idle else Connection(host, int(port), head)
+        conn = None
+        while idle and conn is None:
+            candidate = idle.pop()
+            if candidate.stale():
+                candidate.close()
+            else:
+                conn = candidate
+        if conn is None:
+            conn = Connection(host, int(port), head)
         try:
             status, answer = await asyncio.wait_for(conn.post(body), timeout_s)
         except (OSError, ValueError, asyncio.IncompleteReadError, TimeoutError) as exc:
@@ -222,6 +239,7 @@ async def open_loop(
                 outcome.errors.append(f"{number}: {type(exc).__name__} {exc}")
             return
         latency = (time.perf_counter() - scheduled) * 1000
+        conn.idle_since = time.monotonic()
         idle.append(conn)
         if outcome is None:
             return
