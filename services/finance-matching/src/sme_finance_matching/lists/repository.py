@@ -8,7 +8,7 @@ from datetime import date, datetime
 from typing import Any, NamedTuple
 
 from psycopg import AsyncConnection
-from sqlalchemy import and_, case, exists, func, literal, literal_column, select
+from sqlalchemy import and_, case, exists, func, literal, literal_column, select, true
 from sqlalchemy.dialects.postgresql import aggregate_order_by, insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -78,7 +78,8 @@ def _contact_of(uscc: Any) -> Any:
                 described, aggregate_order_by(literal_column("'；'"), rank, field("name"))
             )
         )
-        .select_from(enterprise_directory_people, person)
+        # The function reads the row it is joined to (implicitly LATERAL in PostgreSQL).
+        .select_from(enterprise_directory_people.join(person, true()))
         .where(enterprise_directory_people.c.uscc == uscc)
         .scalar_subquery()
     )
