@@ -19,6 +19,7 @@ from finance_support import (
     institution_client,
     officer,
     register_enterprise,
+    size_class_decided,
 )
 
 from sme_common.ids import make_uscc
@@ -89,6 +90,25 @@ async def test_an_enterprise_files_a_need_that_is_matched_at_once_and_audited(
     assert not tier["met"] and "little_giant" in tier["reason"] and tier["reason_zh"]
     assert await audit_count(client, "financing_need") >= 1
     assert await audit_count(client, "need_match") >= 1
+
+
+async def test_the_size_class_registry_decided_prevails_over_the_one_declared(
+    client: httpx.AsyncClient, bearer: TokenFactory
+) -> None:
+    ids = await _setup(client, bearer)
+    await size_class_decided(client, OWN, "large")
+    enterprise = bearer("enterprise", uscc=OWN)
+    # Declared small; registry's figures make it large: the product for small and medium
+    # enterprises is not offered, and the reason names the class matching read.
+    need = await _file(client, enterprise, size_class="small")
+    assert need["status"] == "open"
+    items = (await client.get(f"{API}/needs/{need['id']}/matches", headers=enterprise)).json()
+    fits = next(m for m in items["items"] if m["product_id"] == ids["fits"])
+    size = next(c for c in fits["criteria"] if c["name"] == "size")
+    assert not fits["eligible"] and not size["met"] and "large" in size["reason"]
+    # Registry has decided nothing for the neighbour: its declaration stands.
+    neighbour = await _file(client, bearer("enterprise", uscc=NEIGHBOUR), size_class="small")
+    assert neighbour["status"] == "matched"
 
 
 async def test_an_enterprise_sees_only_its_own_needs(

@@ -75,7 +75,13 @@ def industry_section(industry_code: str | None) -> str | None:
         return None
 
 
-def profile(need: FinancingNeed) -> domain.NeedProfile:
+async def profile(session: AsyncSession, need: FinancingNeed) -> domain.NeedProfile:
+    """The need as matching reads it. The size class is the one registry last decided (划型 under
+    工信部联企业〔2011〕300号, from the enterprise's filed figures) when it has decided one; the
+    class the need declares stands only until then (a product for small and medium enterprises
+    should not be offered on a declaration registry's figures contradict)."""
+    decided = await directory.latest_size_class(session, need.uscc)
+    size_class = decided.size_class if decided is not None and decided.size_class else None
     return domain.NeedProfile(
         amount_fen=need.amount_fen,
         term_months=need.term_months,
@@ -83,7 +89,7 @@ def profile(need: FinancingNeed) -> domain.NeedProfile:
         reporting_unit_code=need.reporting_unit_code,
         industry_section=industry_section(need.industry_code),
         tier=need.tier,
-        size_class=need.size_class,
+        size_class=size_class or need.size_class,
     )
 
 
@@ -112,7 +118,7 @@ async def rematch(uow: UnitOfWork, need: FinancingNeed, now: datetime) -> list[d
     before = await repository.matched_products(session, need.id)
     catalogue = await products.catalogue(session)
     ranked = domain.rank(
-        profile(need),
+        await profile(session, need),
         [terms(p) for p in catalogue],
         weights,
         addressed=tuple(need.addressed_institution_ids),
@@ -302,7 +308,7 @@ async def list_matches(database: Database, *, need_id: str, actor: Principal) ->
         )
         names = {p.id: p.name for p in catalogue}
         ranked = domain.rank(
-            profile(need),
+            await profile(uow.session, need),
             [terms(p) for p in catalogue],
             weights,
             addressed=tuple(need.addressed_institution_ids),
