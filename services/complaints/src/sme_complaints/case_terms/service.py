@@ -4,7 +4,6 @@ stored; the complainant's contact is not read."""
 
 from __future__ import annotations
 
-from dataclasses import asdict
 from datetime import date
 from decimal import Decimal
 from typing import Any
@@ -18,13 +17,7 @@ from sme_complaints.case_terms.schemas import CaseContractFacts, CasePaymentTerm
 from sme_complaints.cases.models import ComplaintCase
 from sme_complaints.cases.service import case_in_scope
 from sme_complaints.terms import domain
-from sme_complaints.terms.schemas import (
-    ExplanationLine,
-    InterestRead,
-    LprRead,
-    PaymentTermsEvaluation,
-    RegulationRead,
-)
+from sme_complaints.terms.schemas import ExplanationLine, evaluation_read
 
 
 def _day(value: object) -> date | None:
@@ -60,34 +53,6 @@ def _annual_percent(daily: Decimal) -> Decimal:
     value = (daily * domain.DAY_COUNT_BASIS * 100).normalize()
     exponent = value.as_tuple().exponent
     return value.quantize(Decimal(1)) if isinstance(exponent, int) and exponent > 0 else value
-
-
-def evaluation_read(result: domain.Evaluation, as_of: date) -> PaymentTermsEvaluation:
-    interest = result.interest
-    return PaymentTermsEvaluation(
-        regulation=RegulationRead(
-            code=result.regulation.code,
-            name_zh=result.regulation.name_zh,
-            name_en=result.regulation.name_en,
-            effective_on=result.regulation.effective_on,
-        ),
-        term_days=result.term_days,
-        term_starts_on=result.term_starts_on,
-        due_on=result.due_on,
-        as_of=as_of,
-        days_overdue=result.days_overdue,
-        interest_fen=interest.interest_fen if interest else 0,
-        interest=None
-        if interest is None
-        else InterestRead(
-            basis=interest.basis,
-            annual_rate_percent=interest.annual_rate_percent,
-            daily_rate=interest.daily_rate,
-            lpr=None if interest.lpr is None else LprRead(**asdict(interest.lpr)),
-            interest_fen=interest.interest_fen,
-        ),
-        explanation=[ExplanationLine(**asdict(line)) for line in result.explanation],
-    )
 
 
 def evaluate_case(case: ComplaintCase, as_of: date) -> CasePaymentTerms:

@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-from dataclasses import asdict
 from typing import Annotated
 
 from fastapi import APIRouter, Depends
@@ -11,11 +10,8 @@ from sme_common.errors import problems
 from sme_complaints.terms import domain
 from sme_complaints.terms.schemas import (
     ContractFactsIn,
-    ExplanationLine,
-    InterestRead,
-    LprRead,
     PaymentTermsEvaluation,
-    RegulationRead,
+    evaluation_read,
 )
 
 router = APIRouter(tags=["payment-terms"])
@@ -62,34 +58,6 @@ def to_facts(body: ContractFactsIn) -> domain.ContractFacts:
     )
 
 
-def to_read(result: domain.Evaluation, body: ContractFactsIn) -> PaymentTermsEvaluation:
-    interest = result.interest
-    return PaymentTermsEvaluation(
-        regulation=RegulationRead(
-            code=result.regulation.code,
-            name_zh=result.regulation.name_zh,
-            name_en=result.regulation.name_en,
-            effective_on=result.regulation.effective_on,
-        ),
-        term_days=result.term_days,
-        term_starts_on=result.term_starts_on,
-        due_on=result.due_on,
-        as_of=body.as_of,
-        days_overdue=result.days_overdue,
-        interest_fen=interest.interest_fen if interest else 0,
-        interest=None
-        if interest is None
-        else InterestRead(
-            basis=interest.basis,
-            annual_rate_percent=interest.annual_rate_percent,
-            daily_rate=interest.daily_rate,
-            lpr=None if interest.lpr is None else LprRead(**asdict(interest.lpr)),
-            interest_fen=interest.interest_fen,
-        ),
-        explanation=[ExplanationLine(**asdict(line)) for line in result.explanation],
-    )
-
-
 @router.post(
     "/payment-terms/evaluate",
     response_model=PaymentTermsEvaluation,
@@ -101,4 +69,5 @@ async def evaluate_payment_terms(
     """When payment fell due under the payment regulation in force at signing (国务院令第728号 or
     第802号), the days overdue on ``as_of`` and the late interest to that day (integer fen), with
     the explanation in Chinese and English. Nothing is stored."""
-    return to_read(domain.evaluate(to_facts(body), body.as_of, platform_calendar()), body)
+    result = domain.evaluate(to_facts(body), body.as_of, platform_calendar())
+    return evaluation_read(result, body.as_of)

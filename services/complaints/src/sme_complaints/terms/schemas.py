@@ -1,12 +1,13 @@
 from __future__ import annotations
 
+from dataclasses import asdict
 from datetime import date
 from decimal import Decimal
 from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from sme_complaints.terms.domain import InterestBasis, PaymentBasis, RespondentType
+from sme_complaints.terms.domain import Evaluation, InterestBasis, PaymentBasis, RespondentType
 
 Day = Annotated[date, Field(ge=date(1990, 1, 1), le=date(2100, 12, 31))]
 Days = Annotated[int, Field(strict=True, ge=0, le=3650)]
@@ -148,3 +149,31 @@ class PaymentTermsEvaluation(BaseModel):
     interest_fen: int
     interest: InterestRead | None
     explanation: list[ExplanationLine]
+
+
+def evaluation_read(result: Evaluation, as_of: date) -> PaymentTermsEvaluation:
+    interest = result.interest
+    return PaymentTermsEvaluation(
+        regulation=RegulationRead(
+            code=result.regulation.code,
+            name_zh=result.regulation.name_zh,
+            name_en=result.regulation.name_en,
+            effective_on=result.regulation.effective_on,
+        ),
+        term_days=result.term_days,
+        term_starts_on=result.term_starts_on,
+        due_on=result.due_on,
+        as_of=as_of,
+        days_overdue=result.days_overdue,
+        interest_fen=interest.interest_fen if interest else 0,
+        interest=None
+        if interest is None
+        else InterestRead(
+            basis=interest.basis,
+            annual_rate_percent=interest.annual_rate_percent,
+            daily_rate=interest.daily_rate,
+            lpr=None if interest.lpr is None else LprRead(**asdict(interest.lpr)),
+            interest_fen=interest.interest_fen,
+        ),
+        explanation=[ExplanationLine(**asdict(line)) for line in result.explanation],
+    )
