@@ -18,7 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from sme_common import clock
 from sme_common.auth.principal import Principal, RegionLevel, RegionScope, Role
-from sme_common.calendar import CalendarYearUnknown, WorkdayCalendar, platform_calendar
+from sme_common.calendar import CalendarYearUnknown, platform_calendar
 from sme_common.contracts.base import EventData
 from sme_common.contracts.events.complaints.models import (
     CaseAcceptedV1,
@@ -70,11 +70,6 @@ from sme_complaints.categories.domain import catalogue, missing_fields
 CASE = Resource("case", "complaint case {key}", "投诉案件 {key}")
 DEPARTMENT = Resource("department", "department {key}", "处理投诉部门 {key}")
 CURSOR = KeyCursor(re.compile(r"case_[0-9a-f]{16}"), member="c")
-
-
-def workday_calendar() -> WorkdayCalendar:
-    """The working-day calendar deadlines run on (statutory holidays and 调休)."""
-    return platform_calendar()
 
 
 # --- reading -----------------------------------------------------------------------------------
@@ -566,7 +561,7 @@ def _recompute_due(case: ComplaintCase) -> None:
     try:
         case.due_on = _rule(case).due_on(
             case.clock_started_on,
-            workday_calendar(),
+            platform_calendar(),
             paused_workdays=case.clock_paused_workdays,
             paused_days=case.clock_paused_days,
         )
@@ -808,7 +803,7 @@ async def _resume(session: AsyncSession, case: ComplaintCase, today: date) -> di
     pause = await repository.open_pause(session, case.id)
     started_on = case.paused_since or today
     try:
-        workdays, days = domain.pause_length(started_on, today, workday_calendar())
+        workdays, days = domain.pause_length(started_on, today, platform_calendar())
     except CalendarYearUnknown as unknown:
         workdays, days = 0, (today - started_on).days
         case.deadline_unknown = f"calendar_year_unknown:{unknown.year}"
@@ -1042,7 +1037,7 @@ async def remind_due_soon(
     day = today or clock.business_today()
     window = domain.deadline_rules().reminder_working_days_before
     try:
-        until = workday_calendar().add_workdays(day, window)
+        until = platform_calendar().add_workdays(day, window)
     except CalendarYearUnknown:
         return 0
     reminded = 0

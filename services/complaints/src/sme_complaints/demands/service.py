@@ -19,7 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from sme_common import clock
 from sme_common.auth.principal import Principal, RegionLevel, RegionScope, Role
-from sme_common.calendar import CalendarYearUnknown
+from sme_common.calendar import CalendarYearUnknown, platform_calendar
 from sme_common.contracts.base import EventData
 from sme_common.contracts.events.complaints.models import (
     DemandAnsweredV1,
@@ -40,7 +40,6 @@ from sme_complaints.callbacks import service as callbacks
 from sme_complaints.cases import domain as case_domain
 from sme_complaints.cases.domain import Department, TransitionNotAllowed
 from sme_complaints.cases.events import case_event
-from sme_complaints.cases.service import workday_calendar
 from sme_complaints.demands import domain, repository
 from sme_complaints.demands.domain import (
     DemandAction,
@@ -409,7 +408,7 @@ def _recompute_due(demand: EnterpriseDemand) -> None:
         demand.due_on = None
         return
     try:
-        demand.due_on = _rule(demand).due_on(demand.clock_started_on, workday_calendar())
+        demand.due_on = _rule(demand).due_on(demand.clock_started_on, platform_calendar())
         demand.deadline_unknown = None
     except CalendarYearUnknown as unknown:
         demand.due_on = None
@@ -778,7 +777,7 @@ async def remind_due_soon(
     day = today or clock.business_today()
     window = domain.deadline_rules().reminder_working_days_before
     try:
-        until = workday_calendar().add_workdays(day, window)
+        until = platform_calendar().add_workdays(day, window)
     except CalendarYearUnknown:
         return 0
     reminded = 0
