@@ -184,13 +184,7 @@ def latest_size_class_of(uscc: Any) -> Any:
     """The latest size class decided for the enterprise in ``uscc`` (a column of the outer query),
     as a scalar subquery for set-based copies (a snapshot of the list); NULL when none is known or
     registry could not decide one."""
-    return (
-        select(_history.c.size_class)
-        .where(_history.c.uscc == uscc)
-        .order_by(_history.c.decided_at.desc(), _history.c.id.desc())
-        .limit(1)
-        .scalar_subquery()
-    )
+    return _decisions(uscc, None).with_only_columns(_history.c.size_class).scalar_subquery()
 
 
 def flags_in_force_of(uscc: Any, on: date) -> Any:

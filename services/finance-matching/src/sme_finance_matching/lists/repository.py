@@ -14,7 +14,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from sme_common.directory.models import enterprise_directory as directory
 from sme_common.directory.models import enterprise_directory_people
-from sme_common.directory.repository import flags_in_force_of, latest_size_class_of
+from sme_common.directory.repository import flags_in_force_of
+from sme_finance_matching.certified import repository as certified
 from sme_finance_matching.certified.models import CertifiedEnterprise
 from sme_finance_matching.institutions.models import Institution
 from sme_finance_matching.lists.domain import ENTERPRISE_FIELDS
@@ -98,26 +99,12 @@ async def fill_entries(
         select(
             literal(snapshot_id),
             ordinal,
-            c.uscc,
-            d.name,
-            c.tier,
-            c.level,
-            c.certificate_id,
-            c.issued_on,
-            c.expires_on,
-            d.region_code,
-            d.reporting_unit_code,
-            d.industry_code,
-            latest_size_class_of(c.uscc),
+            *certified.listed_columns(),
             _contact_of(c.uscc),
             flags_in_force_of(c.uscc, today),
         )
         .join(directory, d.uscc == c.uscc)
-        .where(
-            c.status == "valid",
-            c.expires_on >= today,
-            _serves(institution, d.reporting_unit_code, c.tier),
-        )
+        .where(*certified.titled(today), _serves(institution, d.reporting_unit_code, c.tier))
     )
     columns = ["snapshot_id", "ordinal", *ENTERPRISE_FIELDS]
     await session.execute(insert(SnapshotEntry).from_select(columns, source))

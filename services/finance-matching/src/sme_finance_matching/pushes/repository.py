@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from sme_common.auth.principal import RegionScope
 from sme_common.directory.models import enterprise_directory as directory
-from sme_common.directory.repository import latest_size_class_of
+from sme_finance_matching.certified import repository as certified
 from sme_finance_matching.certified.models import CertifiedEnterprise
 from sme_finance_matching.institutions.models import Institution
 from sme_finance_matching.lists.models import ListSnapshot, SnapshotEntry
@@ -24,12 +24,6 @@ from sme_finance_matching.pushes.models import (
     EnterprisePushReadLog,
 )
 from sme_finance_matching.pushes.schemas import PushFilters
-
-
-def _titled(today: date) -> Any:
-    """Enterprises holding a valid title today (the list's population, as the snapshots take it)."""
-    c = CertifiedEnterprise
-    return (c.status == "valid", c.expires_on >= today)
 
 
 async def due(
@@ -44,7 +38,7 @@ async def due(
         select(c.uscc)
         .join(directory, d.uscc == c.uscc)
         .where(
-            *_titled(today),
+            *certified.titled(today),
             scope.clause(d.region_code, d.reporting_unit_code, uscc_col=c.uscc),
             ~pushed,
         )
@@ -57,7 +51,7 @@ async def due(
 
 async def holds_title(session: AsyncSession, uscc: str, today: date) -> bool:
     c = CertifiedEnterprise
-    query = select(exists().where(c.uscc == uscc, *_titled(today)))
+    query = select(exists().where(c.uscc == uscc, *certified.titled(today)))
     return bool((await session.execute(query)).scalar_one())
 
 
@@ -65,21 +59,9 @@ async def listed(session: AsyncSession, usccs: Sequence[str], today: date) -> Se
     """The list entries of these enterprises (still titled), with their place and industry."""
     c, d = CertifiedEnterprise, directory.c
     query = (
-        select(
-            c.uscc,
-            d.name,
-            c.tier,
-            c.level,
-            c.certificate_id,
-            c.issued_on,
-            c.expires_on,
-            d.region_code,
-            d.reporting_unit_code,
-            d.industry_code,
-            latest_size_class_of(c.uscc).label("size_class"),
-        )
+        select(*certified.listed_columns())
         .join(directory, d.uscc == c.uscc)
-        .where(c.uscc.in_(usccs), *_titled(today))
+        .where(c.uscc.in_(usccs), *certified.titled(today))
         .order_by(c.uscc)
     )
     return (await session.execute(query)).mappings().all()
