@@ -10,6 +10,7 @@ import csv
 import hashlib
 import io
 import json
+from datetime import timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -34,11 +35,13 @@ from finance_support import (
 from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
 
+from sme_common.clock import FixedClock
 from sme_common.db import UnitOfWork
 from sme_common.ids import make_uscc
 from sme_common.testing.plugin import TokenFactory
 from sme_finance_matching.lists import service as lists
 from sme_finance_matching.lists.domain import PRODUCT_FIELDS, Schedule
+from sme_finance_matching.lists.schemas import DeltaPage
 from sme_finance_matching.lists.signing import signer_for
 
 IN_SCOPE = make_uscc(region="620102", body="LP000001")
@@ -349,6 +352,113 @@ async def test_a_revocation_reaches_every_bank_that_received_the_enterprise_even
     assert seen["a"] == [("revoked", IN_SCOPE, True)]
     assert seen["b"] == [("revoked", IN_SCOPE, False)]
     assert seen["c"] == []  # it never received either (tier little_giant only)
+
+
+async def pulled(client: httpx.AsyncClient, headers: dict[str, str]) -> list[tuple[Any, ...]]:
+    page = await client.get(f"{API}/lists/deltas", headers=headers)
+    assert page.status_code == 200, page.text
+    return [(c["kind"], c["uscc"], c["in_scope"]) for c in page.json()["changes"]]
+
+
+async def test_a_wider_scope_brings_the_pending_changes_of_its_new_region_and_tier(
+    client: httpx.AsyncClient, bearer: TokenFactory
+) -> None:
+    await setup_population(client)
+    a, bank_a = await bank(client, bearer, BANK_A_USCC, "bank-a")
+    assert await pulled(client, bank_a) == [("added", IN_SCOPE, True)]
+    widened = await client.patch(
+        f"{API}/institutions/{a['id']}",
+        json={
+            "region_codes": ["620100", "620200"],
+            "tiers": ["innovative", "specialised"],
+            "version": a["version"],
+        },
+        headers=officer(bearer),
+    )
+    assert widened.status_code == 200, widened.text
+    # Nothing acknowledged: the same cursor, now with what the wider scope concerns.
+    assert await pulled(client, bank_a) == [
+        ("added", IN_SCOPE, True),
+        ("added", OTHER_TIER, True),
+        ("added", OTHER_UNIT, True),
+    ]
+
+
+async def test_a_change_reaches_the_banks_in_scope_once_the_directory_places_the_enterprise(
+    client: httpx.AsyncClient, bearer: TokenFactory
+) -> None:
+    """Certification's and registry's topics are not ordered between them: a certificate may
+    arrive before the enterprise is in the directory, and an enterprise may move to another
+    市州 after its change was recorded."""
+    await setup_population(client)
+    _, bank_a = await bank(client, bearer, BANK_A_USCC, "bank-a")
+    unknown = make_uscc(region="620102", body="LP000009")
+    await grant(client, unknown, "cert_unknown")
+    assert await pulled(client, bank_a) == [("added", IN_SCOPE, True)]
+
+    await register_enterprise(client, unknown)
+    # OTHER_UNIT (兰州 bank's scope excludes 嘉峪关 620200) moves to 兰州.
+    await registry_announces(
+        client,
+        OTHER_UNIT,
+        "registered",
+        {
+            "name": "融资测试企业迁入",
+            "region_code": "620102",
+            "reporting_unit_code": "620100",
+            "operating_status": "operating",
+            "registered_at": "2026-11-24T08:00:00+00:00",
+            "version": 2,
+        },
+    )
+    changes = (await client.get(f"{API}/lists/deltas", headers=bank_a)).json()["changes"]
+    assert [(c["kind"], c["uscc"], c["in_scope"]) for c in changes] == [
+        ("added", IN_SCOPE, True),
+        ("added", OTHER_UNIT, True),
+        ("added", unknown, True),
+    ]
+    assert (
+        changes[1]["name"] == "融资测试企业迁入" and changes[1]["reporting_unit_code"] == "620100"
+    )
+
+
+async def test_a_delta_page_is_the_documented_shape_with_times_as_the_api_writes_them(
+    client: httpx.AsyncClient, bearer: TokenFactory, business_clock: FixedClock
+) -> None:
+    await register_enterprise(client, IN_SCOPE)
+    await register_enterprise(client, LATER, industry_code=None)
+    _, bank_a = await bank(client, bearer, BANK_A_USCC, "bank-a")
+    await grant(client, IN_SCOPE, "cert_in")
+    business_clock.advance(timedelta(microseconds=1500))
+    await grant(client, LATER, "cert_later", tier="little_giant")
+
+    got = await client.get(f"{API}/lists/deltas", headers=bank_a)
+    assert got.status_code == 200 and got.headers["content-type"] == "application/json"
+    page = DeltaPage.model_validate_json(got.content)
+    assert page.model_dump(mode="json", exclude_none=False) == got.json()
+    first, second = got.json()["changes"]
+    assert first["changed_at"] == "2026-11-26T02:00:00Z"
+    assert second["changed_at"] == "2026-11-26T02:00:00.001500Z"
+    assert second == {
+        "position": second["position"],
+        "kind": "added",
+        "uscc": LATER,
+        "name": f"融资测试企业{LATER[-3:]}",
+        "certificate_id": "cert_later",
+        "tier": "little_giant",
+        "previous_tier": None,
+        "level": "provincial",
+        "issued_on": "2026-01-10",
+        "expires_on": "2029-01-09",
+        "status": "valid",
+        "region_code": "620102",
+        "reporting_unit_code": "620100",
+        "industry_code": None,
+        "in_scope": True,
+        "changed_at": "2026-11-26T02:00:00.001500Z",
+    }
+    assert got.json()["next_cursor"] == lists.DELTA_CURSOR.encode(second["position"])
+    assert got.json()["has_more"] is False
 
 
 async def test_a_bank_reaches_none_of_another_banks_snapshots_or_deltas(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import psycopg
 import pytest
 from sqlalchemy import text
 from sqlalchemy.exc import OperationalError
@@ -99,4 +100,48 @@ async def test_a_driver_transaction_that_loses_its_connection_raises_a_transient
                 await other.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": row[0]})
             await driver.execute("SELECT 1")
     assert is_transient_failure(raised.value)  # answered as a 503, as on every other path
+    await database.dispose()
+
+
+async def test_a_driver_statement_commits_on_its_own_and_hands_the_connection_back_as_it_was(
+    database_factory: DatabaseFactory,
+) -> None:
+    database = Database.from_url(
+        database_factory.create("driver", "sme_certification"), pool_size=1
+    )
+    with pytest.raises(psycopg.errors.UniqueViolation):
+        async with database.driver_statement() as driver:
+            await driver.execute(_INSERT_DRIVER, {"id": "first"})
+            await driver.execute(_INSERT_DRIVER, {"id": "first"})
+    async with database.driver_statement() as driver:
+        assert driver.autocommit
+        status = await (await driver.execute("SELECT 1")).fetchone()
+        assert status == (1,)
+    # The pool's one connection is back out of autocommit: a transaction rolls back again.
+    async with database.driver_transaction() as driver:
+        assert not driver.autocommit
+    try:
+        async with database.driver_transaction() as driver:
+            await driver.execute(_INSERT_DRIVER, {"id": "dropped"})
+            raise LookupError("refused after the write")
+    except LookupError:
+        pass
+    async with database.sessionmaker() as session:
+        ids = (await session.scalars(text("SELECT event_id FROM inbox_message"))).all()
+    assert ids == ["first"]  # the statement that succeeded stayed, though the block raised
+    await database.dispose()
+
+
+async def test_a_driver_statement_that_loses_its_connection_raises_a_transient_failure(
+    database_factory: DatabaseFactory,
+) -> None:
+    database = Database.from_url(database_factory.create("driver", "sme_certification"))
+    with pytest.raises(OperationalError) as raised:
+        async with database.driver_statement() as driver:
+            row = await (await driver.execute("SELECT pg_backend_pid()")).fetchone()
+            assert row is not None
+            async with database.engine.connect() as other:
+                await other.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": row[0]})
+            await driver.execute("SELECT 1")
+    assert is_transient_failure(raised.value)
     await database.dispose()

@@ -154,6 +154,27 @@ class Database:
             except (psycopg.OperationalError, psycopg.InterfaceError) as exc:
                 raise OperationalError(None, None, exc) from exc
 
+    @contextlib.asynccontextmanager
+    async def driver_statement(self) -> AsyncIterator[psycopg.AsyncConnection[Any]]:
+        """Like ``driver_transaction``, for a path whose reads and writes are one statement: it
+        runs in autocommit, its own transaction, without the BEGIN and COMMIT round trips (a
+        data-modifying ``WITH`` commits with the statement or not at all). Statements sent on it
+        each commit on their own: send one."""
+        if self._bound:
+            async with self.driver_transaction() as driver:
+                yield driver
+            return
+        async with self.engine.connect() as connection:
+            driver = await _driver_of(connection)
+            await driver.set_autocommit(True)
+            try:
+                yield driver
+            except (psycopg.OperationalError, psycopg.InterfaceError) as exc:
+                raise OperationalError(None, None, exc) from exc
+            finally:
+                if not driver.closed:
+                    await driver.set_autocommit(False)
+
     async def logs_in_as_superuser(self) -> bool:
         """Whether the login (not a role set afterwards, which a superuser can undo) is a superuser."""
         async with self.engine.connect() as connection:

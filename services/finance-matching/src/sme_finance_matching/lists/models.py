@@ -76,8 +76,8 @@ class SnapshotAck(Base):
 
 
 class ListRecipient(Base):
-    """An enterprise an institution has received (in a snapshot or a delta): its revocation and
-    expiry reach that institution even once out of its scope."""
+    """An enterprise an institution has been given (in a snapshot, or queued in its deltas while
+    in its scope): its revocation and expiry reach that institution even once out of its scope."""
 
     __tablename__ = "list_recipient"
     __table_args__ = (Index("ix_list_recipient_uscc", "uscc"),)
@@ -85,6 +85,19 @@ class ListRecipient(Base):
     institution_id: Mapped[str] = mapped_column(Text, primary_key=True)
     uscc: Mapped[str] = mapped_column(Text, primary_key=True)
     first_received_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class ListDelivery(Base):
+    """A change of the certified population queued for an institution: its deltas are its
+    deliveries after its cursor. Kept by triggers (migration 0013) when a change is recorded, an
+    institution is created or changes its scope, or an enterprise enters the directory or moves."""
+
+    __tablename__ = "list_delivery"
+
+    institution_id: Mapped[str] = mapped_column(
+        Text, ForeignKey("institution.id"), primary_key=True
+    )
+    seq: Mapped[int] = mapped_column(BigInteger, primary_key=True)
 
 
 class ListCursor(Base):

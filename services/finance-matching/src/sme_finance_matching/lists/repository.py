@@ -205,97 +205,102 @@ async def cursor(
     return (await session.scalars(query)).first()
 
 
-class Puller(NamedTuple):
-    """The institution a client pulls deltas for, with its stored cursor."""
+class DeltaRows(NamedTuple):
+    """A page of deltas as the pull statement returns it: the position it starts after (the
+    cursor sent, else the institution's acknowledged one, else 0), the last position it holds
+    (``after`` when empty), whether more follow, and its changes as a JSON array."""
 
-    id: str
-    kind: str
-    province_code: str
-    region_codes: list[str]
-    tiers: list[str]
-    position: int | None
+    after: int
+    last: int
+    has_more: bool
+    changes_json: str
 
 
-# A delta pull is the hot path of every bank's polling (issue 10: 100 institutions at once), so
-# it runs on the driver connection (psycopg, ``Database.driver_transaction``), without the ORM:
-# one statement finds the client's institution with its stored cursor *and* the page after it
-# (one round trip, one snapshot: the page starts where the cursor it reports is). The institution's row comes back on every change row
-# (LEFT JOIN LATERAL: once, with NULLs, when nothing changed). The lateral subquery is the delta
-# query with the institution's scope as outer references: an index range scan after the cursor
-# per pull. Its first tier/recipient condition is redundant with the second but on the change
-# alone, so the changes are filtered before the directory is joined. Prepared by psycopg after a
-# few executions on a connection.
+# A delta pull is the hot path of every bank's polling (issue 10: 100 institutions at once): one
+# statement, in a transaction of its own (``Database.driver_statement``), finds the client's
+# institution with its cursor, reads the page after it from the institution's deliveries (an
+# index range, decided when the changes were recorded: migration 0013), logs the read with the
+# positions it covers, and renders the changes as JSON (the shape of ``DeltaChange``; times as
+# the API writes them, UTC with a Z, microseconds only when there are any), so that the service
+# only wraps it. A client whose roles may not act for its institution's kind finds no
+# institution: no row, nothing logged. Prepared by psycopg after a few executions on a
+# connection.
 _PULL = """
-    SELECT i.id, i.kind, i.province_code, i.region_codes, i.tiers, lc.position,
-           c.seq, c.kind, c.uscc, c.certificate_id, c.tier, c.previous_tier, c.level,
-           c.issued_on, c.expires_on, c.status, c.changed_at,
-           c.name, c.region_code, c.reporting_unit_code, c.industry_code
-      FROM institution_client ic
-      JOIN institution i ON i.id = ic.institution_id
-      LEFT JOIN list_cursor lc ON lc.institution_id = i.id
-      LEFT JOIN LATERAL (
-            SELECT ch.seq, ch.kind, ch.uscc, ch.certificate_id, ch.tier, ch.previous_tier,
-                   ch.level, ch.issued_on, ch.expires_on, ch.status, ch.changed_at,
-                   d.name, d.region_code, d.reporting_unit_code, d.industry_code
-              FROM certified_change ch
-              LEFT OUTER JOIN enterprise_directory d ON d.uscc = ch.uscc
-             WHERE ch.seq > coalesce(%(after)s::bigint, lc.position, 0)
-               AND (ch.tier = ANY(i.tiers)
-                    OR EXISTS (SELECT 1 FROM list_recipient r
-                                WHERE r.institution_id = i.id AND r.uscc = ch.uscc))
-               AND ((d.uscc IS NOT NULL
-                     AND substr(d.reporting_unit_code, 1, 2) = substr(i.province_code, 1, 2)
-                     AND (i.province_code = ANY(i.region_codes)
-                          OR d.reporting_unit_code = ANY(i.region_codes))
-                     AND ch.tier = ANY(i.tiers))
-                    OR EXISTS (SELECT 1 FROM list_recipient r
-                                WHERE r.institution_id = i.id AND r.uscc = ch.uscc))
-             ORDER BY ch.seq
-             LIMIT %(limit)s
-      ) c ON true
-     WHERE ic.client_id = %(client_id)s
-     ORDER BY c.seq
-"""
-
-_DELIVERED = """
-    INSERT INTO list_recipient (institution_id, uscc, first_received_at)
-    SELECT %(institution_id)s, u, %(at)s FROM unnest(%(usccs)s::text[]) AS u
-    ON CONFLICT DO NOTHING
-"""
-
-_READ = """
-    INSERT INTO list_read (institution_id, kind, snapshot_id, format, rows, cursor_from,
-                           cursor_to, client_id, subject, read_at)
-    VALUES (%(institution_id)s, %(kind)s, %(snapshot_id)s, %(format)s, %(rows)s,
-            %(cursor_from)s, %(cursor_to)s, %(client_id)s, %(subject)s, %(read_at)s)
+    WITH puller AS (
+        SELECT i.id, i.province_code, i.region_codes, i.tiers,
+               coalesce(%(after)s::bigint, lc.position, 0) AS after
+          FROM institution_client ic
+          JOIN institution i ON i.id = ic.institution_id
+          LEFT JOIN list_cursor lc ON lc.institution_id = i.id
+         WHERE ic.client_id = %(client_id)s AND i.kind = ANY(%(kinds)s::text[])
+    ), page AS (
+        SELECT ld.seq
+          FROM puller p
+          JOIN list_delivery ld ON ld.institution_id = p.id AND ld.seq > p.after
+         ORDER BY ld.seq
+         LIMIT %(limit)s + 1
+    ), sent AS (
+        SELECT seq FROM page ORDER BY seq LIMIT %(limit)s
+    ), logged AS (
+        INSERT INTO list_read (institution_id, kind, snapshot_id, format, rows, cursor_from,
+                               cursor_to, client_id, subject, read_at)
+        SELECT p.id, 'delta', NULL, 'json', count(sent.seq), p.after,
+               coalesce(max(sent.seq), p.after), %(client_id)s, %(subject)s, %(read_at)s
+          FROM puller p LEFT JOIN sent ON true
+         GROUP BY p.id, p.after
+    )
+    SELECT p.after,
+           coalesce((SELECT max(seq) FROM sent), p.after),
+           (SELECT count(*) FROM page) > %(limit)s,
+           '[' || coalesce((
+               SELECT string_agg(row_to_json(x)::text, ',' ORDER BY x.position)
+                 FROM (SELECT c.seq AS position, c.kind, c.uscc, d.name, c.certificate_id,
+                              c.tier, c.previous_tier, c.level, c.issued_on, c.expires_on,
+                              c.status, d.region_code, d.reporting_unit_code,
+                              d.industry_code,
+                              list_in_scope(p.province_code, p.region_codes, p.tiers,
+                                            d.reporting_unit_code, c.tier) AS in_scope,
+                              to_char(c.changed_at AT TIME ZONE 'UTC',
+                                      'YYYY-MM-DD"T"HH24:MI:SS')
+                              || CASE WHEN extract(microseconds FROM c.changed_at)::bigint
+                                           %% 1000000 = 0 THEN ''
+                                      ELSE to_char(c.changed_at AT TIME ZONE 'UTC', '.US')
+                                 END
+                              || 'Z' AS changed_at
+                         FROM sent
+                         JOIN certified_change c ON c.seq = sent.seq
+                         LEFT JOIN enterprise_directory d ON d.uscc = c.uscc) x
+           ), '') || ']'
+      FROM puller p
 """
 
 
 async def pull_page(
-    driver: AsyncConnection[Any], client_id: str, *, after: int | None, limit: int
-) -> tuple[Puller | None, list[tuple[Any, ...]]]:
-    """The client's institution (None for a client linked to none) and up to ``limit`` changes
-    after ``after`` (or its stored cursor) that concern it: those in its scope now (the SQL form
-    of ``domain.in_scope``), and every change of an enterprise it has received (its revocation or
-    expiry above all, even out of scope); in position order, as tuples in the select's order."""
-    cursor = await driver.execute(_PULL, {"client_id": client_id, "after": after, "limit": limit})
-    rows = await cursor.fetchall()
-    if not rows:
-        return None, []
-    puller = Puller(*rows[0][:6])
-    return puller, [row[6:] for row in rows if row[6] is not None]
-
-
-async def record_pull(
-    driver: AsyncConnection[Any], *, usccs: Sequence[str], read: dict[str, Any]
-) -> None:
-    """The enterprises the pull sent in scope (now received), and the read on the log."""
-    if usccs:
-        await driver.execute(
-            _DELIVERED,
-            {"institution_id": read["institution_id"], "usccs": list(usccs), "at": read["read_at"]},
-        )
-    await driver.execute(_READ, read)
+    driver: AsyncConnection[Any],
+    *,
+    client_id: str,
+    kinds: Sequence[str],
+    after: int | None,
+    limit: int,
+    subject: str,
+    read_at: datetime,
+) -> DeltaRows | None:
+    """Up to ``limit`` changes queued for the client's institution after ``after`` (or its
+    stored cursor), their read logged; None for a client linked to no institution, or to one of
+    a kind outside ``kinds``."""
+    cursor = await driver.execute(
+        _PULL,
+        {
+            "client_id": client_id,
+            "kinds": list(kinds),
+            "after": after,
+            "limit": limit,
+            "subject": subject,
+            "read_at": read_at,
+        },
+    )
+    row = await cursor.fetchone()
+    return None if row is None else DeltaRows(*row)
 
 
 async def log_read(session: AsyncSession, **values: Any) -> None:

@@ -13,7 +13,7 @@ import io
 import json
 import re
 import secrets
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
@@ -71,7 +71,6 @@ SNAPSHOT = Resource("snapshot", "list snapshot {key}", "名单快照 {key}")
 SNAPSHOT_CURSOR = KeyCursor(re.compile(r"snap_[0-9a-f]{16}"), member="s")
 DELTA_CURSOR = PositionCursor()
 SCHEDULER = "system:lists-publish"
-_RECEIVED_KINDS = frozenset({"added", "tier_changed", "renewed"})
 MEDIA_TYPES = {
     Format.JSON: "application/json",
     Format.NDJSON: "application/x-ndjson",
@@ -452,131 +451,62 @@ async def _own_institution(session: AsyncSession, actor: Principal) -> Instituti
     return institution
 
 
-_DELTA_JSON = orjson.OPT_UTC_Z | orjson.OPT_NAIVE_UTC
+def _kinds_for(actor: Principal) -> list[str]:
+    """The kinds of institution the client's roles may act for (``viewer_of``'s rule: a client
+    whose role may not act for its institution's kind is unknown)."""
+    return [kind.value for kind in InstitutionKind if role_may_act_for(actor.roles, kind)]
 
 
-def _puller(found: repository.Puller | None, actor: Principal) -> repository.Puller:
-    """The institution of an institution's own client (the rule of ``viewer_of``: people are
-    refused, and a client whose role may not act for its institution's kind is unknown)."""
-    if found is None or not role_may_act_for(actor.roles, InstitutionKind(found.kind)):
-        raise client_unknown()
-    return found
-
-
-def _delta_page(
-    rows: Sequence[Any], institution: repository.Puller, *, after: int, limit: int
-) -> tuple[bytes, list[str], int, int]:
-    """The delta page as JSON bytes (the shape of ``DeltaPage``), built from the rows' tuples
-    without a model per change; with the USCCs the institution now holds as received, the
-    position of the last change sent and how many were sent."""
-    province = institution.province_code
-    regions = list(institution.region_codes)
-    tiers = list(institution.tiers)
-    changes: list[dict[str, Any]] = []
-    received: set[str] = set()
-    for (
-        seq,
-        kind,
-        uscc,
-        certificate_id,
-        tier,
-        previous_tier,
-        level,
-        issued_on,
-        expires_on,
-        status,
-        changed_at,
-        name,
-        region_code,
-        unit,
-        industry_code,
-    ) in rows[:limit]:
-        in_scope = unit is not None and domain.in_scope(
-            reporting_unit_code=unit,
-            tier=tier,
-            province_code=province,
-            region_codes=regions,
-            tiers=tiers,
+def _delta_page(rows: repository.DeltaRows) -> bytes:
+    """The JSON of a ``DeltaPage`` around the changes the statement rendered."""
+    return b"".join(
+        (
+            b'{"cursor":',
+            orjson.dumps(DELTA_CURSOR.encode(rows.after)),
+            b',"next_cursor":',
+            orjson.dumps(DELTA_CURSOR.encode(rows.last)),
+            b',"has_more":',
+            b"true" if rows.has_more else b"false",
+            b',"changes":',
+            rows.changes_json.encode(),
+            b"}",
         )
-        if in_scope and kind in _RECEIVED_KINDS:
-            received.add(uscc)
-        changes.append(
-            {
-                "position": seq,
-                "kind": kind,
-                "uscc": uscc,
-                "name": name,
-                "certificate_id": certificate_id,
-                "tier": tier,
-                "previous_tier": previous_tier,
-                "level": level,
-                "issued_on": issued_on,
-                "expires_on": expires_on,
-                "status": status,
-                "region_code": region_code,
-                "reporting_unit_code": unit,
-                "industry_code": industry_code,
-                "in_scope": in_scope,
-                "changed_at": changed_at,
-            }
-        )
-    last = changes[-1]["position"] if changes else after
-    body = orjson.dumps(
-        {
-            "cursor": DELTA_CURSOR.encode(after),
-            "next_cursor": DELTA_CURSOR.encode(last),
-            "has_more": len(rows) > limit,
-            "changes": changes,
-        },
-        option=_DELTA_JSON,
     )
-    return body, sorted(received), last, len(changes)
 
 
 async def pull_deltas(database: Database, *, query: DeltaQuery, actor: Principal) -> bytes:
-    """The changes after the cursor (or after the institution's acknowledged cursor) that concern
-    the institution, as the JSON of a ``DeltaPage``; the read is logged and the enterprises sent
-    are remembered as received, in the transaction that read them (committed before the answer).
+    """The changes queued for the institution after the cursor (or after its acknowledged
+    cursor), as the JSON of a ``DeltaPage``; the read is logged by the statement that read the
+    page (committed before the answer).
 
-    The hot path of every bank's polling: three statements on the driver connection (the
-    institution, its cursor and the page in one; the recipients if any; the read log) and the
-    commit, without an ORM session. The client's link is read on every pull (no cache): a client
-    unlinked by the province is refused on its next pull.
+    The hot path of every bank's polling: one statement on the driver connection in a
+    transaction of its own (``Database.driver_statement``, ``repository.pull_page``), without an
+    ORM session. The client's link is read on every pull (no cache): a client unlinked by the
+    province is refused on its next pull. Which changes concern the institution was decided when
+    each was recorded (``list_delivery``, migration 0013); whether each enterprise is in its
+    scope (``in_scope``) is told as it is now.
 
-    Its transaction is not a unit of work's: what a pull writes, the read log and the
-    recipients, are append-only logs no audit trigger captures (docs/finance-matching.md, "Logs
-    and audit"), so the seal would only ask PostgreSQL whether it has anything to chain, a round
-    trip on every pull (``Database.driver_transaction``)."""
+    What a pull writes, the read log, is an append-only log no audit trigger captures
+    (docs/finance-matching.md, "Logs and audit"), so the seal would only ask PostgreSQL whether
+    it has anything to chain, a round trip on every pull."""
     if actor.roles & _PEOPLE:
         raise _institution_only()
     if not actor.client_id:
         raise client_unknown()
     after = None if query.cursor is None else DELTA_CURSOR.after(query.cursor)
-    async with database.driver_transaction() as driver:
-        found, rows = await repository.pull_page(
-            driver, actor.client_id, after=after, limit=query.limit + 1
-        )
-        institution = _puller(found, actor)
-        if after is None:
-            after = 0 if institution.position is None else institution.position
-        body, received, last, count = _delta_page(rows, institution, after=after, limit=query.limit)
-        await repository.record_pull(
+    async with database.driver_statement() as driver:
+        rows = await repository.pull_page(
             driver,
-            usccs=received,
-            read={
-                "institution_id": institution.id,
-                "kind": "delta",
-                "snapshot_id": None,
-                "format": "json",
-                "rows": count,
-                "cursor_from": after,
-                "cursor_to": last,
-                "client_id": actor.client_id,
-                "subject": actor.subject,
-                "read_at": clock.now(),
-            },
+            client_id=actor.client_id,
+            kinds=_kinds_for(actor),
+            after=after,
+            limit=query.limit,
+            subject=actor.subject,
+            read_at=clock.now(),
         )
-    return body
+    if rows is None:
+        raise client_unknown()
+    return _delta_page(rows)
 
 
 async def _advance(
