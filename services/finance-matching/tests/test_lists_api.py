@@ -41,7 +41,7 @@ from sme_common.ids import make_uscc
 from sme_common.testing.plugin import TokenFactory
 from sme_finance_matching.lists import service as lists
 from sme_finance_matching.lists.domain import PRODUCT_FIELDS, Schedule
-from sme_finance_matching.lists.schemas import DeltaPage
+from sme_finance_matching.lists.schemas import DeltaChange, DeltaPage
 from sme_finance_matching.lists.signing import signer_for
 
 IN_SCOPE = make_uscc(region="620102", body="LP000001")
@@ -382,6 +382,18 @@ async def test_a_wider_scope_brings_the_pending_changes_of_its_new_region_and_ti
         ("added", OTHER_TIER, True),
         ("added", OTHER_UNIT, True),
     ]
+    narrowed = await client.patch(
+        f"{API}/institutions/{a['id']}",
+        json={"region_codes": ["620200"], "version": widened.json()["version"]},
+        headers=officer(bearer),
+    )
+    assert narrowed.status_code == 200, narrowed.text
+    # What was queued stays queued (the bank was given those enterprises), told out of scope.
+    assert await pulled(client, bank_a) == [
+        ("added", IN_SCOPE, False),
+        ("added", OTHER_TIER, False),
+        ("added", OTHER_UNIT, True),
+    ]
 
 
 async def test_a_change_reaches_the_banks_in_scope_once_the_directory_places_the_enterprise(
@@ -417,8 +429,30 @@ async def test_a_change_reaches_the_banks_in_scope_once_the_directory_places_the
         ("added", OTHER_UNIT, True),
         ("added", unknown, True),
     ]
-    assert (
-        changes[1]["name"] == "融资测试企业迁入" and changes[1]["reporting_unit_code"] == "620100"
+    assert changes[1]["name"] == "融资测试企业迁入"
+    assert changes[1]["reporting_unit_code"] == "620100"
+    assert changes[2]["name"] == f"融资测试企业{unknown[-3:]}"
+
+    # IN_SCOPE moves out of 兰州: its queued change stays, told out of scope, with its new place.
+    await registry_announces(
+        client,
+        IN_SCOPE,
+        "registered",
+        {
+            "name": "融资测试企业迁出",
+            "region_code": "620202",
+            "reporting_unit_code": "620200",
+            "operating_status": "operating",
+            "registered_at": "2026-11-24T08:00:00+00:00",
+            "version": 2,
+        },
+    )
+    moved = (await client.get(f"{API}/lists/deltas", headers=bank_a)).json()["changes"][0]
+    assert (moved["uscc"], moved["in_scope"], moved["reporting_unit_code"], moved["name"]) == (
+        IN_SCOPE,
+        False,
+        "620200",
+        "融资测试企业迁出",
     )
 
 
@@ -454,9 +488,10 @@ async def test_a_delta_page_is_the_documented_shape_with_times_as_the_api_writes
         "region_code": "620102",
         "reporting_unit_code": "620100",
         "industry_code": None,
-        "in_scope": True,
         "changed_at": "2026-11-26T02:00:00.001500Z",
+        "in_scope": True,
     }
+    assert list(second) == list(DeltaChange.model_fields)  # the documented order too
     assert got.json()["next_cursor"] == lists.DELTA_CURSOR.encode(second["position"])
     assert got.json()["has_more"] is False
 

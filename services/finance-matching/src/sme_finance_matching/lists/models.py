@@ -3,7 +3,18 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import BigInteger, Date, DateTime, ForeignKey, Identity, Index, Integer, Text, text
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    Date,
+    DateTime,
+    ForeignKey,
+    Identity,
+    Index,
+    Integer,
+    Text,
+    text,
+)
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -87,10 +98,23 @@ class ListRecipient(Base):
     first_received_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
 
 
+class ListChange(Base):
+    """A change of the certified population as the deltas send it: its JSON (the shape of
+    ``schemas.DeltaChange``) up to ``"in_scope":``, rendered when the change is recorded and again
+    when the directory's facts about the enterprise change (triggers, migration 0013)."""
+
+    __tablename__ = "list_change"
+    __table_args__ = (Index("ix_list_change_uscc", "uscc"),)
+
+    seq: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    uscc: Mapped[str] = mapped_column(Text)
+    body: Mapped[str] = mapped_column(Text)
+
+
 class ListDelivery(Base):
-    """A change of the certified population queued for an institution: its deltas are its
-    deliveries after its cursor. Kept by triggers (migration 0013) when a change is recorded, an
-    institution is created or changes its scope, or an enterprise enters the directory or moves."""
+    """A change queued for an institution: its deltas are its deliveries after its cursor.
+    ``in_scope`` is decided when the change is queued, and again for the changes after its
+    cursor when its scope or the enterprise's 市州 changes. Kept by triggers (migration 0013)."""
 
     __tablename__ = "list_delivery"
 
@@ -98,6 +122,7 @@ class ListDelivery(Base):
         Text, ForeignKey("institution.id"), primary_key=True
     )
     seq: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    in_scope: Mapped[bool] = mapped_column(Boolean)
 
 
 class ListCursor(Base):

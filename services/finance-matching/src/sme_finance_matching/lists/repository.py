@@ -220,27 +220,25 @@ class DeltaRows(NamedTuple):
 # statement, in a transaction of its own (``Database.driver_statement``), finds the client's
 # institution with its cursor, reads the page after it from the institution's deliveries (an
 # index range, decided when the changes were recorded: migration 0013), logs the read with the
-# positions it covers, and renders the changes as JSON (the shape of ``DeltaChange``; times as
-# the API writes them, UTC with a Z, microseconds only when there are any), so that the service
-# only wraps it. A client whose roles may not act for its institution's kind finds no
-# institution: no row, nothing logged. Prepared by psycopg after a few executions on a
-# connection.
+# positions it covers, and joins the changes' JSON (rendered when they were recorded, the value
+# of ``in_scope`` appended from the delivery), so that the service only wraps it. A client whose
+# roles may not act for its institution's kind finds no institution: no row, nothing logged.
+# Prepared by psycopg after a few executions on a connection.
 _PULL = """
     WITH puller AS (
-        SELECT i.id, i.province_code, i.region_codes, i.tiers,
-               coalesce(%(after)s::bigint, lc.position, 0) AS after
+        SELECT i.id, coalesce(%(after)s::bigint, lc.position, 0) AS after
           FROM institution_client ic
           JOIN institution i ON i.id = ic.institution_id
           LEFT JOIN list_cursor lc ON lc.institution_id = i.id
          WHERE ic.client_id = %(client_id)s AND i.kind = ANY(%(kinds)s::text[])
     ), page AS (
-        SELECT ld.seq
+        SELECT ld.seq, ld.in_scope
           FROM puller p
           JOIN list_delivery ld ON ld.institution_id = p.id AND ld.seq > p.after
          ORDER BY ld.seq
          LIMIT %(limit)s + 1
     ), sent AS (
-        SELECT seq FROM page ORDER BY seq LIMIT %(limit)s
+        SELECT seq, in_scope FROM page ORDER BY seq LIMIT %(limit)s
     ), logged AS (
         INSERT INTO list_read (institution_id, kind, snapshot_id, format, rows, cursor_from,
                                cursor_to, client_id, subject, read_at)
@@ -253,23 +251,9 @@ _PULL = """
            coalesce((SELECT max(seq) FROM sent), p.after),
            (SELECT count(*) FROM page) > %(limit)s,
            '[' || coalesce((
-               SELECT string_agg(row_to_json(x)::text, ',' ORDER BY x.position)
-                 FROM (SELECT c.seq AS position, c.kind, c.uscc, d.name, c.certificate_id,
-                              c.tier, c.previous_tier, c.level, c.issued_on, c.expires_on,
-                              c.status, d.region_code, d.reporting_unit_code,
-                              d.industry_code,
-                              list_in_scope(p.province_code, p.region_codes, p.tiers,
-                                            d.reporting_unit_code, c.tier) AS in_scope,
-                              to_char(c.changed_at AT TIME ZONE 'UTC',
-                                      'YYYY-MM-DD"T"HH24:MI:SS')
-                              || CASE WHEN extract(microseconds FROM c.changed_at)::bigint
-                                           %% 1000000 = 0 THEN ''
-                                      ELSE to_char(c.changed_at AT TIME ZONE 'UTC', '.US')
-                                 END
-                              || 'Z' AS changed_at
-                         FROM sent
-                         JOIN certified_change c ON c.seq = sent.seq
-                         LEFT JOIN enterprise_directory d ON d.uscc = c.uscc) x
+               SELECT string_agg(c.body || CASE WHEN sent.in_scope THEN 'true}' ELSE 'false}' END,
+                                 ',' ORDER BY sent.seq)
+                 FROM sent JOIN list_change c ON c.seq = sent.seq
            ), '') || ']'
       FROM puller p
 """

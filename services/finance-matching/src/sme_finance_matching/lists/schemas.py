@@ -133,10 +133,10 @@ class DeltaChange(BaseModel):
     region_code: str | None
     reporting_unit_code: str | None
     industry_code: str | None
+    changed_at: datetime
     in_scope: bool
     """False when the enterprise left the institution's scope (a tier or 市州 it does not serve)
     and is sent only because the institution received it before."""
-    changed_at: datetime
 
 
 class DeltaPage(BaseModel):
@@ -163,8 +163,8 @@ class DeltaPage(BaseModel):
                             "region_code": "620102",
                             "reporting_unit_code": "620100",
                             "industry_code": "C3484",
-                            "in_scope": True,
                             "changed_at": "2026-12-02T03:00:00Z",
+                            "in_scope": True,
                         }
                     ],
                 }
