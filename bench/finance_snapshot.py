@@ -23,7 +23,9 @@ tokens):
    sending at once, ``--rounds`` times (the round ends when the last is answered); (a') ``wrk``
    (when installed: ``apt-get install wrk``) keeping 100 connections in flight for ``--seconds``,
    each request with the next institution's token; (b) 100 institutions each pulling once every
-   ``--period`` seconds at its own phase (open loop, latency from the scheduled arrival). Each
+   ``--period`` seconds at its own phase (open loop, latency from the scheduled arrival); and
+   (floor) the burst of (a) on a path no route matches, which crosses the HTTP server and every
+   middleware but checks no token and reads no database: what a pull costs above it is its own. Each
    prints the server processes' and PostgreSQL's CPU a pull (``/proc``) and how busy the machine
    was: the machine's two cores are shared by the servers, PostgreSQL and the load generator (and
    whatever else runs). ``--in-process`` measures as the earlier runs did instead: httpx through
@@ -602,8 +604,10 @@ def pull_main(argv: list[str]) -> None:
     """The load generator, in a process of its own: 100 keep-alive connections, one per
     institution, each with its own token. ``burst``: all 100 send at once and the round ends when
     the last is answered (scenario (a)); ``steady``: each institution pulls once every
-    ``--period`` at its own phase, latency from the scheduled arrival (scenario (b)). Prints one
-    line ``PULL <n> <p50 ms> <p99 ms> <max ms> <non-200>``."""
+    ``--period`` at its own phase, latency from the scheduled arrival (scenario (b)). ``--path``
+    and ``--expect``: another request and the status its answers must have (the floor). Prints
+    one line ``PULL <n> <p50 ms> <p99 ms> <max ms> <answers not of that status> <its own CPU
+    seconds over the measured requests>``."""
     parser = argparse.ArgumentParser(prog="finance_snapshot.py pull")
     parser.add_argument("--port", type=int, required=True)
     parser.add_argument("--tokens", required=True)
@@ -611,12 +615,13 @@ def pull_main(argv: list[str]) -> None:
     parser.add_argument("--rounds", type=int, default=10)
     parser.add_argument("--seconds", type=int, default=10)
     parser.add_argument("--period", type=float, default=1.0)
+    parser.add_argument("--path", default=f"{API}/lists/deltas")
+    parser.add_argument("--expect", type=int, default=200, help="the status every answer has")
     args = parser.parse_args(argv)
     tokens = Path(args.tokens).read_text().split()
     requests = [
         (
-            f"GET {API}/lists/deltas HTTP/1.1\r\nHost: 127.0.0.1\r\n"
-            f"Authorization: Bearer {t}\r\n\r\n"
+            f"GET {args.path} HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer {t}\r\n\r\n"
         ).encode()
         for t in tokens
     ]
@@ -630,7 +635,7 @@ def pull_main(argv: list[str]) -> None:
         async def once(index: int, since: float) -> None:
             nonlocal failures
             status, _ = await _http_get(*connections[index], requests[index])
-            failures += status != 200
+            failures += status != args.expect
             samples.append((loop.time() - since) * 1000)
 
         # Warm-up: every connection accepted and every institution pulled once (its CPU is
@@ -638,6 +643,7 @@ def pull_main(argv: list[str]) -> None:
         await asyncio.gather(*(once(i, loop.time()) for i in range(len(requests))))
         samples.clear()
         failures = 0
+        began_cpu = time.process_time()
         if args.mode == "burst":
             for _ in range(args.rounds):
                 began = loop.time()
@@ -652,12 +658,13 @@ def pull_main(argv: list[str]) -> None:
                     await once(index, due)
 
             await asyncio.gather(*(polling(i) for i in range(len(requests))))
+        used = time.process_time() - began_cpu
         for _, writer in connections:
             writer.close()
         ordered = sorted(samples)
         print(
             f"PULL {len(ordered)} {_pct(ordered, 0.5):.1f} {_pct(ordered, 0.99):.1f}"
-            f" {ordered[-1]:.1f} {failures}",
+            f" {ordered[-1]:.1f} {failures} {used:.4f}",
             flush=True,
         )
         return samples
@@ -782,14 +789,20 @@ def pull_deltas_apart(url: str, key_dir: Path, workdir: Path, args: argparse.Nam
             cpu: float,
             db_cpu: float,
             share: float,
+            client_cpu: float | None,
             pulls: float,
         ) -> None:
+            generator = (
+                ""
+                if client_cpu is None
+                else f", load generator {client_cpu * 1000 / (pulls - PULLERS):.2f} ms"
+            )
             line(
                 f"  {label}: {n:.0f} pulls: p50 {p50:.1f} ms, p99 {p99:.1f} ms, max {top:.1f} ms,"
                 f" {bad:.0f} not 200 -> {'PASS' if p99 < TARGET_MS and not bad else 'FAIL'}"
                 f" (p99 < {TARGET_MS:.0f} ms)\n"
                 f"      CPU a pull: server {cpu * 1000 / pulls:.2f} ms, PostgreSQL"
-                f" {db_cpu * 1000 / pulls:.2f} ms; machine {share:.0f} % busy"
+                f" {db_cpu * 1000 / pulls:.2f} ms{generator}; machine {share:.0f} % busy"
             )
 
         # Every server process's connections opened and every institution pulled, so that the
@@ -803,7 +816,7 @@ def pull_deltas_apart(url: str, key_dir: Path, workdir: Path, args: argparse.Nam
             "PULL",
         )
         if got:
-            n, p50, p99, top, bad, cpu, db_cpu, share = got
+            n, p50, p99, top, bad, client_cpu, cpu, db_cpu, share = got
             report(
                 f"(a) {PULLERS} in flight at once (raw client, {args.rounds} rounds)",
                 n,
@@ -814,7 +827,36 @@ def pull_deltas_apart(url: str, key_dir: Path, workdir: Path, args: argparse.Nam
                 cpu,
                 db_cpu,
                 share,
+                client_cpu,
                 n + PULLERS,  # the client's warm-up round is in the CPU too
+            )
+        # The floor under (a): the same burst, the same connections, tokens and processes, on a
+        # path no route matches. It crosses the HTTP server, every middleware (request id, trace,
+        # metrics, the access log line, the request guard) and the router, and answers a 404
+        # problem+json: no token check, no database. What a pull costs above it is the pull's.
+        got = measured(
+            "(floor)",
+            [
+                *pull,
+                "--mode",
+                "burst",
+                "--rounds",
+                str(args.rounds),
+                "--path",
+                f"{API}/no-such-route",
+                "--expect",
+                "404",
+            ],
+            "PULL",
+        )
+        if got:
+            n, p50, p99, top, bad, client_cpu, cpu, db_cpu, share = got
+            line(
+                f"  (floor) the same burst on a path no route matches (404 problem+json, no token"
+                f" check, no database): {n:.0f} requests: p50 {p50:.1f} ms, p99 {p99:.1f} ms,"
+                f" max {top:.1f} ms, {bad:.0f} not 404\n"
+                f"      CPU a request: server {cpu * 1000 / (n + PULLERS):.2f} ms, load generator"
+                f" {client_cpu * 1000 / n:.2f} ms; machine {share:.0f} % busy"
             )
         wrk = shutil.which("wrk")
         if wrk:
@@ -847,6 +889,7 @@ def pull_deltas_apart(url: str, key_dir: Path, workdir: Path, args: argparse.Nam
                     cpu,
                     db_cpu,
                     share,
+                    None,
                     n,
                 )
         else:
@@ -865,7 +908,7 @@ def pull_deltas_apart(url: str, key_dir: Path, workdir: Path, args: argparse.Nam
             "PULL",
         )
         if got:
-            n, p50, p99, top, bad, cpu, db_cpu, share = got
+            n, p50, p99, top, bad, client_cpu, cpu, db_cpu, share = got
             report(
                 f"(b) {PULLERS} institutions each pulling once every {args.period:g} s"
                 f" ({PULLERS / args.period:.0f} pulls/s, {args.seconds} s)",
@@ -877,6 +920,7 @@ def pull_deltas_apart(url: str, key_dir: Path, workdir: Path, args: argparse.Nam
                 cpu,
                 db_cpu,
                 share,
+                client_cpu,
                 n + PULLERS,  # the client's warm-up round is in the CPU too
             )
         line(f"  load average {_load()} at the end")
