@@ -20,6 +20,7 @@ from sme_common.idempotency import IdempotencyKey, Outcome, run_once
 from sme_common.pagination import KeyCursor, split_page
 from sme_common.problems import Resource, ensure_in_region, expect_version, not_found
 from sme_common.reference.regions import RegionCatalog
+from sme_finance_matching.certified import repository as certified
 from sme_finance_matching.institutions import domain, repository
 from sme_finance_matching.institutions.domain import InstitutionKind, InstitutionStatus
 from sme_finance_matching.institutions.models import Institution, InstitutionClient
@@ -230,6 +231,12 @@ async def update_institution(
 ) -> InstitutionRead:
     now = clock.now()
     async with UnitOfWork(database) as uow:
+        if command.region_codes is not None or command.tiers is not None:
+            # A new scope decides the pending deltas again under the change log's lock (the
+            # institution's trigger, migration 0013). Taken before the institution's row: a
+            # snapshot holds it shared and then references the row, a recorded change holds it
+            # and queues for the institution; the other order would deadlock with them.
+            await certified.lock_for_change(uow.session)
         viewer = await viewer_of(uow.session, actor)
         institution = await _in_view(uow.session, institution_id, viewer, for_update=True)
         changes = {

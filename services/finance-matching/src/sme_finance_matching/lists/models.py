@@ -114,13 +114,16 @@ class ListChange(Base):
 class ListDelivery(Base):
     """A change queued for an institution: its deltas are its deliveries after its cursor.
     ``in_scope`` is decided when the change is queued, and again for the changes after its
-    cursor when its scope or the enterprise's 市州 changes. Kept by triggers (migration 0013)."""
+    cursor when its scope or the enterprise's 市州 changes. Kept by triggers (migration 0013).
+
+    No foreign key to ``institution``: queueing a change would take a share lock on the
+    institution's row while holding the change log's lock, and an officer's update holds that row
+    and then asks for the change log's lock (its trigger): a deadlock. Institutions are never
+    deleted; the triggers only queue for institutions that exist."""
 
     __tablename__ = "list_delivery"
 
-    institution_id: Mapped[str] = mapped_column(
-        Text, ForeignKey("institution.id"), primary_key=True
-    )
+    institution_id: Mapped[str] = mapped_column(Text, primary_key=True)
     seq: Mapped[int] = mapped_column(BigInteger, primary_key=True)
     in_scope: Mapped[bool] = mapped_column(Boolean)
 

@@ -190,7 +190,9 @@ def upgrade() -> None:
     op.create_index("ix_list_change_uscc", "list_change", ["uscc"])
     op.create_table(
         "list_delivery",
-        sa.Column("institution_id", sa.Text, sa.ForeignKey("institution.id"), primary_key=True),
+        # No foreign key: see ``lists.models.ListDelivery`` (it would deadlock an officer's
+        # update of the institution against a change being queued for it).
+        sa.Column("institution_id", sa.Text, primary_key=True),
         sa.Column("seq", sa.BigInteger, primary_key=True),
         sa.Column("in_scope", sa.Boolean, nullable=False),
     )

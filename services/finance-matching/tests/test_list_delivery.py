@@ -1,0 +1,213 @@
+"""The delivery queue of the deltas (migration 0013) in the database itself: the migration on a
+database that already holds changes, institutions and cursors (every change rendered, every
+institution's pending changes queued as the pulls before it would have sent them), and its
+triggers against concurrent writers."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import threading
+import time
+
+import psycopg
+
+from sme_common.auth.principal import Principal
+from sme_common.db import Database
+from sme_common.db.engine import to_sync_url
+from sme_common.db.migrations import upgrade
+from sme_common.ids import make_uscc
+from sme_common.testing.plugin import DatabaseFactory
+from sme_finance_matching.institutions import service as institutions
+from sme_finance_matching.institutions.domain import Tier
+from sme_finance_matching.institutions.schemas import InstitutionUpdate
+
+PACKAGE = "sme_finance_matching"
+CHANGE_LOCK = 0x5F4D_4345_5254  # certified.repository.CHANGE_LOCK
+LANZHOU = make_uscc(region="620102", body="MG000001")
+JIAYUGUAN = make_uscc(region="620202", body="MG000002")
+
+
+def test_the_migration_renders_the_changes_and_queues_what_is_pending(
+    database_factory: DatabaseFactory,
+) -> None:
+    url = database_factory.create("delivery_migration")
+    upgrade(PACKAGE, url, "0012")
+    with psycopg.connect(to_sync_url(url), autocommit=True) as conn:
+        for uscc, unit in ((LANZHOU, "620100"), (JIAYUGUAN, "620200")):
+            conn.execute(
+                "INSERT INTO enterprise_directory (uscc, name, region_code, reporting_unit_code,"
+                " operating_status, registry_version, registered_at)"
+                " VALUES (%s, %s, %s, %s, 'operating', 1, now())",
+                (uscc, f"企业{uscc[-3:]}", unit[:4] + "02", unit),
+            )
+        for seq, (uscc, kind) in enumerate(
+            ((LANZHOU, "added"), (JIAYUGUAN, "added"), (LANZHOU, "revoked")), start=1
+        ):
+            conn.execute(
+                "INSERT INTO certified_change (seq, uscc, kind, certificate_id, tier, level,"
+                " issued_on, expires_on, status, changed_at) VALUES (%s, %s, %s, 'cert_1',"
+                " 'specialised', 'provincial', '2026-01-10', '2029-01-09', %s,"
+                " '2026-11-26T02:00:00.25Z')",
+                (seq, uscc, kind, "revoked" if kind == "revoked" else "valid"),
+            )
+        for n, (institution_id, regions) in enumerate(
+            (("inst_lanzhou", ["620100"]), ("inst_other", ["620200"]))
+        ):
+            conn.execute(
+                "INSERT INTO institution VALUES (%s, 'bank', %s, %s, '620000', %s,"
+                " '{specialised}', 'active', 1, now(), 'm', now(), 'm')",
+                (
+                    institution_id,
+                    institution_id,
+                    make_uscc(region="620100", body=f"MGBANK0{n}"),
+                    regions,
+                ),
+            )
+        # 兰州's bank acknowledged the first change; the other bank was given 兰州's enterprise.
+        conn.execute("INSERT INTO list_cursor VALUES ('inst_lanzhou', 1, now(), 'm')")
+        conn.execute("INSERT INTO list_recipient VALUES ('inst_other', %s, now())", (LANZHOU,))
+
+    upgrade(PACKAGE, url)
+
+    with psycopg.connect(to_sync_url(url), autocommit=True) as conn:
+        queued = conn.execute(
+            "SELECT institution_id, seq, in_scope FROM list_delivery ORDER BY 1, 2"
+        ).fetchall()
+        bodies = dict(conn.execute("SELECT seq, body FROM list_change").fetchall())
+        given = conn.execute(
+            "SELECT institution_id, uscc FROM list_recipient ORDER BY 1, 2"
+        ).fetchall()
+    assert queued == [
+        ("inst_lanzhou", 3, True),  # after its cursor: the revocation
+        ("inst_other", 1, False),  # given, out of its scope
+        ("inst_other", 2, True),
+        ("inst_other", 3, False),
+    ]
+    assert sorted(given) == sorted([("inst_other", LANZHOU), ("inst_other", JIAYUGUAN)])
+    first = json.loads(bodies[1] + "true}")
+    assert first == {
+        "position": 1,
+        "kind": "added",
+        "uscc": LANZHOU,
+        "name": f"企业{LANZHOU[-3:]}",
+        "certificate_id": "cert_1",
+        "tier": "specialised",
+        "previous_tier": None,
+        "level": "provincial",
+        "issued_on": "2026-01-10",
+        "expires_on": "2029-01-09",
+        "status": "valid",
+        "region_code": "620102",
+        "reporting_unit_code": "620100",
+        "industry_code": None,
+        "changed_at": "2026-11-26T02:00:00.250000Z",
+        "in_scope": True,
+    }
+
+
+def test_a_change_recorded_while_an_officer_changes_the_institution_deadlocks_neither(
+    database_factory: DatabaseFactory,
+) -> None:
+    """The officer's update locks the institution's row (``FOR UPDATE``) and its trigger then
+    waits for the change log's lock; a change recorded meanwhile holds that lock and queues a
+    delivery for the institution. A foreign key from the delivery to the institution would make
+    that insert wait for the row lock: a deadlock, one of them aborted."""
+    url = to_sync_url(database_factory.create("delivery_locks", PACKAGE))
+    with psycopg.connect(url, autocommit=True) as setup:
+        setup.execute(
+            "INSERT INTO enterprise_directory (uscc, name, region_code, reporting_unit_code,"
+            " operating_status, registry_version, registered_at)"
+            " VALUES (%s, '企业', '620102', '620100', 'operating', 1, now())",
+            (LANZHOU,),
+        )
+        setup.execute(
+            "INSERT INTO institution VALUES ('inst_lanzhou', 'bank', '银行', %s, '620000',"
+            " '{620100}', '{specialised}', 'active', 1, now(), 'm', now(), 'm')",
+            (make_uscc(region="620100", body="MGBANK09"),),
+        )
+    errors: list[BaseException] = []
+
+    def record_change() -> None:
+        try:
+            with psycopg.connect(url) as writer:
+                writer.execute("SELECT pg_advisory_xact_lock(%s)", (CHANGE_LOCK,))
+                writer.execute(
+                    "INSERT INTO certified_change (seq, uscc, kind, certificate_id, tier, level,"
+                    " issued_on, expires_on, status, changed_at) VALUES (1, %s, 'added',"
+                    " 'cert_1', 'specialised', 'provincial', '2026-01-10', '2029-01-09', 'valid',"
+                    " now())",
+                    (LANZHOU,),
+                )
+                writer.commit()
+        except BaseException as exc:
+            errors.append(exc)
+
+    with psycopg.connect(url) as officer:
+        officer.execute("SELECT 1 FROM institution WHERE id = 'inst_lanzhou' FOR UPDATE")
+        consumer = threading.Thread(target=record_change)
+        consumer.start()
+        with psycopg.connect(url, autocommit=True) as watcher:
+            # The consumer holds the change log's lock: either it finished, or it waits on a
+            # lock the officer holds. Then the officer's trigger asks for the change log's lock.
+            while consumer.is_alive() and not watcher.execute(
+                "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND granted"
+            ).fetchone() == (1,):
+                time.sleep(0.01)
+            while consumer.is_alive() and watcher.execute(
+                "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database()"
+                " AND wait_event_type = 'Lock'"
+            ).fetchone() == (0,):
+                time.sleep(0.01)
+        officer.execute("UPDATE institution SET tiers = '{specialised,little_giant}'")
+        officer.commit()
+        consumer.join(timeout=30)
+    assert errors == []
+    with psycopg.connect(url, autocommit=True) as conn:
+        assert conn.execute("SELECT institution_id, seq FROM list_delivery").fetchall() == [
+            ("inst_lanzhou", 1)
+        ]
+
+
+async def test_an_officer_changing_the_scope_waits_for_a_snapshot_being_made_not_a_deadlock(
+    database_factory: DatabaseFactory,
+) -> None:
+    """A snapshot holds the change log's lock shared and then writes a row that references the
+    institution; the officer's update of the scope must take the change log's lock before the
+    institution's row (``update_institution``), or each would wait for the other."""
+    url = database_factory.create("delivery_snapshot_lock", PACKAGE)
+    sync_url = to_sync_url(url)
+    with psycopg.connect(sync_url, autocommit=True) as setup:
+        setup.execute(
+            "INSERT INTO institution VALUES ('inst_lanzhou', 'bank', '银行', %s, '620000',"
+            " '{620100}', '{specialised}', 'active', 1, now(), 'm', now(), 'm')",
+            (make_uscc(region="620100", body="MGBANK08"),),
+        )
+    database = Database.from_url(url)
+    officer = Principal(subject="officer:1", roles=frozenset({"province_officer"}), region="620000")
+    with psycopg.connect(sync_url) as snapshot_maker:
+        snapshot_maker.execute("SELECT pg_advisory_xact_lock_shared(%s)", (CHANGE_LOCK,))
+        update = asyncio.create_task(
+            institutions.update_institution(
+                database,
+                institution_id="inst_lanzhou",
+                command=InstitutionUpdate(tiers=[Tier.SPECIALISED, Tier.LITTLE_GIANT], version=1),
+                actor=officer,
+            )
+        )
+        with psycopg.connect(sync_url, autocommit=True) as watcher:
+            # Polling PostgreSQL, which sets no event: the update waits for the lock.
+            while not update.done() and watcher.execute(  # noqa: ASYNC110
+                "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND NOT granted"
+            ).fetchone() == (0,):
+                await asyncio.sleep(0.01)
+        snapshot_maker.execute(
+            "INSERT INTO list_snapshot (id, institution_id, trigger, requested_by, generated_at,"
+            " cursor_position, entry_count, product_count, content_sha256, manifest, signature,"
+            " key_id, products) VALUES ('snap_1', 'inst_lanzhou', 'on_demand', 'm', now(), 0, 0,"
+            " 0, '', '{}', '', 'k', '[]')"
+        )
+        snapshot_maker.commit()
+        read = await asyncio.wait_for(update, timeout=30)
+    await database.dispose()
+    assert read.tiers == [Tier.LITTLE_GIANT, Tier.SPECIALISED] and read.version == 2
