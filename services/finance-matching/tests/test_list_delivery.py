@@ -21,6 +21,7 @@ from sme_common.testing.plugin import DatabaseFactory
 from sme_finance_matching.institutions import service as institutions
 from sme_finance_matching.institutions.domain import Tier
 from sme_finance_matching.institutions.schemas import InstitutionUpdate
+from sme_finance_matching.lists.domain import in_scope
 
 PACKAGE = "sme_finance_matching"
 CHANGE_LOCK = 0x5F4D_4345_5254  # certified.repository.CHANGE_LOCK
@@ -211,3 +212,41 @@ async def test_an_officer_changing_the_scope_waits_for_a_snapshot_being_made_not
         read = await asyncio.wait_for(update, timeout=30)
     await database.dispose()
     assert read.tiers == [Tier.LITTLE_GIANT, Tier.SPECIALISED] and read.version == 2
+
+
+def test_the_sql_scope_rule_is_the_domain_rule(database_factory: DatabaseFactory) -> None:
+    """``list_in_scope`` (the triggers' form of ``lists.domain.in_scope``) answers as the domain
+    rule on every combination of province, 市州, tier and an enterprise's place."""
+    cases = [
+        (province, regions, tiers, unit, tier)
+        for province in ("620000", "630000")
+        for regions in (["620000"], ["620100"], ["620100", "620200"], ["630100"])
+        for tiers in (["specialised"], ["innovative", "little_giant"], [])
+        for unit in ("620100", "620200", "630100")
+        for tier in ("innovative", "specialised", "little_giant")
+    ]
+    url = to_sync_url(database_factory.create("scope_rule", PACKAGE))
+    with psycopg.connect(url, autocommit=True) as conn:
+        answers = [
+            conn.execute(
+                "SELECT list_in_scope(%s, %s::text[], %s::text[], %s, %s)", case
+            ).fetchone()
+            for case in cases
+        ]
+        unknown_place = conn.execute(
+            "SELECT list_in_scope('620000', '{620000}', '{specialised}', NULL, 'specialised')"
+        ).fetchone()
+    expected = [
+        (
+            in_scope(
+                province_code=province,
+                region_codes=regions,
+                tiers=tiers,
+                reporting_unit_code=unit,
+                tier=tier,
+            ),
+        )
+        for province, regions, tiers, unit, tier in cases
+    ]
+    assert answers == expected and any(a == (True,) for a in answers)
+    assert unknown_place == (False,)  # an enterprise the directory does not place is in no scope
