@@ -65,8 +65,8 @@ async def list_list_deltas(
     """Changes after ``cursor`` (or the institution's acknowledged cursor): added, tier changed,
     renewed, expired, revoked. A revocation or expiry reaches every institution that received the
     enterprise, even once it is out of the institution's scope."""
-    # Serialised by the service straight from the rows (the shape of DeltaPage, which documents
-    # it): no model per change on the hot path of every bank's polling.
+    # The JSON the pull's statement joins from the changes rendered when they were recorded (the
+    # shape of DeltaPage, which documents it): no model per change on every bank's polling.
     body = await service.pull_deltas(request.app.state.database, query=query, actor=principal)
     return Response(body, media_type="application/json")
 
