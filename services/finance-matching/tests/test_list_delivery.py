@@ -9,19 +9,24 @@ import asyncio
 import json
 import threading
 import time
+from typing import Any
 
 import psycopg
+import pytest
 
 from sme_common.auth.principal import Principal
 from sme_common.db import Database
 from sme_common.db.engine import to_sync_url
 from sme_common.db.migrations import upgrade
+from sme_common.errors import DomainError
 from sme_common.ids import make_uscc
 from sme_common.testing.plugin import DatabaseFactory
 from sme_finance_matching.institutions import service as institutions
 from sme_finance_matching.institutions.domain import Tier
 from sme_finance_matching.institutions.schemas import InstitutionUpdate
+from sme_finance_matching.lists import service as lists
 from sme_finance_matching.lists.domain import in_scope
+from sme_finance_matching.lists.schemas import DeltaQuery
 
 PACKAGE = "sme_finance_matching"
 CHANGE_LOCK = 0x5F4D_4345_5254  # certified.repository.CHANGE_LOCK
@@ -250,3 +255,84 @@ def test_the_sql_scope_rule_is_the_domain_rule(database_factory: DatabaseFactory
     ]
     assert answers == expected and any(a == (True,) for a in answers)
     assert unknown_place == (False,)  # an enterprise the directory does not place is in no scope
+
+
+async def test_pulls_in_flight_together_each_get_their_own_page_and_their_own_read(
+    database_factory: DatabaseFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Concurrent pulls are answered in batches by one statement (``lists.service.DeltaPulls``):
+    each pull gets its institution's page and one read on the log; a client linked to nothing is
+    refused and logs nothing, without failing the others of its batch."""
+    url = database_factory.create("delivery_batches", PACKAGE)
+    sync_url = to_sync_url(url)
+    with psycopg.connect(sync_url, autocommit=True) as setup:
+        for uscc, unit in ((LANZHOU, "620100"), (JIAYUGUAN, "620200")):
+            setup.execute(
+                "INSERT INTO enterprise_directory (uscc, name, region_code, reporting_unit_code,"
+                " operating_status, registry_version, registered_at)"
+                " VALUES (%s, %s, %s, %s, 'operating', 1, now())",
+                (uscc, f"企业{uscc[-3:]}", unit[:4] + "02", unit),
+            )
+        for n, (institution_id, region) in enumerate((("inst_a", "620100"), ("inst_b", "620200"))):
+            setup.execute(
+                "INSERT INTO institution VALUES (%s, 'bank', %s, %s, '620000', %s,"
+                " '{specialised}', 'active', 1, now(), 'm', now(), 'm')",
+                (
+                    institution_id,
+                    institution_id,
+                    make_uscc(region="620100", body=f"MGBANK2{n}"),
+                    [region],
+                ),
+            )
+            setup.execute(
+                "INSERT INTO institution_client VALUES (%s, %s, now(), 'm')",
+                (f"client-{institution_id}", institution_id),
+            )
+        for seq, uscc in enumerate((LANZHOU, JIAYUGUAN, LANZHOU), start=1):
+            setup.execute(
+                "INSERT INTO certified_change (seq, uscc, kind, certificate_id, tier, level,"
+                " issued_on, expires_on, status, changed_at) VALUES (%s, %s, %s, 'cert_1',"
+                " 'specialised', 'provincial', '2026-01-10', '2029-01-09', 'valid', now())",
+                (seq, uscc, "added" if seq < 3 else "renewed"),
+            )
+    database = Database.from_url(url)
+
+    def bank(client_id: str) -> Principal:
+        return Principal(
+            subject=f"client:{client_id}",
+            roles=frozenset({"bank"}),
+            scopes=frozenset({"finance:read"}),
+            client_id=client_id,
+        )
+
+    async def pull(client_id: str, **query: Any) -> Any:
+        try:
+            body = await lists.pull_deltas(
+                database, query=DeltaQuery(**query), actor=bank(client_id)
+            )
+        except DomainError as refused:
+            return refused.code
+        return [(c["position"], c["uscc"]) for c in json.loads(body)["changes"]]
+
+    clients = ["client-inst_a", "client-inst_b", "client-nobody"] * 8
+    answers = await asyncio.gather(*(pull(c) for c in clients), pull("client-inst_a", limit=1))
+    # One after another, with one drain at most: each pull arrives as the drain that answered
+    # the one before ends (a drain still counted as running then left the next pull waiting
+    # forever).
+    monkeypatch.setattr(lists.DeltaPulls, "IN_FLIGHT", 1)
+    for _ in range(5):
+        async with asyncio.timeout(10):  # in this task: a new task would give the drain time
+            assert await pull("client-inst_b") == [(2, JIAYUGUAN)]
+    await database.dispose()
+    assert answers[:3] == [
+        [(1, LANZHOU), (3, LANZHOU)],
+        [(2, JIAYUGUAN)],
+        "institution_client_unknown",
+    ]
+    assert answers[:24] == answers[:3] * 8 and answers[24] == [(1, LANZHOU)]
+    with psycopg.connect(sync_url, autocommit=True) as conn:
+        reads = conn.execute(
+            "SELECT institution_id, rows, cursor_from, cursor_to, count(*) FROM list_read"
+            " GROUP BY 1, 2, 3, 4 ORDER BY 1, 2"
+        ).fetchall()
+    assert reads == [("inst_a", 1, 0, 1, 1), ("inst_a", 2, 0, 3, 8), ("inst_b", 1, 0, 2, 13)]

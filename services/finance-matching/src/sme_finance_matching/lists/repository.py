@@ -216,75 +216,98 @@ class DeltaRows(NamedTuple):
     changes_json: str
 
 
-# A delta pull is the hot path of every bank's polling (issue 10: 100 institutions at once): one
-# statement, in a transaction of its own (``Database.driver_statement``), finds the client's
-# institution with its cursor, reads the page after it from the institution's deliveries (an
-# index range, decided when the changes were recorded: migration 0013), logs the read with the
-# positions it covers, and joins the changes' JSON (rendered when they were recorded, the value
-# of ``in_scope`` appended from the delivery), so that the service only wraps it. A client whose
-# roles may not act for its institution's kind finds no institution: no row, nothing logged.
-# Prepared by psycopg after a few executions on a connection.
+class PullRequest(NamedTuple):
+    """One pull as the batched statement takes it: the client, the kinds of institution its
+    roles may act for, the cursor sent (None: the stored one), the page size, who and when."""
+
+    client_id: str
+    kinds: Sequence[str]
+    after: int | None
+    limit: int
+    subject: str
+    read_at: datetime
+
+
+# A delta pull is the hot path of every bank's polling (issue 10: 100 institutions at once).
+# The pulls in flight in a process are read and logged by one statement, in a transaction of its
+# own (``Database.driver_statement``): for each, the client's institution with its cursor, the
+# page after it from the institution's deliveries (an index range, decided when the changes were
+# recorded: migration 0013), the read logged with the positions it covers, and the changes' JSON
+# joined (rendered when they were recorded, the value of ``in_scope`` appended from the
+# delivery), so that the service only wraps it. A client whose roles may not act for its
+# institution's kind finds no institution: no row, nothing logged. Every step joins on the
+# request's ordinal (``n``), so the work grows with the pulls and their pages, not their product.
 _PULL = """
-    WITH puller AS (
-        SELECT i.id, coalesce(%(after)s::bigint, lc.position, 0) AS after
-          FROM institution_client ic
+    WITH req AS (
+        SELECT *
+          FROM unnest(%(client_ids)s::text[], %(kinds)s::text[], %(afters)s::bigint[],
+                      %(limits)s::int[], %(subjects)s::text[], %(read_ats)s::timestamptz[])
+               WITH ORDINALITY AS r(client_id, kinds, after, lim, subject, read_at, n)
+    ), puller AS (
+        SELECT r.n, i.id, coalesce(r.after, lc.position, 0) AS after, r.lim, r.client_id,
+               r.subject, r.read_at
+          FROM req r
+          JOIN institution_client ic ON ic.client_id = r.client_id
           JOIN institution i ON i.id = ic.institution_id
           LEFT JOIN list_cursor lc ON lc.institution_id = i.id
-         WHERE ic.client_id = %(client_id)s AND i.kind = ANY(%(kinds)s::text[])
+         WHERE i.kind = ANY(string_to_array(r.kinds, ','))
     ), page AS (
-        SELECT ld.seq, ld.in_scope
+        SELECT p.n, x.seq, x.in_scope, x.rn
           FROM puller p
-          JOIN list_delivery ld ON ld.institution_id = p.id AND ld.seq > p.after
-         ORDER BY ld.seq
-         LIMIT %(limit)s + 1
+          CROSS JOIN LATERAL (
+                SELECT ld.seq, ld.in_scope, row_number() OVER (ORDER BY ld.seq) AS rn
+                  FROM list_delivery ld
+                 WHERE ld.institution_id = p.id AND ld.seq > p.after
+                 ORDER BY ld.seq
+                 LIMIT p.lim + 1
+          ) x
+    ), fetched AS (
+        SELECT n, count(*) AS rows FROM page GROUP BY n
     ), sent AS (
-        SELECT seq, in_scope FROM page ORDER BY seq LIMIT %(limit)s
+        SELECT pg.n, max(pg.seq) AS last, count(*) AS rows,
+               '[' || string_agg(c.body || CASE WHEN pg.in_scope THEN 'true}' ELSE 'false}' END,
+                                 ',' ORDER BY pg.seq) || ']' AS changes
+          FROM page pg
+          JOIN puller p ON p.n = pg.n
+          JOIN list_change c ON c.seq = pg.seq
+         WHERE pg.rn <= p.lim
+         GROUP BY pg.n
     ), logged AS (
         INSERT INTO list_read (institution_id, kind, snapshot_id, format, rows, cursor_from,
                                cursor_to, client_id, subject, read_at)
-        SELECT p.id, 'delta', NULL, 'json', count(sent.seq), p.after,
-               coalesce(max(sent.seq), p.after), %(client_id)s, %(subject)s, %(read_at)s
-          FROM puller p LEFT JOIN sent ON true
-         GROUP BY p.id, p.after
+        SELECT p.id, 'delta', NULL, 'json', coalesce(s.rows, 0), p.after,
+               coalesce(s.last, p.after), p.client_id, p.subject, p.read_at
+          FROM puller p LEFT JOIN sent s ON s.n = p.n
     )
-    SELECT p.after,
-           coalesce((SELECT max(seq) FROM sent), p.after),
-           (SELECT count(*) FROM page) > %(limit)s,
-           '[' || coalesce((
-               SELECT string_agg(c.body || CASE WHEN sent.in_scope THEN 'true}' ELSE 'false}' END,
-                                 ',' ORDER BY sent.seq)
-                 FROM sent JOIN list_change c ON c.seq = sent.seq
-           ), '') || ']'
+    SELECT p.n, p.after, coalesce(s.last, p.after), coalesce(f.rows, 0) > p.lim,
+           coalesce(s.changes, '[]')
       FROM puller p
+      LEFT JOIN sent s ON s.n = p.n
+      LEFT JOIN fetched f ON f.n = p.n
 """
 
 
-async def pull_page(
-    driver: AsyncConnection[Any],
-    *,
-    client_id: str,
-    kinds: Sequence[str],
-    after: int | None,
-    limit: int,
-    subject: str,
-    read_at: datetime,
-) -> DeltaRows | None:
-    """Up to ``limit`` changes queued for the client's institution after ``after`` (or its
-    stored cursor), their read logged; None for a client linked to no institution, or to one of
-    a kind outside ``kinds``."""
+async def pull_pages(
+    driver: AsyncConnection[Any], pulls: Sequence[PullRequest]
+) -> list[DeltaRows | None]:
+    """For each pull, in order: up to its ``limit`` changes queued for the client's institution
+    after its ``after`` (or the stored cursor), the read logged; None for a client linked to no
+    institution, or to one of a kind outside its ``kinds``."""
     cursor = await driver.execute(
         _PULL,
         {
-            "client_id": client_id,
-            "kinds": list(kinds),
-            "after": after,
-            "limit": limit,
-            "subject": subject,
-            "read_at": read_at,
+            "client_ids": [p.client_id for p in pulls],
+            "kinds": [",".join(p.kinds) for p in pulls],
+            "afters": [p.after for p in pulls],
+            "limits": [p.limit for p in pulls],
+            "subjects": [p.subject for p in pulls],
+            "read_ats": [p.read_at for p in pulls],
         },
     )
-    row = await cursor.fetchone()
-    return None if row is None else DeltaRows(*row)
+    found: list[DeltaRows | None] = [None] * len(pulls)
+    for n, *rows in await cursor.fetchall():
+        found[n - 1] = DeltaRows(*rows)
+    return found
 
 
 async def log_read(session: AsyncSession, **values: Any) -> None:
