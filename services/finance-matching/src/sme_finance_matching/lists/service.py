@@ -518,16 +518,22 @@ class DeltaPulls:
             while self.waiting:
                 batch = self.waiting[: self.MAX_BATCH]
                 del self.waiting[: self.MAX_BATCH]
+                # A pull whose caller went away is neither read nor logged.
+                batch = [(request, answer) for request, answer in batch if not answer.done()]
+                if not batch:
+                    continue
                 try:
                     async with self.database.driver_statement() as driver:
                         found = await repository.pull_pages(driver, [r for r, _ in batch])
-                except BaseException as exc:
+                except Exception as exc:
                     for _, answer in batch:
                         if not answer.done():
                             answer.set_exception(exc)
-                    if not isinstance(exc, Exception):
-                        raise
                     continue
+                except BaseException:
+                    for _, answer in batch:
+                        answer.cancel()
+                    raise
                 for (_, answer), rows in zip(batch, found, strict=True):
                     if not answer.done():
                         answer.set_result(rows)
