@@ -487,7 +487,7 @@ class DeltaPulls:
     answered before its batch's commit."""
 
     # Measured with bench/finance_snapshot.py, (a), two processes on two cores (docs/benchmarks.md):
-    # batches of 10, 4 at once, answered a burst of 100 in p99 54–81 ms; one batch of up to 100
+    # batches of 10, 4 at once, answered a burst of 100 in p99 54–82 ms; one batch of up to 100
     # at a time 51–71 ms, 16 × 2 70 ms, 5 × 8 59 ms (one run each, noisy).
     MAX_BATCH = 10
     IN_FLIGHT = 4
