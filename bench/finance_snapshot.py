@@ -827,6 +827,12 @@ def pull_deltas_apart(url: str, key_dir: Path, workdir: Path, args: argparse.Nam
                 f" {db_cpu * 1000 / pulls:.2f} ms{generator}; machine {share:.0f} % busy"
             )
 
+        def report_pulls(label: str, got: list[float]) -> None:
+            """``report`` for a run of the bench's own client (its ``PULL`` line)."""
+            n, p50, p99, top, bad, client_cpu, cpu, db_cpu, share = got
+            # The client's warm-up round is in the CPU too.
+            report(label, n, p50, p99, top, bad, cpu, db_cpu, share, client_cpu, n + PULLERS)
+
         # Every server process's connections opened and every institution pulled, so that the
         # measured runs find their PostgreSQL backends (and count their CPU) from the start.
         pull = [sys.executable, here, "pull", "--port", str(port), "--tokens", str(tokens)]
@@ -838,20 +844,7 @@ def pull_deltas_apart(url: str, key_dir: Path, workdir: Path, args: argparse.Nam
             "PULL",
         )
         if got:
-            n, p50, p99, top, bad, client_cpu, cpu, db_cpu, share = got
-            report(
-                f"(a) {PULLERS} in flight at once (raw client, {args.rounds} rounds)",
-                n,
-                p50,
-                p99,
-                top,
-                bad,
-                cpu,
-                db_cpu,
-                share,
-                client_cpu,
-                n + PULLERS,  # the client's warm-up round is in the CPU too
-            )
+            report_pulls(f"(a) {PULLERS} in flight at once (raw client, {args.rounds} rounds)", got)
         # The floor under (a): the same burst, the same connections, tokens and processes, on a
         # route of the bench's that the router matches first and that checks the token as the
         # delta route does, then answers a fixed body: the HTTP server, every middleware (request
@@ -929,20 +922,10 @@ def pull_deltas_apart(url: str, key_dir: Path, workdir: Path, args: argparse.Nam
             "PULL",
         )
         if got:
-            n, p50, p99, top, bad, client_cpu, cpu, db_cpu, share = got
-            report(
+            report_pulls(
                 f"(b) {PULLERS} institutions each pulling once every {args.period:g} s"
                 f" ({PULLERS / args.period:.0f} pulls/s, {args.seconds} s)",
-                n,
-                p50,
-                p99,
-                top,
-                bad,
-                cpu,
-                db_cpu,
-                share,
-                client_cpu,
-                n + PULLERS,  # the client's warm-up round is in the CPU too
+                got,
             )
         line(f"  load average {_load()} at the end")
     finally:

@@ -55,20 +55,26 @@ _INSERT_DRIVER = (
 )
 
 
+async def _write_then_raise_in_a_transaction(database: Database) -> None:
+    with pytest.raises(LookupError):
+        async with database.driver_transaction() as driver:
+            await driver.execute(_INSERT_DRIVER, {"id": "dropped"})
+            raise LookupError("refused after the write")
+
+
+async def _event_ids(database: Database) -> list[str]:
+    async with database.sessionmaker() as session:
+        return list((await session.scalars(text("SELECT event_id FROM inbox_message"))).all())
+
+
 async def test_a_driver_transaction_commits_at_the_end_and_writes_nothing_when_it_raises(
     database_factory: DatabaseFactory,
 ) -> None:
     database = Database.from_url(database_factory.create("driver", "sme_certification"))
     async with database.driver_transaction() as driver:
         await driver.execute(_INSERT_DRIVER, {"id": "kept"})
-    try:
-        async with database.driver_transaction() as driver:
-            await driver.execute(_INSERT_DRIVER, {"id": "dropped"})
-            raise LookupError("refused after the write")
-    except LookupError:
-        pass
-    async with database.sessionmaker() as session:
-        ids = (await session.scalars(text("SELECT event_id FROM inbox_message"))).all()
+    await _write_then_raise_in_a_transaction(database)
+    ids = await _event_ids(database)
     assert ids == ["kept"]
     await database.dispose()
 
@@ -121,13 +127,7 @@ async def test_a_driver_statement_commits_on_its_own_and_hands_the_connection_ba
     # The pool's one connection is back out of autocommit: a transaction rolls back again.
     async with database.driver_transaction() as driver:
         assert not driver.autocommit
-    try:
-        async with database.driver_transaction() as driver:
-            await driver.execute(_INSERT_DRIVER, {"id": "dropped"})
-            raise LookupError("refused after the write")
-    except LookupError:
-        pass
-    async with database.sessionmaker() as session:
-        ids = (await session.scalars(text("SELECT event_id FROM inbox_message"))).all()
+    await _write_then_raise_in_a_transaction(database)
+    ids = await _event_ids(database)
     assert ids == ["first"]  # the statement that succeeded stayed, though the block raised
     await database.dispose()
