@@ -45,6 +45,8 @@ depends_on = None
 
 CHANGE_LOCK = 0x5F4D_4345_5254
 """``certified.repository.CHANGE_LOCK`` (a migration does not import the code it migrates)."""
+GIVING_KINDS = "('added', 'tier_changed', 'renewed')"
+"""The changes that give an institution the enterprise when queued in its scope."""
 
 _FUNCTIONS = f"""
 -- lists.domain.in_scope in SQL (inlined by the planner).
@@ -103,7 +105,7 @@ BEGIN
     )
     INSERT INTO list_recipient (institution_id, uscc, first_received_at)
     SELECT institution_id, NEW.uscc, NEW.changed_at FROM queued
-     WHERE in_scope AND NEW.kind IN ('added', 'tier_changed', 'renewed')
+     WHERE in_scope AND NEW.kind IN {GIVING_KINDS}
     ON CONFLICT DO NOTHING;
     RETURN NULL;
 END $$;
@@ -121,7 +123,7 @@ BEGIN
     ON CONFLICT DO NOTHING;
     INSERT INTO list_recipient (institution_id, uscc, first_received_at)
     SELECT DISTINCT ON (uscc) institution_id, uscc, changed_at FROM list_pending
-     WHERE institution_id = NEW.id AND in_scope AND kind IN ('added', 'tier_changed', 'renewed')
+     WHERE institution_id = NEW.id AND in_scope AND kind IN {GIVING_KINDS}
      ORDER BY uscc, seq
     ON CONFLICT DO NOTHING;
     RETURN NULL;
@@ -151,7 +153,7 @@ BEGIN
     ON CONFLICT DO NOTHING;
     INSERT INTO list_recipient (institution_id, uscc, first_received_at)
     SELECT DISTINCT ON (institution_id) institution_id, uscc, changed_at FROM list_pending
-     WHERE uscc = NEW.uscc AND in_scope AND kind IN ('added', 'tier_changed', 'renewed')
+     WHERE uscc = NEW.uscc AND in_scope AND kind IN {GIVING_KINDS}
      ORDER BY institution_id, seq
     ON CONFLICT DO NOTHING;
     RETURN NULL;
@@ -200,7 +202,7 @@ def upgrade() -> None:
     # The changes so far, and what the pulls so far would have sent: every institution's
     # pending changes.
     op.execute(
-        """
+        f"""
         INSERT INTO list_change (seq, uscc, body)
         SELECT c.seq, c.uscc, list_change_body(c) FROM certified_change c;
         INSERT INTO list_delivery (institution_id, seq, in_scope)
@@ -208,7 +210,7 @@ def upgrade() -> None:
         INSERT INTO list_recipient (institution_id, uscc, first_received_at)
         SELECT DISTINCT ON (institution_id, uscc) institution_id, uscc, changed_at
           FROM list_pending
-         WHERE in_scope AND kind IN ('added', 'tier_changed', 'renewed')
+         WHERE in_scope AND kind IN {GIVING_KINDS}
          ORDER BY institution_id, uscc, seq
         ON CONFLICT DO NOTHING;
         """
