@@ -12,10 +12,11 @@ from __future__ import annotations
 import base64
 import json
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Annotated, Any, TypeVar
 
+import orjson
 from pydantic import Field
 
 from sme_common.errors import InvalidInput
@@ -39,8 +40,10 @@ def cursor_invalid() -> InvalidInput:
     return InvalidInput("cursor_invalid", "cursor is not one we issued", "游标无效", field="cursor")
 
 
-def encode_cursor(payload: Mapping[str, str | int]) -> str:
-    return base64.urlsafe_b64encode(json.dumps(payload, separators=(",", ":")).encode()).decode()
+def encode_cursor(payload: dict[str, str | int]) -> str:
+    # orjson: compact, as before, and a tenth of the cost on every page (two per delta pull); a
+    # key or value outside ASCII is now UTF-8 rather than escaped; decode_cursor reads both.
+    return base64.urlsafe_b64encode(orjson.dumps(payload)).decode()
 
 
 def decode_cursor(cursor: str) -> dict[str, Any]:

@@ -50,6 +50,13 @@ from sme_common.settings import Environment, ServiceSettings
 
 log = structlog.get_logger(__name__)
 
+# The collector's thresholds once the start-up objects are frozen (Python's default: 700, 10,
+# 10). A request allocates thousands of objects that reference counting frees; at 700 the
+# youngest generation was collected several times a request, its survivors walked again and
+# again (4 % of a delta pull's CPU under a burst, perf). 20,000: a collection every few requests;
+# each older generation after 20 of the one below it (docs/benchmarks.md, finance matching).
+GC_THRESHOLDS = (20_000, 20, 20)
+
 # A service's own long-running job (e.g. registry's import workers): runs beside the relay and the
 # consumers, and returns once ``stop`` is set.
 BackgroundTask = Callable[[ServiceSettings, Database, asyncio.Event], Coroutine[Any, Any, None]]
@@ -213,6 +220,7 @@ def create_service_app(
             # finance matching's delta pulls: p99 88–276 ms → 18.7 ms).
             gc.collect()
             gc.freeze()
+            gc.set_threshold(*GC_THRESHOLDS)
             yield
         finally:
             if workers:

@@ -90,3 +90,47 @@ def test_in_a_pipe_every_line_is_json_and_library_chatter_below_warning_is_dropp
         ("Topic t not found", "warning"),
     ]
     assert lines[0]["uscc"] == "91620000MA00000001" and lines[1]["logger"] == "aiokafka.cluster"
+
+
+def test_a_logger_kept_from_its_first_use_writes_to_the_handler_installed_since(
+    restore_logging: None,
+) -> None:
+    """Our JSON lines skip the standard library's records (one access line on every request's
+    path) but still follow the handler configure_logging installs, as records did."""
+    first, second = io.StringIO(), io.StringIO()
+    configure_logging("INFO", stream=first)
+    log = structlog.get_logger("sme.test")
+    log.info("first_line")
+    configure_logging("INFO", stream=second)
+    log.info("second_line", count=2)
+    assert [json.loads(line)["event"] for line in first.getvalue().splitlines()] == ["first_line"]
+    [line] = [json.loads(line) for line in second.getvalue().splitlines()]
+    assert (line["event"], line["count"], line["level"], line["logger"]) == (
+        "second_line",
+        2,
+        "info",
+        "sme.test",
+    )
+
+
+def test_a_value_orjson_refuses_is_still_logged_and_chinese_stays_readable(
+    restore_logging: None,
+) -> None:
+    out = io.StringIO()
+    configure_logging("INFO", stream=out)
+    structlog.get_logger("sme.test").warning("odd_input", amount=2**70, name="兰州市")
+    [raw] = out.getvalue().splitlines()
+    assert "兰州市" in raw
+    line = json.loads(raw)
+    assert (line["amount"], line["name"], line["level"]) == (2**70, "兰州市", "warning")
+
+
+def test_an_exception_is_rendered_into_the_json_line(restore_logging: None) -> None:
+    out = io.StringIO()
+    configure_logging("INFO", stream=out)
+    try:
+        raise ValueError("boom")
+    except ValueError:
+        structlog.get_logger("sme.test").exception("failed")
+    line = json.loads(out.getvalue())
+    assert line["level"] == "error" and "ValueError: boom" in line["exception"]

@@ -1,9 +1,15 @@
 """One logging pipeline for our events and the libraries' (aiokafka, uvicorn, alembic, …): JSON lines
 with the request id and trace id of the current context, or, on a terminal outside production, lines
-a person can read (structlog's console renderer). Library chatter is kept at WARNING."""
+a person can read (structlog's console renderer). Library chatter is kept at WARNING.
+
+Our own events, in JSON, go from structlog straight to the one handler's stream (``_LineLogger``):
+one access line per request is on every request's path, and the standard library's record, caller
+lookup and formatter cost more than the request's own work on a delta pull (docs/benchmarks.md).
+The libraries' records still go through the standard library to the same handler."""
 
 from __future__ import annotations
 
+import json
 import logging
 import os
 import sys
@@ -11,6 +17,7 @@ import time
 from collections.abc import Callable, MutableMapping
 from typing import Any, Literal, TextIO
 
+import orjson
 import structlog
 
 from sme_common.observability.tracing import current_trace_id, request_id_var
@@ -96,6 +103,46 @@ class _OurHandler(logging.StreamHandler):  # type: ignore[type-arg]
             self.stream = sys.stderr
         super().emit(record)
 
+    def write_line(self, line: str) -> None:
+        """A line structlog rendered (``_LineLogger``), under the lock the records' lines take."""
+        # The lock is created in Handler.__init__ (typed Optional for createLock's sake).
+        with self.lock:  # type: ignore[union-attr]
+            if self._follows_stderr:
+                self.stream = sys.stderr
+            self.stream.write(line + self.terminator)
+            self.stream.flush()
+
+
+_ROOT = logging.getLogger()
+
+
+class _LineLogger:
+    """structlog's logger for our own events when lines are JSON: the rendered line goes to the
+    stream of the handler ``configure_logging`` installed on the root logger, looked up on each
+    line (structlog keeps a module's logger from its first use; the handler may have been
+    replaced since). Whatever the level (filtered before), it is one method."""
+
+    def __init__(self, name: str = "") -> None:
+        self.name = name  # structlog.stdlib.add_logger_name reads it
+
+    def msg(self, line: str) -> None:
+        for handler in _ROOT.handlers:
+            if isinstance(handler, _OurHandler):
+                handler.write_line(line)
+                return
+
+    debug = info = warning = warn = error = critical = exception = fatal = log = msg
+
+
+def _json_line(event: Any, **options: Any) -> str:
+    """orjson (non-ASCII as UTF-8, as ``ensure_ascii=False``); the standard encoder for what orjson
+    refuses (an integer beyond 64 bits), so that a log line never fails the request it reports."""
+    default = options.get("default")
+    try:
+        return orjson.dumps(event, default=default, option=orjson.OPT_NON_STR_KEYS).decode()
+    except TypeError:  # orjson.JSONEncodeError is a TypeError
+        return json.dumps(event, default=default, ensure_ascii=False)
+
 
 def configure_logging(
     level: str = "INFO", *, environment: str | None = None, stream: TextIO | None = None
@@ -116,7 +163,7 @@ def configure_logging(
         if chosen == "console"
         else [
             structlog.processors.format_exc_info,
-            structlog.processors.JSONRenderer(ensure_ascii=False),
+            structlog.processors.JSONRenderer(serializer=_json_line),
         ]
     )
     handler = _OurHandler(stream)
@@ -137,13 +184,20 @@ def configure_logging(
     logging.captureWarnings(True)
     for name in QUIET_LIBRARIES:
         logging.getLogger(name).setLevel(max(numeric_level, logging.WARNING))
-    structlog.configure(
-        processors=[
+    if chosen == "json":
+        # Rendered here and written by the handler (the module docstring says why).
+        processors: list[Any] = [structlog.contextvars.merge_contextvars, *context, *final]
+        factory: Any = _LineLogger
+    else:
+        processors = [
             structlog.contextvars.merge_contextvars,
             *context,
             structlog.stdlib.ProcessorFormatter.wrap_for_formatter,
-        ],
-        logger_factory=structlog.stdlib.LoggerFactory(),
+        ]
+        factory = structlog.stdlib.LoggerFactory()
+    structlog.configure(
+        processors=processors,
+        logger_factory=factory,
         wrapper_class=structlog.make_filtering_bound_logger(numeric_level),
         cache_logger_on_first_use=True,
     )

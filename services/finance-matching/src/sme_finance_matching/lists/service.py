@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import csv
+import functools
 import io
 import json
 import re
@@ -453,10 +454,12 @@ async def _own_institution(session: AsyncSession, actor: Principal) -> Instituti
     return institution
 
 
-def _kinds_for(actor: Principal) -> list[str]:
-    """The kinds of institution the client's roles may act for (``viewer_of``'s rule: a client
-    whose role may not act for its institution's kind is unknown)."""
-    return [kind.value for kind in InstitutionKind if role_may_act_for(actor.roles, kind)]
+@functools.lru_cache(maxsize=64)
+def _kinds_for(roles: frozenset[str]) -> tuple[str, ...]:
+    """The kinds of institution a client's roles may act for (``viewer_of``'s rule: a client
+    whose role may not act for its institution's kind is unknown). Remembered per set of roles
+    (a handful exist): it is asked on every pull."""
+    return tuple(kind.value for kind in InstitutionKind if role_may_act_for(roles, kind))
 
 
 def _delta_page(rows: repository.DeltaRows) -> bytes:
@@ -470,7 +473,7 @@ def _delta_page(rows: repository.DeltaRows) -> bytes:
             b',"has_more":',
             b"true" if rows.has_more else b"false",
             b',"changes":',
-            rows.changes_json.encode(),
+            rows.changes_json,
             b"}",
         )
     )
@@ -576,7 +579,7 @@ async def pull_deltas(database: Database, *, query: DeltaQuery, actor: Principal
     rows = await pulls.pull(
         repository.PullRequest(
             client_id=actor.client_id,
-            kinds=_kinds_for(actor),
+            kinds=_kinds_for(actor.roles),
             after=after,
             limit=query.limit,
             subject=actor.subject,
