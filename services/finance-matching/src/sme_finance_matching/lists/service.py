@@ -490,8 +490,8 @@ class DeltaPulls:
     answered before its batch's commit."""
 
     # Measured with bench/finance_snapshot.py, (a), two processes on two cores (docs/benchmarks.md):
-    # batches of 10, 4 at once, answered a burst of 100 in p99 54–82 ms; one batch of up to 100
-    # at a time 51–71 ms, 16 × 2 70 ms, 5 × 8 59 ms (one run each, noisy).
+    # batches of 10, 4 at once, answer a burst of 100 in p99 39–51 ms; 10 × 2, 20 × 2 and 5 × 4
+    # did no better (43–56 ms); earlier, one batch of up to 100 at a time 51–71 ms, 5 × 8 59 ms.
     MAX_BATCH = 10
     IN_FLIGHT = 4
 
