@@ -34,19 +34,24 @@ LANZHOU = make_uscc(region="620102", body="MG000001")
 JIAYUGUAN = make_uscc(region="620202", body="MG000002")
 
 
+def _place_both(conn: psycopg.Connection[Any]) -> None:
+    """The two enterprises in the directory, each in its 市州 (兰州, 嘉峪关)."""
+    for uscc, unit in ((LANZHOU, "620100"), (JIAYUGUAN, "620200")):
+        conn.execute(
+            "INSERT INTO enterprise_directory (uscc, name, region_code, reporting_unit_code,"
+            " operating_status, registry_version, registered_at)"
+            " VALUES (%s, %s, %s, %s, 'operating', 1, now())",
+            (uscc, f"企业{uscc[-3:]}", unit[:4] + "02", unit),
+        )
+
+
 def test_the_migration_renders_the_changes_and_queues_what_is_pending(
     database_factory: DatabaseFactory,
 ) -> None:
     url = database_factory.create("delivery_migration")
     upgrade(PACKAGE, url, "0012")
     with psycopg.connect(to_sync_url(url), autocommit=True) as conn:
-        for uscc, unit in ((LANZHOU, "620100"), (JIAYUGUAN, "620200")):
-            conn.execute(
-                "INSERT INTO enterprise_directory (uscc, name, region_code, reporting_unit_code,"
-                " operating_status, registry_version, registered_at)"
-                " VALUES (%s, %s, %s, %s, 'operating', 1, now())",
-                (uscc, f"企业{uscc[-3:]}", unit[:4] + "02", unit),
-            )
+        _place_both(conn)
         for seq, (uscc, kind) in enumerate(
             ((LANZHOU, "added"), (JIAYUGUAN, "added"), (LANZHOU, "revoked")), start=1
         ):
@@ -266,13 +271,7 @@ async def test_pulls_in_flight_together_each_get_their_own_page_and_their_own_re
     url = database_factory.create("delivery_batches", PACKAGE)
     sync_url = to_sync_url(url)
     with psycopg.connect(sync_url, autocommit=True) as setup:
-        for uscc, unit in ((LANZHOU, "620100"), (JIAYUGUAN, "620200")):
-            setup.execute(
-                "INSERT INTO enterprise_directory (uscc, name, region_code, reporting_unit_code,"
-                " operating_status, registry_version, registered_at)"
-                " VALUES (%s, %s, %s, %s, 'operating', 1, now())",
-                (uscc, f"企业{uscc[-3:]}", unit[:4] + "02", unit),
-            )
+        _place_both(setup)
         for n, (institution_id, region) in enumerate((("inst_a", "620100"), ("inst_b", "620200"))):
             setup.execute(
                 "INSERT INTO institution VALUES (%s, 'bank', %s, %s, '620000', %s,"
