@@ -24,10 +24,9 @@ tokens):
    (when installed: ``apt-get install wrk``) keeping 100 connections in flight for ``--seconds``,
    each request with the next institution's token; (b) 100 institutions each pulling once every
    ``--period`` seconds at its own phase (open loop, latency from the scheduled arrival); and
-   (floor) the burst of (a) on a route the bench adds, matched first, that checks the token as the
-   delta route does and answers a fixed body without the database: what a pull costs above it is
-   its own. Each
-   prints the server processes' and PostgreSQL's CPU a pull (``/proc``) and how busy the machine
+   (floor) the burst of (a) on a path the bench adds, answered as the pulls are (their shortcut,
+   ``sme_common.fast_route``: the token, the role, the query) with a fixed body and no database:
+   what a pull costs above it is its own. Each prints the server processes' and PostgreSQL's CPU a pull (``/proc``) and how busy the machine
    was: the machine's two cores are shared by the servers, PostgreSQL and the load generator (and
    whatever else runs). ``--in-process`` measures as the earlier runs did instead: httpx through
    ASGI in the app's own process and event loop (the load generator's CPU counted in the loop).
@@ -52,15 +51,16 @@ import tempfile
 import time
 import tracemalloc
 from contextlib import ExitStack
+from dataclasses import replace
 from datetime import UTC, date, datetime
 from pathlib import Path
-from typing import Annotated
 
 import httpx
 import psycopg
 import uvicorn
-from fastapi import Depends, FastAPI, Response
+from fastapi import Request, Response
 from sqlalchemy.ext.asyncio import async_sessionmaker, create_async_engine
+from starlette.middleware import Middleware
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
@@ -73,15 +73,18 @@ from sme_common.db import Database, UnitOfWork  # noqa: E402
 from sme_common.db.engine import to_async_url, to_sync_url  # noqa: E402
 from sme_common.db.migrations import ensure_database, upgrade  # noqa: E402
 from sme_common.devstack import EmbeddedPostgres, free_port  # noqa: E402
+from sme_common.fast_route import FastGetRoute  # noqa: E402
 from sme_common.ids import uscc_from_serial  # noqa: E402
 from sme_common.observability.logging import configure_logging  # noqa: E402
+from sme_common.runtime import create_service_app  # noqa: E402
 from sme_common.settings import AuthSettings, KafkaSettings  # noqa: E402
-from sme_finance_matching.app import create_app  # noqa: E402
+from sme_finance_matching.app import DEFINITION, create_app  # noqa: E402
 from sme_finance_matching.config import Settings  # noqa: E402
 from sme_finance_matching.dependencies import delta_reader  # noqa: E402
 from sme_finance_matching.lists import service as lists  # noqa: E402
 from sme_finance_matching.lists.domain import Format  # noqa: E402
 from sme_finance_matching.lists.models import ListSnapshot  # noqa: E402
+from sme_finance_matching.lists.schemas import DeltaQuery  # noqa: E402
 
 API = "/api/finance-matching/v1"
 NOW = datetime(2026, 11, 26, 2, 0, tzinfo=UTC)
@@ -557,17 +560,18 @@ def _listening_socket(port: int) -> socket.socket:
 FLOOR_PATH = f"{API}/bench-floor"
 
 
-def _add_floor_route(app: FastAPI) -> None:
-    """The floor under a delta pull, in the bench's server processes only: a route matched first,
-    behind the same dependency as ``GET /lists/deltas`` (token, role, scope), that answers a
-    fixed body without touching the database. What a pull costs above it is the pull's own."""
+async def _floor(_request: Request, _query: DeltaQuery, principal: Principal) -> Response:
+    assert principal.client_id  # the token was checked as the delta pulls' is
+    return Response(b'{"changes":[]}', media_type="application/json")
 
-    async def floor(principal: Annotated[Principal, Depends(delta_reader)]) -> Response:
-        assert principal.client_id  # the token was checked as the delta route checks it
-        return Response(b'{"changes":[]}', media_type="application/json")
 
-    app.add_api_route(FLOOR_PATH, floor, methods=["GET"], include_in_schema=False)
-    app.router.routes.insert(0, app.router.routes.pop())
+# The floor under a delta pull, in the bench's server processes only: the pulls' shortcut
+# (sme_common.fast_route) for a path of the bench's, with the same requirement (token, role,
+# scope) and query model, answering a fixed body without touching the database. The request
+# passes everything a pull passes before its own code: what a pull costs above it is the pull's.
+FLOOR = Middleware(
+    FastGetRoute, path=FLOOR_PATH, requirement=delta_reader, query_model=DeltaQuery, endpoint=_floor
+)
 
 
 def serve_main(argv: list[str]) -> None:
@@ -600,8 +604,8 @@ def serve_main(argv: list[str]) -> None:
             hide_parameters=True,
         )
         database = Database(engine, async_sessionmaker(engine, expire_on_commit=False))
-    app = create_app(settings, database=database)
-    _add_floor_route(app)
+    definition = replace(DEFINITION, inner_middleware=[FLOOR, *DEFINITION.inner_middleware])
+    app = create_service_app(definition, settings, database=database)
     config = uvicorn.Config(app, log_config=None, lifespan="on", backlog=2048, access_log=False)
 
     class Server(uvicorn.Server):
@@ -851,11 +855,11 @@ def pull_deltas_apart(url: str, key_dir: Path, workdir: Path, args: argparse.Nam
         )
         if got:
             report_pulls(f"(a) {PULLERS} in flight at once (raw client, {args.rounds} rounds)", got)
-        # The floor under (a): the same burst, the same connections, tokens and processes, on a
-        # route of the bench's that the router matches first and that checks the token as the
-        # delta route does, then answers a fixed body: the HTTP server, every middleware (request
-        # id, trace, metrics, the access log line, the request guard) and the dependency, no
-        # database. What a pull costs above it is the pull's own.
+        # The floor under (a): the same burst, the same connections, tokens and processes, on the
+        # bench's path that the pulls' shortcut answers with a fixed body after checking the token
+        # and the query as for a pull: the HTTP server, every middleware (request id, trace,
+        # metrics, the access log line, the request guard), the requirement, no database. What a
+        # pull costs above it is the pull's own.
         got = measured(
             "(floor)",
             [
@@ -872,8 +876,8 @@ def pull_deltas_apart(url: str, key_dir: Path, workdir: Path, args: argparse.Nam
         if got:
             n, p50, p99, top, bad, client_cpu, cpu, db_cpu, share = got
             line(
-                f"  (floor) the same burst on a route matched first that checks the token and"
-                f" answers a fixed body (no database): {n:.0f} requests: p50 {p50:.1f} ms, p99"
+                f"  (floor) the same burst answered as a pull is, up to a fixed body (no"
+                f" database): {n:.0f} requests: p50 {p50:.1f} ms, p99"
                 f" {p99:.1f} ms, max {top:.1f} ms, {bad:.0f} not 200\n"
                 f"      CPU a request: server {cpu * 1000 / (n + PULLERS):.2f} ms, load generator"
                 f" {client_cpu * 1000 / n:.2f} ms; machine {share:.0f} % busy"

@@ -41,6 +41,7 @@ from sme_common.ids import make_uscc
 from sme_common.testing.plugin import TokenFactory
 from sme_finance_matching.lists import service as lists
 from sme_finance_matching.lists.domain import PRODUCT_FIELDS, Schedule
+from sme_finance_matching.lists.router import DELTA_PULLS_SHORTCUT
 from sme_finance_matching.lists.schemas import DeltaChange, DeltaPage
 from sme_finance_matching.lists.signing import signer_for
 
@@ -494,6 +495,34 @@ async def test_a_delta_page_is_the_documented_shape_with_times_as_the_api_writes
     assert list(second) == list(DeltaChange.model_fields)  # the documented order too
     assert got.json()["next_cursor"] == lists.DELTA_CURSOR.encode(second["position"])
     assert got.json()["has_more"] is False
+
+
+async def test_the_pulls_shortcut_answers_as_the_declared_route(
+    client: httpx.AsyncClient, bearer: TokenFactory
+) -> None:
+    """``DELTA_PULLS_SHORTCUT`` stands in front of the documented operation, and a pull it answers
+    reads as the same pull answered by FastAPI's route (a name twice goes on to the route)."""
+    document = (await client.get("/api/finance-matching/openapi.json")).json()
+    assert DELTA_PULLS_SHORTCUT.kwargs["path"] in {
+        path for path, operations in document["paths"].items() if "get" in operations
+    }
+    await setup_population(client)
+    _, bank_a = await bank(client, bearer, BANK_A_USCC, "bank-a")
+    await grant(client, LATER, "cert_later")
+    await revoke(client, IN_SCOPE, "cert_in")
+
+    cursor = f"cursor={lists.DELTA_CURSOR.encode(0)}"
+    for query, the_same_twice in [
+        ("", "limit=500&limit=500"),
+        ("limit=1", "limit=1&limit=1"),
+        (f"{cursor}&limit=2", f"{cursor}&{cursor}&limit=2"),
+    ]:
+        shortcut = await client.get(f"{API}/lists/deltas?{query}", headers=bank_a)
+        route = await client.get(f"{API}/lists/deltas?{the_same_twice}", headers=bank_a)
+        assert shortcut.status_code == route.status_code == 200, route.text
+        assert shortcut.content == route.content
+        assert shortcut.headers["content-type"] == route.headers["content-type"]
+        assert shortcut.json()["changes"]
 
 
 async def test_a_bank_reaches_none_of_another_banks_snapshots_or_deltas(

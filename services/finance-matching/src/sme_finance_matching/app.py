@@ -15,6 +15,7 @@ from sme_finance_matching.feedback.events import LOAN_TOPIC
 from sme_finance_matching.feedback.router import router as feedback_router
 from sme_finance_matching.institutions.router import router as institutions_router
 from sme_finance_matching.lists.events import SNAPSHOT_TOPIC
+from sme_finance_matching.lists.router import DELTA_PULLS_SHORTCUT
 from sme_finance_matching.lists.router import router as lists_router
 from sme_finance_matching.lists.worker import lists_publish_command, lists_publish_task
 from sme_finance_matching.monitoring.router import router as monitoring_router
@@ -45,6 +46,7 @@ DEFINITION = ServiceDefinition(
     produced_topics=[NEED_TOPIC, LOAN_TOPIC, SNAPSHOT_TOPIC, ENTERPRISE_PUSH_TOPIC],
     extra_commands={"lists-publish": lists_publish_command},
     background_tasks=[lists_publish_task],
+    inner_middleware=[DELTA_PULLS_SHORTCUT],
 )
 
 
