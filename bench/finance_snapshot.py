@@ -26,9 +26,9 @@ tokens):
    ``--period`` seconds at its own phase (open loop, latency from the scheduled arrival); and
    (floor) the burst of (a) on a path the bench adds, answered as the pulls are (their shortcut,
    ``sme_common.fast_route``: the token, the role, the query) with a fixed body and no database:
-   what a pull costs above it is its own. Each prints the server processes' and PostgreSQL's CPU a pull (``/proc``) and how busy the machine
-   was: the machine's two cores are shared by the servers, PostgreSQL and the load generator (and
-   whatever else runs). ``--in-process`` measures as the earlier runs did instead: httpx through
+   what a pull costs above it is its own. Each prints the server processes' and PostgreSQL's CPU
+   a pull (``/proc``) and how busy the machine was: the machine's two cores are shared by the
+   servers, PostgreSQL and the load generator (and whatever else runs). ``--in-process`` measures as the earlier runs did instead: httpx through
    ASGI in the app's own process and event loop (the load generator's CPU counted in the loop).
    ``--database-url`` pulls from a database an earlier run seeded (printed after seeding).
 
@@ -478,8 +478,10 @@ def main() -> None:
     parser.add_argument(
         "--processes",
         type=int,
-        default=2,
-        help="server processes for the delta pulls (one listening port, SO_REUSEPORT)",
+        default=1,
+        help="server processes for the delta pulls (one listening port, SO_REUSEPORT); one, as"
+        " `serve` runs the service: on two cores shared with PostgreSQL a second one added"
+        " contention, not pulls a second (docs/benchmarks.md)",
     )
     parser.add_argument(
         "--database-url", help="pull deltas from a database an earlier run seeded (no seeding)"
