@@ -2,7 +2,7 @@
 client polls (finance-matching's delta pulls: issue 10, 100 institutions pulling at once).
 
 Through FastAPI a request passes its exception, body-limit and telemetry middleware, a walk
-over the included routers and the solving of the route's dependencies: about a third of the
+over the included routers and the solving of the route's dependencies: ≈40 % of the
 service's CPU on a delta pull (docs/benchmarks.md). ``FastGetRoute`` sits inside the request
 id, the access log and the request guard (``ServiceDefinition.inner_middleware``) and answers
 the route's ordinary requests with the route's own pieces (its role requirement, its query
