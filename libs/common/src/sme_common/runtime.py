@@ -253,7 +253,8 @@ def create_service_app(
     # Each added middleware wraps those added before it: the service's own go innermost.
     for middleware in reversed(definition.inner_middleware):
         app.add_middleware(middleware.cls, *middleware.args, **middleware.kwargs)
-    # Added first (after the service's own), so it runs inside the observability middleware (its answers carry request ids).
+    # Added next, so it runs inside the observability middleware (its answers carry request ids)
+    # and outside the service's own.
     app.add_middleware(
         RequestGuardMiddleware,
         authenticator=app.state.authenticator,
