@@ -85,7 +85,7 @@ def test_the_migration_renders_the_changes_and_queues_what_is_pending(
         queued = conn.execute(
             "SELECT institution_id, seq, in_scope FROM list_delivery ORDER BY 1, 2"
         ).fetchall()
-        bodies = dict(conn.execute("SELECT seq, body FROM list_change").fetchall())
+        bodies: dict[int, str] = dict(conn.execute("SELECT seq, body FROM list_change").fetchall())
         given = conn.execute(
             "SELECT institution_id, uscc FROM list_recipient ORDER BY 1, 2"
         ).fetchall()
