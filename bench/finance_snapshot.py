@@ -28,8 +28,9 @@ tokens):
    ``sme_common.fast_route``: the token, the role, the query) with a fixed body and no database:
    what a pull costs above it is its own. Each prints the server processes' and PostgreSQL's CPU
    a pull (``/proc``) and how busy the machine was: the machine's two cores are shared by the
-   servers, PostgreSQL and the load generator (and whatever else runs). ``--in-process`` measures as the earlier runs did instead: httpx through
-   ASGI in the app's own process and event loop (the load generator's CPU counted in the loop).
+   servers, PostgreSQL and the load generator (and whatever else runs). ``--in-process``
+   measures as the earlier runs did instead: httpx through ASGI in the app's own process and
+   event loop (the load generator's CPU counted in the loop).
    ``--database-url`` pulls from a database an earlier run seeded (printed after seeding).
 
     .venv/bin/python bench/finance_snapshot.py --enterprises 150000

@@ -50,13 +50,19 @@ async def reject_unknown_query_parameters(request: Request) -> None:
             )
 
 
-def _query_names(param: object) -> set[str]:
+def query_model_names(model: type[BaseModel]) -> frozenset[str]:
+    """The names a query-parameter model's fields are sent under (``Annotated[Filters,
+    Query()]``)."""
+    return frozenset(info.alias or name for name, info in model.model_fields.items())
+
+
+def _query_names(param: object) -> frozenset[str]:
     """The names a query parameter is sent under: its own, or each field's of a query-parameter
-    model (``Annotated[Filters, Query()]``)."""
+    model."""
     annotation = getattr(getattr(param, "field_info", None), "annotation", None)
     if isinstance(annotation, type) and issubclass(annotation, BaseModel):
-        return {info.alias or name for name, info in annotation.model_fields.items()}
-    return {str(getattr(param, "alias", ""))}
+        return query_model_names(annotation)
+    return frozenset({str(getattr(param, "alias", ""))})
 
 
 def _all_query_params(dependant: object) -> list[object]:

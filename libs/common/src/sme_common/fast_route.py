@@ -23,6 +23,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from sme_common.api import query_model_names
 from sme_common.auth.dependencies import RoleRequirement
 from sme_common.auth.principal import Principal
 from sme_common.errors import DomainError, invalid_input_from, problem_from
@@ -54,9 +55,7 @@ class FastGetRoute:
         self.label = RouteLabel(path)
         self.requirement = requirement
         self.query_model = query_model
-        self.names = frozenset(
-            field.alias or name for name, field in query_model.model_fields.items()
-        )
+        self.names = query_model_names(query_model)
         self.endpoint = endpoint
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
